@@ -1,0 +1,55 @@
+# Cagette: `make run` serves the demo on a fresh machine; `make test` runs the whole suite.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format messages bench worker beat clean system-packages
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Debian packages WeasyPrint, the map widget and the browser tests need (skipped when present or not root).
+system-packages:
+	@./scripts/system-packages.sh
+
+run: $(STAMP) system-packages
+	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run -v1
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+worker: $(STAMP)
+	$(BIN)/celery -A cagette worker -l info
+
+beat: $(STAMP)
+	$(BIN)/celery -A cagette beat -l info
+
+clean:
+	rm -rf var/cagette.sqlite3 staticfiles

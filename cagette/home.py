@@ -1,0 +1,27 @@
+"""The home page gathers panels from the apps (user-requests item 10).
+
+``cagette`` sits left of every app and may not import them, so apps register a panel provider
+in their ``AppConfig.ready``: ``provider(request, groups) -> list[dict]``, each dict with a
+``template`` and its context. Providers must run a fixed number of queries, whatever the number
+of groups.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+HomeProvider = Callable[[Any, list[Any]], list[dict[str, Any]]]
+
+_providers: list[HomeProvider] = []
+
+
+def register(provider: HomeProvider) -> HomeProvider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for provider in _providers:
+        result.extend(provider(request, groups))
+    return result

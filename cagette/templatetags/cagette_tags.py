@@ -1,0 +1,18 @@
+from django import template
+from django.utils import translation
+
+from cagette.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str = "EUR") -> str:
+    """``{{ amount|money:group.currency }}`` in the active language."""
+    return format_money(amount, currency or "EUR", translation.get_language() or "fr")
+
+
+@register.simple_tag(takes_context=True)
+def has_right(context, right: str) -> bool:
+    request = context.get("request")
+    return bool(request and right in getattr(request, "group_perms", ()))

@@ -1,0 +1,73 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from groups import services
+from groups.models import Group, Place
+
+
+class PlaceInline(admin.TabularInline):
+    model = Place
+    extra = 0
+    fields = ["name", "postcode", "city", "country", "latitude", "longitude"]
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("alive", _("Active")), ("deleted", _("Deleted"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "alive":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "group_type",
+        "shop_mode",
+        "registration",
+        "contact",
+        "created_at",
+        "deleted_at",
+    ]
+    list_filter = [
+        DeletedFilter,
+        "group_type",
+        "shop_mode",
+        "registration",
+        "has_payments",
+        "listed_on_map",
+    ]
+    search_fields = ["name", "slug", "contact__email", "contact__last_name"]
+    readonly_fields = ["created_at", "deleted_at", "deleted_by", "active_until"]
+    raw_id_fields = ["contact", "legal_representative", "main_place"]
+    inlines = [PlaceInline]
+    actions = ["restore_groups"]
+    date_hierarchy = "created_at"
+
+    @admin.action(description=_("Restore the selected deleted groups"))
+    def restore_groups(self, request, queryset):
+        count = 0
+        for group in queryset.filter(deleted_at__isnull=False):
+            services.group_restore(group=group, acting_user=request.user)
+            count += 1
+        self.message_user(
+            request, _("%(count)d group(s) restored.") % {"count": count}, messages.SUCCESS
+        )
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "postcode", "city", "country", "latitude", "longitude"]
+    list_filter = ["country"]
+    search_fields = ["name", "city", "postcode", "group__name"]
+    list_select_related = ["group"]
+    raw_id_fields = ["group"]

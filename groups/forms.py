@@ -1,0 +1,260 @@
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Group, PaymentType, Place
+
+
+class MapPointMixin:
+    """Latitude and longitude are filled by clicking the map, or typed by hand."""
+
+    def clean(self):
+        cleaned = super().clean()
+        lat, lng = cleaned.get("latitude"), cleaned.get("longitude")
+        if (lat is None) != (lng is None):
+            raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
+        return cleaned
+
+
+class GroupCreateForm(MapPointMixin, forms.Form):
+    name = forms.CharField(label=_("Name of the group"), max_length=64)
+    group_type = forms.ChoiceField(
+        label=_("How will the group work?"),
+        choices=[
+            (
+                Group.GroupType.PRODUCER_DRIVE,
+                _("Market mode: members order what they want for each distribution"),
+            ),
+            (
+                Group.GroupType.GROUPED_ORDERS,
+                _("Grouped orders: market mode with membership and a waiting list"),
+            ),
+            (Group.GroupType.CSA, _("CSA mode (AMAP): members subscribe to contracts")),
+        ],
+        initial=Group.GroupType.PRODUCER_DRIVE,
+        widget=forms.RadioSelect,
+    )
+    place_name = forms.CharField(label=_("Name of the distribution place"), max_length=64)
+    address1 = forms.CharField(label=_("Address"), max_length=128, required=False)
+    address2 = forms.CharField(label=_("Address (continued)"), max_length=128, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=16)
+    city = forms.CharField(label=_("City"), max_length=64)
+    country = forms.ChoiceField(label=_("Country"), choices=Place.COUNTRIES, initial="FR")
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=Decimal("-90"),
+        max_value=Decimal("90"),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        min_value=Decimal("-180"),
+        max_value=Decimal("180"),
+    )
+
+
+class PlaceForm(MapPointMixin, forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = [
+            "name",
+            "address1",
+            "address2",
+            "postcode",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+        ]
+
+
+class GroupGeneralForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Group
+        fields = [
+            "name",
+            "intro",
+            "home_text",
+            "sheet_text",
+            "website",
+            "logo",
+            "contact",
+            "legal_representative",
+            "registration",
+            "phone_required",
+            "address_required",
+            "hide_phone",
+            "listed_on_map",
+            "show_third_category_level",
+            "time_zone",
+        ]
+        widgets = {
+            "intro": forms.Textarea(attrs={"rows": 3}),
+            "home_text": forms.Textarea(attrs={"rows": 4}),
+            "sheet_text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from members.models import User
+
+        members = User.objects.filter(
+            memberships__group=self.instance, memberships__left_at__isnull=True
+        ).order_by("last_name", "first_name")
+        self.fields["contact"].queryset = members
+        self.fields["legal_representative"].queryset = members
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The logo must weigh less than 2 MB."))
+        return logo
+
+
+class GroupPaymentsForm(forms.ModelForm):
+    payment_types = forms.MultipleChoiceField(
+        label=_("Accepted payment types"),
+        choices=[c for c in PaymentType.choices if c[0] != PaymentType.ONLINE],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Group
+        fields = [
+            "has_payments",
+            "payment_types",
+            "cheque_payee",
+            "iban",
+            "allow_negative_moneypot",
+            "moneypot_floor",
+            "currency",
+        ]
+
+    def clean_currency(self):
+        from babel.numbers import get_currency_name
+
+        code = self.cleaned_data["currency"].strip().upper()
+        if len(code) != 3 or get_currency_name(code, locale="en") == code:
+            raise forms.ValidationError(
+                _("Enter a three-letter ISO currency code such as EUR or CHF.")
+            )
+        return code
+
+    def clean_iban(self):
+        return "".join(self.cleaned_data.get("iban", "").split()).upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        types = cleaned.get("payment_types") or []
+        if PaymentType.MONEYPOT in types and len(types) > 1:
+            self.add_error(
+                "payment_types", _("The money pot cannot be combined with other payment types.")
+            )
+        if PaymentType.TRANSFER in types and not cleaned.get("iban"):
+            self.add_error("iban", _("Give the IBAN members should transfer to."))
+        return cleaned
+
+
+class GroupMembershipForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = [
+            "has_membership",
+            "membership_fee",
+            "membership_renewal_month",
+            "membership_renewal_day",
+            "membership_required_to_order",
+        ]
+
+    def clean_membership_fee(self):
+        fee = self.cleaned_data.get("membership_fee")
+        if fee is not None and fee < 0:
+            raise forms.ValidationError(_("The fee cannot be negative."))
+        return fee
+
+
+class GroupVolunteersForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = [
+            "duty_signup_days",
+            "volunteers_mail_days",
+            "volunteers_mail_content",
+            "vacant_roles_mail_days",
+            "vacant_roles_mail_content",
+        ]
+        widgets = {
+            "volunteers_mail_content": forms.Textarea(attrs={"rows": 5}),
+            "vacant_roles_mail_content": forms.Textarea(attrs={"rows": 5}),
+        }
+
+
+class VatRatesForm(forms.Form):
+    """Up to four label/rate pairs; rows with an empty label are dropped (spec §1.4)."""
+
+    ROWS = 4
+
+    def __init__(self, *args, rates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = list(rates or [])
+        for i in range(self.ROWS):
+            initial = rates[i] if i < len(rates) else {}
+            self.fields[f"label_{i}"] = forms.CharField(
+                label=_("Label"), max_length=32, required=False, initial=initial.get("label", "")
+            )
+            self.fields[f"rate_{i}"] = forms.CharField(
+                label=_("Rate (%)"), max_length=8, required=False, initial=initial.get("rate", "")
+            )
+
+    def rows(self):
+        return [(self[f"label_{i}"], self[f"rate_{i}"]) for i in range(self.ROWS)]
+
+    def clean(self):
+        cleaned = super().clean()
+        rates = []
+        for i in range(self.ROWS):
+            label = (cleaned.get(f"label_{i}") or "").strip()
+            raw = (cleaned.get(f"rate_{i}") or "").strip().replace(",", ".")
+            if not label:
+                continue
+            try:
+                rate = Decimal(raw)
+            except InvalidOperation:
+                self.add_error(f"rate_{i}", _("Enter a number, such as 5.5."))
+                continue
+            if not Decimal(0) <= rate < Decimal(100):
+                self.add_error(f"rate_{i}", _("A rate is between 0 and 100."))
+                continue
+            rates.append(
+                {
+                    "label": label,
+                    "rate": str(rate.normalize()) if rate != rate.to_integral() else str(int(rate)),
+                }
+            )
+        if not rates and not self.errors:
+            raise forms.ValidationError(_("Keep at least one VAT rate."))
+        cleaned["vat_rates"] = rates
+        return cleaned
+
+
+class GroupDeleteForm(forms.Form):
+    confirmation = forms.CharField(label=_("Type the group's name to confirm"), max_length=64)
+
+    def __init__(self, *args, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+
+    def clean_confirmation(self):
+        value = self.cleaned_data["confirmation"].strip()
+        if value != self.group.name:
+            raise forms.ValidationError(_("Type the group's name exactly to confirm."))
+        return value

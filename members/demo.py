@@ -1,0 +1,140 @@
+"""Demo people: an operator, an admin, a coordinator and members, all with verified e-mails."""
+
+import random
+
+from allauth.account.models import EmailAddress
+
+from members.models import User
+
+PASSWORD = "cagette-demo"  # demo only; printed by `make run`
+DOMAIN = "demo.cagette.localhost"
+
+FIRST = [
+    "Camille",
+    "Léa",
+    "Hugo",
+    "Louis",
+    "Manon",
+    "Jules",
+    "Chloé",
+    "Lucas",
+    "Inès",
+    "Gabriel",
+    "Emma",
+    "Arthur",
+    "Jade",
+    "Raphaël",
+    "Louise",
+    "Adam",
+    "Alice",
+    "Paul",
+    "Lina",
+    "Nathan",
+    "Rose",
+    "Tom",
+    "Anna",
+    "Théo",
+    "Zoé",
+    "Noé",
+    "Mila",
+    "Sacha",
+    "Lou",
+    "Victor",
+]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefèvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+]
+CITIES = [("Saint-Martin-de-Crau", "13310"), ("Arles", "13200"), ("Raphèle-lès-Arles", "13280")]
+
+LOGINS = [
+    ("operator", f"operateur@{DOMAIN}"),
+    ("admin", f"admin@{DOMAIN}"),
+    ("coordinator", f"coordination@{DOMAIN}"),
+    ("member", f"membre@{DOMAIN}"),
+]
+
+
+def person(email: str, first: str, last: str, **extra) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=PASSWORD, first_name=first, last_name=last, **extra
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def demo_users() -> list[User]:
+    """The 30 demo members, in a stable order: admin, coordinator, member, then 27 others."""
+    rng = random.Random(42)
+    users = [
+        person(f"admin@{DOMAIN}", "Claire", "Fontaine", phone="06 12 34 56 78"),
+        person(f"coordination@{DOMAIN}", "Marc", "Olivier", phone="06 98 76 54 32"),
+        person(
+            f"membre@{DOMAIN}",
+            "Sophie",
+            "Garnier",
+            phone="06 11 22 33 44",
+            first_name2="Julien",
+            last_name2="Garnier",
+            email2=f"julien.garnier@{DOMAIN}",
+        ),
+    ]
+    for i in range(27):
+        first, last = FIRST[i], LAST[i]
+        city, postcode = CITIES[i % len(CITIES)]
+        users.append(
+            person(
+                f"{first.lower()}.{last.lower()}@{DOMAIN}".replace("é", "e")
+                .replace("è", "e")
+                .replace("ë", "e")
+                .replace("ï", "i")
+                .replace("ç", "c"),
+                first,
+                last,
+                phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                address1=f"{rng.randint(1, 80)} rue des {rng.choice(['Lilas', 'Oliviers', 'Tilleuls', 'Cigales'])}",
+                postcode=postcode,
+                city=city,
+            )
+        )
+    return users
+
+
+def seed(stdout) -> None:
+    operator = person(f"operateur@{DOMAIN}", "Olga", "Operatrice")
+    if not operator.is_staff:
+        operator.is_staff = operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
+    demo_users()

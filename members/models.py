@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account. Logs in by e-mail; there are no usernames."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=64, blank=True)
+    last_name = models.CharField(_("last name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=24, blank=True)
+    address1 = models.CharField(_("address"), max_length=128, blank=True)
+    address2 = models.CharField(_("address (continued)"), max_length=128, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    city = models.CharField(_("city"), max_length=64, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR", blank=True)
+
+    # Second person of the household: receives the group's mail too.
+    first_name2 = models.CharField(_("first name (second person)"), max_length=64, blank=True)
+    last_name2 = models.CharField(_("last name (second person)"), max_length=64, blank=True)
+    email2 = models.EmailField(_("e-mail (second person)"), blank=True)
+    phone2 = models.CharField(_("phone (second person)"), max_length=24, blank=True)
+
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="fr"
+    )
+    notify_orders_open = models.BooleanField(_("tell me when orders open"), default=True)
+    notify_orders_closing = models.BooleanField(_("remind me before orders close"), default=True)
+    notify_distribution_reminder = models.BooleanField(
+        _("remind me the day before a distribution"), default=True
+    )
+    notify_volunteer_alerts = models.BooleanField(
+        _("tell me when volunteers are needed"), default=True
+    )
+
+    is_staff = models.BooleanField(
+        _("operator"), default=False, help_text=_("Can log in to the platform administration.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """``LASTNAME Firstname``, as on the sheets; the e-mail when no name is known."""
+        name = " ".join(p for p in (self.last_name.upper(), self.first_name) if p)
+        return name or self.email
+
+    @property
+    def household_name(self) -> str:
+        second = " ".join(p for p in (self.last_name2.upper(), self.first_name2) if p)
+        return f"{self.display_name} / {second}" if second else self.display_name
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.address1 and self.postcode and self.city)
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+        self.email2 = (self.email2 or "").strip().lower()
+        if self.email2 and self.email2 == self.email:
+            raise ValidationError({"email2": _("The second e-mail must differ from the first.")})
+        # An address may appear once across both e-mail fields of all users (spec §4.1).
+        for field, value in (("email", self.email), ("email2", self.email2)):
+            if not value:
+                continue
+            clash = User.objects.filter(Q(email__iexact=value) | Q(email2__iexact=value)).exclude(
+                pk=self.pk
+            )
+            if clash.exists():
+                raise ValidationError(
+                    {field: _("This e-mail address is already used by another account.")}
+                )
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        self.email2 = (self.email2 or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class MemberQuerySet(models.QuerySet["Member"]):
+    def active(self):
+        return self.filter(left_at__isnull=True)
+
+
+class Member(models.Model):
+    """A user in a group, with the rights of design §4."""
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="members", verbose_name=_("group")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    is_admin = models.BooleanField(
+        _("group admin"), default=False, help_text=_("Implies every other right.")
+    )
+    can_manage_catalogs = models.BooleanField(_("manages all catalogs"), default=False)
+    can_manage_members = models.BooleanField(_("manages members"), default=False)
+    can_manage_payments = models.BooleanField(_("manages payments"), default=False)
+    can_send_messages = models.BooleanField(_("sends messages"), default=False)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    RIGHTS = (
+        "can_manage_catalogs",
+        "can_manage_members",
+        "can_manage_payments",
+        "can_send_messages",
+    )
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="member_unique_user_per_group")
+        ]
+        indexes = [models.Index(fields=["user", "group"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.group_id}"
+
+    @property
+    def perms(self) -> frozenset[str]:
+        """The rights as a set of strings; ``is_admin`` implies every right."""
+        if self.left_at is not None:
+            return frozenset()
+        if self.is_admin:
+            return frozenset(("admin", *self.RIGHTS))
+        return frozenset(name for name in self.RIGHTS if getattr(self, name))
+
+    @property
+    def has_any_right(self) -> bool:
+        return bool(self.perms)

@@ -1,0 +1,104 @@
+"""Writes for members and accounts."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cagette.audit import log_action
+from groups.models import Group
+from members.models import Member, User
+
+
+class MembershipError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def member_join(*, group: Group, user: User, acting_user: Any) -> Member:
+    """Join an open group; other registration modes are handled by the group's admins."""
+    existing = Member.objects.select_for_update().filter(group=group, user=user).first()
+    if existing and existing.left_at is None:
+        return existing
+    if group.registration != Group.Registration.OPEN:
+        raise MembershipError(
+            _("This group does not take members directly. Contact the person in charge.")
+        )
+    if existing:
+        existing.left_at = None
+        existing.joined_at = timezone.now()
+        existing.save(update_fields=["left_at", "joined_at"])
+        member = existing
+    else:
+        member = Member.objects.create(group=group, user=user)
+    log_action(action="member.joined", acting_user=acting_user, group=group, obj=member)
+    return member
+
+
+@transaction.atomic
+def member_add(*, group: Group, user: User, acting_user: Any, **rights: bool) -> Member:
+    """Add a user to a group regardless of its registration mode (admins, imports, seeds)."""
+    member, created = Member.objects.get_or_create(group=group, user=user, defaults=rights)
+    if not created:
+        if member.left_at is None:
+            return member
+        member.left_at = None
+        member.save(update_fields=["left_at"])
+    log_action(action="member.added", acting_user=acting_user, group=group, obj=member)
+    return member
+
+
+@transaction.atomic
+def member_leave(*, member: Member, acting_user: Any) -> Member:
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if (
+        member.is_admin
+        and not Member.objects.filter(group_id=member.group_id, is_admin=True, left_at__isnull=True)
+        .exclude(pk=member.pk)
+        .exists()
+    ):
+        raise MembershipError(
+            _("You are the group's only admin: name another admin before leaving.")
+        )
+    member.left_at = timezone.now()
+    member.save(update_fields=["left_at"])
+    log_action(action="member.left", acting_user=acting_user, group=member.group, obj=member)
+    return member
+
+
+@transaction.atomic
+def member_rights_update(*, member: Member, rights: dict[str, bool], acting_user: Any) -> Member:
+    """Replace a member's rights. Nobody can remove their own admin right (spec §4.2)."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if (
+        member.user_id == getattr(acting_user, "pk", None)
+        and member.is_admin
+        and not rights.get("is_admin", False)
+    ):
+        raise PermissionDenied(_("You cannot remove your own admin right."))
+    before = {name: getattr(member, name) for name in ("is_admin", *Member.RIGHTS)}
+    for name, value in rights.items():
+        if name in before:
+            setattr(member, name, bool(value))
+    after = {name: getattr(member, name) for name in before}
+    if after != before:
+        member.save(update_fields=list(before))
+        log_action(
+            action="member.rights_changed",
+            acting_user=acting_user,
+            group=member.group,
+            obj=member,
+            before=before,
+            after=after,
+        )
+    return member
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, changed: list[str], acting_user: Any) -> User:
+    user.full_clean()
+    user.save(update_fields=changed or None)
+    log_action(action="user.profile_changed", acting_user=acting_user, obj=user, fields=changed)
+    return user

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from members import views
+
+app_name = "members"
+
+group_patterns = [
+    path("join/", views.group_join, name="join"),
+    path("leave/", views.group_leave, name="leave"),
+    path("manage/members/", views.member_list, name="list"),
+    path("manage/members/<int:member_id>/rights/", views.member_rights, name="rights"),
+]
+
+urlpatterns = [
+    path("account/profile/", views.profile, name="profile"),
+    path("g/<slug:group_slug>/", include(group_patterns)),
+]

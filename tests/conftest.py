@@ -1,0 +1,80 @@
+"""Personas in two groups (healthchecks' alice/bob/charlie), shared by every test."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import translation
+
+from tests.factories import MemberFactory, PlaceFactory, UserFactory
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default(settings):
+    """Tests run in French, the default language, unless they switch."""
+    settings.LANGUAGE_CODE = "fr"
+    with translation.override("fr"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@dataclass
+class World:
+    group: object
+    other_group: object
+    admin: object
+    coordinator: object
+    member: object
+    outsider: object  # a member (and admin) of the other group only
+    place: object
+    other_place: object
+
+
+@pytest.fixture
+def world(db):
+    place = PlaceFactory(group__name="La Cagette", group__slug="la-cagette")
+    other_place = PlaceFactory(group__name="Autre groupe", group__slug="autre")
+    group, other_group = place.group, other_place.group
+    group.main_place = place
+    group.save(update_fields=["main_place"])
+    other_group.main_place = other_place
+    other_group.save(update_fields=["main_place"])
+    admin = UserFactory(email="admin@example.org", first_name="Alice", last_name="Admin")
+    coordinator = UserFactory(email="coord@example.org", first_name="Corentin", last_name="Coord")
+    member = UserFactory(email="member@example.org", first_name="Maëlle", last_name="Membre")
+    outsider = UserFactory(email="outsider@example.org", first_name="Oscar", last_name="Outsider")
+    MemberFactory(group=group, user=admin, is_admin=True)
+    MemberFactory(group=group, user=coordinator, can_manage_catalogs=True)
+    MemberFactory(group=group, user=member)
+    MemberFactory(group=other_group, user=outsider, is_admin=True)
+    group.contact = admin
+    group.save(update_fields=["contact"])
+    return World(group, other_group, admin, coordinator, member, outsider, place, other_place)
+
+
+@pytest.fixture
+def client_for(db):
+    def make(user) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def requires_postgres(db):
+    """Skip outside CI when the database is not PostgreSQL; in CI, a skip is a failure."""
+    if connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("needs PostgreSQL, and CI must run it")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")

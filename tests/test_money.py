@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cagette import money
+
+
+def test_quantize_rounds_half_up_to_cents():
+    assert money.quantize("2.675") == Decimal("2.68")
+    assert money.quantize("2.665") == Decimal("2.67")
+    assert money.quantize("-2.675") == Decimal("-2.68")
+
+
+def test_line_total_rounds_per_line_then_total_sums():
+    lines = [
+        money.line_total("1.333", 3),
+        money.line_total("0.125", 1),
+        money.line_total("4.99", "0.455"),
+    ]
+    assert lines == [Decimal("4.00"), Decimal("0.13"), Decimal("2.27")]
+    assert money.total(lines) == Decimal("6.40")
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        money.quantize(0.1)
+
+
+def test_bad_amount_is_a_value_error():
+    with pytest.raises(ValueError):
+        money.to_decimal("douze")
+
+
+def test_comma_decimal_separator_is_accepted():
+    assert money.to_decimal("12,50") == Decimal("12.50")
+
+
+def test_minor_units_for_stripe():
+    assert money.to_minor_units(Decimal("13.37")) == 1337
+    assert money.to_minor_units("0.1") == 10
+    assert money.from_minor_units(1337) == Decimal("13.37")
+    assert money.to_minor_units(Decimal("500"), "JPY") == 500
+    assert money.quantize("499.5", "JPY") == Decimal("500")
+
+
+@given(st.integers(min_value=-(10**9), max_value=10**9))
+def test_minor_units_round_trip(cents):
+    assert money.to_minor_units(money.from_minor_units(cents)) == cents
+
+
+def test_percentage():
+    assert money.percentage("19.99", "5.5") == Decimal("1.10")
+
+
+def test_format_money_by_locale():
+    assert money.format_money(Decimal("1234.5"), "EUR", "fr") == "1\u202f234,50\xa0€"
+    assert money.format_money(Decimal("1234.5"), "EUR", "en") == "€1,234.50"
+    assert money.format_money(None) == ""
+
+
+def test_money_template_filter_follows_active_language():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load cagette_tags %}{{ amount|money:'EUR' }}")
+    with translation.override("en"):
+        assert template.render(Context({"amount": Decimal("3.5")})) == "€3.50"
+    with translation.override("fr"):
+        assert template.render(Context({"amount": Decimal("3.5")})) == "3,50\xa0€"
