@@ -11,6 +11,8 @@ class MapPointMixin:
 
     def clean(self):
         cleaned = super().clean()
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return cleaned
         lat, lng = cleaned.get("latitude"), cleaned.get("longitude")
         if (lat is None) != (lng is None):
             raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))

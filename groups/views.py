@@ -14,7 +14,7 @@ from groups.models import Place
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request: HttpRequest) -> HttpResponse:
-    form = forms.GroupCreateForm(request.POST or None)
+    form = forms.GroupCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             group = services.group_create(acting_user=request.user, **form.cleaned_data)
@@ -71,7 +71,11 @@ SETTINGS_PAGES = {
 def _settings_page(request: HttpRequest, page: str) -> HttpResponse:
     form_class, _title = SETTINGS_PAGES[page]
     group = request.group
-    form = form_class(request.POST or None, request.FILES or None, instance=group)
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        instance=group,
+    )
     if request.method == "POST":
         if form.is_valid():
             services.group_update(
@@ -115,7 +119,9 @@ def settings_volunteers(request: HttpRequest, group_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_vat(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    form = forms.VatRatesForm(request.POST or None, rates=group.vat_rates)
+    form = forms.VatRatesForm(
+        request.POST if request.method == "POST" else None, rates=group.vat_rates
+    )
     if request.method == "POST":
         if form.is_valid():
             group.vat_rates = form.cleaned_data["vat_rates"]
@@ -138,7 +144,7 @@ def place_list(request: HttpRequest, group_slug: str) -> HttpResponse:
 
 
 def _place_form(request: HttpRequest, place: Place) -> HttpResponse:
-    form = forms.PlaceForm(request.POST or None, instance=place)
+    form = forms.PlaceForm(request.POST if request.method == "POST" else None, instance=place)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -183,7 +189,7 @@ def place_delete(request: HttpRequest, group_slug: str, place_id: int) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def group_delete(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    form = forms.GroupDeleteForm(request.POST or None, group=group)
+    form = forms.GroupDeleteForm(request.POST if request.method == "POST" else None, group=group)
     if request.method == "POST" and form.is_valid():
         services.group_delete(
             group=group, confirmation=form.cleaned_data["confirmation"], acting_user=request.user

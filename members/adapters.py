@@ -4,6 +4,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 class AccountAdapter(DefaultAccountAdapter):
     """Account e-mails go out in the user's language, and sign-up saves the extra fields."""
 
+    def send_mail(self, template_prefix, email, context):
+        from django.conf import settings
+
+        context = {"SITE_URL": settings.SITE_URL, **context}
+        return super().send_mail(template_prefix, email, context)
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         data = form.cleaned_data

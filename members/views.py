@@ -14,7 +14,9 @@ from members import forms, selectors, services
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    form = forms.ProfileForm(request.POST or None, instance=request.user)
+    form = forms.ProfileForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
     if request.method == "POST":
         if form.is_valid():
             services.user_update_profile(
@@ -76,7 +78,9 @@ def member_rights(request: HttpRequest, group_slug: str, member_id: int) -> Http
     member = selectors.member_get(group=request.group, member_id=member_id)
     if member is None:
         raise Http404
-    form = forms.MemberRightsForm(request.POST or None, instance=member)
+    form = forms.MemberRightsForm(
+        request.POST if request.method == "POST" else None, instance=member
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.member_rights_update(

@@ -18,8 +18,10 @@ def quote(text):
 
 
 def main(po_path, json_path):
-    table = json.load(open(json_path, encoding="utf-8"))
-    source = open(po_path, encoding="utf-8").read()
+    with open(json_path, encoding="utf-8") as fh:
+        table = json.load(fh)
+    with open(po_path, encoding="utf-8") as fh:
+        source = fh.read()
     blocks = source.split("\n\n")
     filled = 0
     for i, block in enumerate(blocks):
@@ -32,11 +34,17 @@ def main(po_path, json_path):
         msgstr = unquote(re.findall(r'".*"', m.group(2)))
         if not msgid or msgstr or msgid not in table:
             continue
-        new = block[: m.start(2)] + quote(table[msgid]) + ("\n" if m.group(2).endswith("\n") else "") + block[m.end(2):]
+        new = (
+            block[: m.start(2)]
+            + quote(table[msgid])
+            + ("\n" if m.group(2).endswith("\n") else "")
+            + block[m.end(2) :]
+        )
         new = new.replace("#, fuzzy\n", "")
         blocks[i] = new
         filled += 1
-    open(po_path, "w", encoding="utf-8").write("\n\n".join(blocks))
+    with open(po_path, "w", encoding="utf-8") as fh:
+        fh.write("\n\n".join(blocks))
     print(f"filled {filled}")
 
 
