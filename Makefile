@@ -25,7 +25,7 @@ run: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
