@@ -46,9 +46,7 @@ def _race(group_id: int, member_id: int, amounts: list[str]) -> tuple[list[str],
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=debit, args=(i, amount)) for i, amount in enumerate(amounts)
-    ]
+    threads = [threading.Thread(target=debit, args=(i, amount)) for i, amount in enumerate(amounts)]
     for thread in threads:
         thread.start()
     for thread in threads:
