@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
 from cagette.money import quantize
@@ -61,12 +61,11 @@ def pending_total_for_member(*, group: Group, member: Member) -> Decimal:
 
 
 def account_summary(*, group: Group, member: Member) -> dict[str, Decimal | int]:
-    """Balance, pending payments and their count, in one query."""
+    """Balance and payments announced but not received, in one query."""
     pending = Q(is_money=True, state=Operation.State.PENDING)
     summary = Operation.objects.filter(group=group, member=member).aggregate(
         balance=_sum(filter=COUNTED),
         pending=_sum(filter=pending),
-        pending_count=Count("id", filter=pending),
     )
     summary["balance"] = _money(summary["balance"], group)
     summary["pending"] = _money(summary["pending"], group)
@@ -91,11 +90,24 @@ def operation_get(*, group: Group, operation_id: int) -> Operation | None:
 
 
 def pending_list(*, group: Group, member: Member | None = None) -> QuerySet[Operation]:
-    """Money announced and not received yet, oldest first: what admins have to confirm."""
-    qs = Operation.objects.filter(group=group).pending_money()
+    """Payments and refunds announced and not received yet, oldest first: what admins confirm.
+
+    Each row is annotated with ``effective``: its amount with its pending corrections (an
+    intention lowered after a change of order). Fully cancelled intentions are left out.
+    """
+    qs = Operation.objects.filter(
+        group=group, kind__in=Operation.MONEY_KINDS, state=Operation.State.PENDING
+    )
     if member is not None:
         qs = qs.filter(member=member)
-    return qs.select_related("member__user", "reverses").order_by("date", "created_at", "id")
+    return (
+        qs.annotate(
+            effective=Round(F("amount") + _sum("corrections__amount"), 2, output_field=MONEY)
+        )
+        .exclude(effective=ZERO)
+        .select_related("member__user")
+        .order_by("date", "created_at", "id")
+    )
 
 
 BALANCE_STATUSES = ("owing", "credit", "zero", "pending")

@@ -31,7 +31,7 @@ def _with_instructions(request: HttpRequest, pending: list[Operation]) -> list[O
     for op in pending:
         provider = providers.PROVIDERS.get(op.payment_type)
         op.instructions = (
-            provider.instructions(request.group, amount=op.amount, reference=op.reference)
+            provider.instructions(request.group, amount=op.effective, reference=op.reference)
             if provider
             else ""
         )

@@ -202,7 +202,8 @@ def test_pending_payment_does_not_count_until_confirmed(world, member_row):
     assert intent.state == Operation.State.PENDING and intent.is_money
     assert balance(world, member_row) == D("-12.00")
     summary = selectors.account_summary(group=world.group, member=member_row)
-    assert summary["pending"] == D("12.00") and summary["pending_count"] == 1
+    assert summary["pending"] == D("12.00")
+    assert [op.effective for op in selectors.pending_list(group=world.group)] == [D("12.00")]
     assert not selectors.is_reference_settled(group=world.group, member=member_row, reference="B1")
     services.payments_confirm(group=world.group, operation_ids=[intent.pk], acting_user=world.admin)
     assert balance(world, member_row) == D("0.00")
@@ -488,3 +489,14 @@ def test_member_balance_list_filters_and_totals(world, member_row, admin_row):
     assert [m.pk for m in selectors.member_balance_list(group=world.group, search="membre")] == [
         member_row.pk
     ]
+
+
+def test_cancelled_intention_leaves_the_pending_list(world, member_row):
+    kw = {"group": world.group, "member": member_row, "reference": "B1", "acting_user": None}
+    services.payment_intention_record(payment_type="cheque", amount="0.01", **kw)
+    services.payment_intention_record(payment_type="cheque", amount="0", **kw)
+    assert list(selectors.pending_list(group=world.group)) == []
+    assert selectors.pending_total_for_member(group=world.group, member=member_row) == 0
+    services.payment_intention_record(payment_type="cheque", amount="7", **kw)
+    [row] = selectors.pending_list(group=world.group, member=member_row)
+    assert row.effective == D("7.00")
