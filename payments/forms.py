@@ -1,0 +1,198 @@
+"""Input validation for the payment screens; the services do the writing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Group
+from payments import providers
+from payments.models import ON_THE_SPOT_TYPES, Operation
+
+AMOUNT_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+SPACES = str.maketrans("", "", " \u00a0\u202f")
+
+
+class AmountField(forms.DecimalField):
+    """An amount in the group's currency: two decimals, typed with a comma or a point.
+
+    Plain numbers only ("12,50", "-3", "1 234.5"): no exponent, no "NaN" or "Infinity".
+    """
+
+    def __init__(self, *, positive: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Amount"))
+        if positive:
+            kwargs.setdefault("min_value", Decimal("0.01"))
+        super().__init__(max_digits=12, decimal_places=2, localize=True, **kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().translate(SPACES)
+            if value and not AMOUNT_RE.match(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _not_in_future(value: date, group: Group) -> date:
+    if value > timezone.localdate(timezone=group.tzinfo):
+        raise forms.ValidationError(_("The date cannot be in the future."))
+    return value
+
+
+class _EntryForm(forms.Form):
+    payment_type = forms.ChoiceField(label=_("Payment type"))
+    amount = AmountField()
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    label = forms.CharField(label=_("Label"), max_length=128, required=False)
+
+    default_label = _("Payment")
+
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["payment_type"].choices = providers.manual_entry_choices()
+        self.fields["date"].initial = timezone.localdate(timezone=group.tzinfo)
+        self.fields["label"].initial = self.default_label
+
+    def clean_date(self) -> date:
+        return _not_in_future(self.cleaned_data["date"], self.group)
+
+
+class PaymentForm(_EntryForm):
+    prefix = "payment"
+
+
+class RefundForm(_EntryForm):
+    prefix = "refund"
+    default_label = _("Refund")
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+
+class CorrectionForm(forms.Form):
+    prefix = "correction"
+
+    reverses = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    amount = AmountField(
+        positive=False,
+        help_text=_(
+            "Positive to credit the member, negative to debit them. To cancel an operation, "
+            "enter its amount with the opposite sign."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("Mandatory: it is kept in the history and the audit log."),
+    )
+    label = forms.CharField(label=_("Label"), max_length=128, required=False)
+
+    def __init__(self, *args: Any, operations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.operations = operations
+        self.target: Operation | None = None
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError(_("A correction cannot be zero."))
+        return amount
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Give the reason for this correction."))
+        return reason
+
+    def clean_reverses(self) -> int | None:
+        pk = self.cleaned_data.get("reverses")
+        if pk:
+            self.target = self.operations.filter(pk=pk).first()
+            if self.target is None:
+                raise forms.ValidationError(_("This operation does not exist."))
+        return pk
+
+
+class ConfirmForm(forms.Form):
+    operations = forms.ModelMultipleChoiceField(
+        label=_("Payments received"),
+        queryset=Operation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Select at least one pending payment.")},
+    )
+    onspot_type = forms.ChoiceField(label=_("On-the-spot payments were paid by"), required=False)
+
+    def __init__(self, *args: Any, group: Group, pending: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["operations"].queryset = pending
+        self.fields["onspot_type"].choices = [("", "—"), *providers.onspot_choices(group)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        ops = cleaned.get("operations") or []
+        if any(op.awaits_type for op in ops) and not cleaned.get("onspot_type"):
+            self.add_error(
+                "onspot_type",
+                _("Say how the on-the-spot payments were paid (cash, cheque or card)."),
+            )
+        return cleaned
+
+    def clean_onspot_type(self) -> str:
+        value = self.cleaned_data.get("onspot_type") or ""
+        if value and value not in ON_THE_SPOT_TYPES:
+            raise forms.ValidationError(_("Choose cash, cheque or card on the spot."))
+        return value
+
+
+STATUS_CHOICES = [
+    ("", _("Everyone")),
+    ("owing", _("Owing money")),
+    ("credit", _("In credit")),
+    ("zero", _("Balanced")),
+    ("pending", _("With pending payments")),
+]
+
+
+class BalanceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=64)
+    status = forms.ChoiceField(label=_("Show"), required=False, choices=STATUS_CHOICES)
+
+
+class ExportForm(forms.Form):
+    FORMATS = [("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
+
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv")
+
+    MAX_DAYS = 3 * 366
+
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate(timezone=group.tzinfo)
+        self.fields["start"].initial = today.replace(day=1)
+        self.fields["end"].initial = today
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The end must come after the start."))
+            elif end - start > timedelta(days=self.MAX_DAYS):
+                self.add_error("end", _("Export at most three years at a time."))
+        return cleaned

@@ -1,0 +1,56 @@
+"""Writes to the ledger. Every function is atomic, locks the member rows it touches, validates,
+appends rows (never edits them, see ``models``) and leaves an audit entry.
+
+Concurrency: a service first locks the ``Member`` rows concerned (``SELECT … FOR UPDATE``, in id
+order so two services never wait on each other in opposite orders), then reads the balance and
+writes, all in the same transaction. Two writers on one member are therefore serialised, and a
+check such as the money-pot floor cannot be passed by two debits at once (design §5).
+
+The orders app uses ``order_debt_record``, ``moneypot_debit``, ``payment_intention_record``,
+``onspot_assign_type``, ``payments_confirm_for_references`` and ``payments_confirm_reverse``;
+it passes its own reference (a basket code) and this app never looks behind it.
+"""
+
+from payments.services.base import (
+    ConfirmationResult,
+    MoneyPotInsufficientError,
+    PaymentError,
+)
+from payments.services.confirmation import (
+    onspot_assign_type,
+    payments_confirm,
+    payments_confirm_for_references,
+    payments_confirm_reverse,
+)
+from payments.services.ledger import (
+    MEMBERSHIP_PAYMENT_TYPES,
+    correction_record,
+    membership_fee_record,
+    payment_record,
+    refund_record,
+)
+from payments.services.orders import (
+    intention_type,
+    moneypot_debit,
+    order_debt_record,
+    payment_intention_record,
+)
+
+__all__ = [
+    "MEMBERSHIP_PAYMENT_TYPES",
+    "ConfirmationResult",
+    "MoneyPotInsufficientError",
+    "PaymentError",
+    "correction_record",
+    "intention_type",
+    "membership_fee_record",
+    "moneypot_debit",
+    "onspot_assign_type",
+    "order_debt_record",
+    "payment_intention_record",
+    "payment_record",
+    "payments_confirm",
+    "payments_confirm_for_references",
+    "payments_confirm_reverse",
+    "refund_record",
+]

@@ -1,0 +1,113 @@
+"""Errors and helpers shared by the payment services."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date as date_type
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cagette.audit import log_action
+from cagette.money import quantize, to_decimal
+from groups.models import Group
+from members.models import Member
+from payments.models import Operation
+
+ZERO = Decimal("0.00")
+Kind = Operation.Kind
+State = Operation.State
+
+
+class PaymentError(ValidationError):
+    """An expected refusal, with a translated message to show as is."""
+
+
+class MoneyPotInsufficientError(PaymentError):
+    """A money-pot debit would take the balance below the group's floor."""
+
+
+@dataclass
+class ConfirmationResult:
+    """What ``payments_confirm_for_references`` changed, to be given back for a reversal."""
+
+    batch: uuid.UUID | None
+    operation_ids: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.operation_ids)
+
+
+def group_today(group: Group) -> date_type:
+    return timezone.localdate(timezone=group.tzinfo)
+
+
+def parse_amount(value: Any, group: Group, *, field_name: str = "amount") -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError) as exc:
+        raise PaymentError({field_name: _("Enter an amount.")}) from exc
+    if not amount.is_finite():
+        raise PaymentError({field_name: _("Enter an amount.")})
+    rounded = quantize(amount, group.currency)
+    if rounded != amount:
+        raise PaymentError({field_name: _("Use at most two decimal places.")})
+    return rounded
+
+
+def lock_members(group: Group, members: Iterable[Member | int]) -> dict[int, Member]:
+    """Lock the members' rows in id order and return them; refuse members of other groups."""
+    ids = sorted({m if isinstance(m, int) else m.pk for m in members})
+    locked = {m.pk: m for m in Member.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    for member_id in ids:
+        member = locked.get(member_id)
+        if member is None or member.group_id != group.pk:
+            raise PaymentError(_("This person is not a member of this group."))
+    return locked
+
+
+def lock_member(group: Group, member: Member) -> Member:
+    return lock_members(group, [member])[member.pk]
+
+
+def write_operation(**fields: Any) -> Operation:
+    operation = Operation(**fields)
+    if operation.state == State.CONFIRMED and operation.confirmed_at is None:
+        operation.confirmed_at = timezone.now()
+    operation.full_clean()
+    operation.save()
+    return operation
+
+
+def log_operation(
+    action: str, *, acting_user: Any, group: Group, operation: Operation, **data: Any
+):
+    log_action(
+        action=action,
+        acting_user=acting_user,
+        group=group,
+        obj=operation,
+        member_id=operation.member_id,
+        kind=operation.kind,
+        amount=str(operation.amount),
+        payment_type=operation.payment_type,
+        reference=operation.reference,
+        **data,
+    )
+
+
+def root_of(operation: Operation) -> Operation:
+    """Corrections always point to an original row, never to another correction."""
+    return operation.reverses if operation.reverses_id else operation
+
+
+def corrected_total(root: Operation) -> Decimal:
+    extra = root.corrections.aggregate(s=Sum("amount"))["s"] or ZERO
+    return quantize(root.amount + extra, root.currency)
