@@ -311,7 +311,10 @@ def default_vacant_text() -> str:
 
 def _date_text(md: MultiDistrib) -> str:
     local = timezone.localtime(md.start_at, md.group.tzinfo)
-    return f"{formats.date_format(local, 'l j F Y')} {formats.time_format(local, 'H:i')}"
+    return _("%(date)s at %(time)s") % {
+        "date": formats.date_format(local, "l j F Y"),
+        "time": formats.time_format(local, "H:i"),
+    }
 
 
 def _place_text(md: MultiDistrib) -> str:
