@@ -32,6 +32,11 @@ from distributions.models import (
 MANAGE = "can_manage_catalogs"  # the distribution section needs "all catalogs" (spec §1.13)
 
 
+def _posted(request: HttpRequest):
+    """The POST data, even empty (a form of checkboxes may post nothing), or None on GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
     return selectors.md_get(group=request.group, md_id=md_id)
 
@@ -71,7 +76,7 @@ def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def md_create(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    form = forms.MultiDistribForm(request.POST or None, group=group)
+    form = forms.MultiDistribForm(_posted(request), group=group)
     if request.method == "POST" and form.is_valid():
         try:
             md = services.md_create(group=group, acting_user=request.user, **form.service_kwargs())
@@ -87,7 +92,7 @@ def md_create(request: HttpRequest, group_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def md_edit(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     group, md = request.group, _md(request, md_id)
-    form = forms.MultiDistribEditForm(request.POST or None, group=group, md=md)
+    form = forms.MultiDistribEditForm(_posted(request), group=group, md=md)
     if request.method == "POST" and form.is_valid():
         try:
             services.md_update(
@@ -143,7 +148,7 @@ def cycle_create(request: HttpRequest, group_slug: str) -> HttpResponse:
     """Two steps: the form posts ``preview``, the preview page posts ``create``."""
     group = request.group
     catalogs = selectors.catalogs_current(group=group)
-    form = forms.CycleForm(request.POST or None, group=group, catalogs=catalogs)
+    form = forms.CycleForm(_posted(request), group=group, catalogs=catalogs)
     rows = None
     action = request.POST.get("action")
     if request.method == "POST" and action != "edit" and form.is_valid():
@@ -203,7 +208,7 @@ def md_catalogs(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespon
     for catalog in attached:
         choices.setdefault(catalog.pk, catalog)
     form = forms.CatalogsForm(
-        request.POST or None,
+        _posted(request),
         choices=list(choices.values()),
         initial={"catalogs": [c.pk for c in attached]},
     )
@@ -241,7 +246,7 @@ def md_open(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     for catalog in attached:
         choices.setdefault(catalog.pk, catalog)
     form = forms.OpenOrdersForm(
-        request.POST or None,
+        _posted(request),
         group=group,
         choices=list(choices.values()),
         initial={"catalogs": [c.pk for c in attached]},
@@ -286,7 +291,7 @@ def distribution_window(
         multidistrib=md,
     )
     form = forms.WindowForm(
-        request.POST or None,
+        _posted(request),
         group=group,
         opens=distribution.orders_open_at,
         closes=distribution.orders_close_at,
@@ -384,7 +389,7 @@ def role_list(request: HttpRequest, group_slug: str) -> HttpResponse:
 
 
 def _role_form(request: HttpRequest, role: VolunteerRole) -> HttpResponse:
-    form = forms.RoleForm(request.POST or None, instance=role, group=request.group)
+    form = forms.RoleForm(_posted(request), instance=role, group=request.group)
     if request.method == "POST" and form.is_valid():
         try:
             services.role_save(role=form.instance, acting_user=request.user)
@@ -478,7 +483,7 @@ def duty_withdraw(request: HttpRequest, group_slug: str, md_id: int, role_id: in
     duty = Duty.objects.filter(need=need, user=request.user).first()
     if duty is None:
         raise Http404
-    form = forms.WithdrawForm(request.POST or None)
+    form = forms.WithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.duty_withdraw(
@@ -571,7 +576,7 @@ def member_slots(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
         raise Http404
     current = selectors.slot_request_for(md=md, user=request.user)
     form = forms.SlotChoiceForm(
-        request.POST or None,
+        _posted(request),
         md=md,
         initial={"slots": [s.pk for s in current.slots.all()] if current else []},
     )
