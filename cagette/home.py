@@ -25,3 +25,23 @@ def panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
     for provider in _providers:
         result.extend(provider(request, groups))
     return result
+
+
+# The group page gathers panels the same way: ``provider(request, group) -> list[dict]``, each
+# dict with a ``template`` and its context, shown in the page's "upcoming" column.
+GroupProvider = Callable[[Any, Any], list[dict[str, Any]]]
+
+_group_providers: list[GroupProvider] = []
+
+
+def register_group_panel(provider: GroupProvider) -> GroupProvider:
+    if provider not in _group_providers:
+        _group_providers.append(provider)
+    return provider
+
+
+def group_panels(request: Any, group: Any) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = []
+    for provider in _group_providers:
+        result.extend(provider(request, group))
+    return result

@@ -205,6 +205,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "groups.tasks.groups_purge_deleted",
         "schedule": crontab(hour=3, minute=17),
     },
+    "duty-reminders": {
+        "task": "distributions.tasks.duty_reminders_send",
+        "schedule": crontab(minute=5),
+    },
+    "vacant-roles-alerts": {
+        "task": "distributions.tasks.vacant_roles_alerts_send",
+        "schedule": crontab(minute=10),
+    },
+    "time-slots-assign": {
+        "task": "distributions.tasks.slots_resolve_due",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 CACHES = {

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cagette import home as home_panels
 from cagette.tenancy import get_for_group, group_permission_required, group_public
 from groups import forms, selectors, services
 from groups.models import Place
@@ -38,7 +39,13 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_detail.html",
-        {"group": group, "places": places, "contact": contact, "show_phone": show_phone},
+        {
+            "group": group,
+            "places": places,
+            "contact": contact,
+            "show_phone": show_phone,
+            "panels": home_panels.group_panels(request, group),
+        },
     )
 
 

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cagette.tenancy import PUBLIC
 
 # Views open to anyone: adding one is a deliberate decision.
-PUBLIC_VIEWS = {"groups:detail", "members:join"}
+PUBLIC_VIEWS = {"groups:detail", "members:join", "distributions:group_ical"}
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
@@ -36,9 +36,12 @@ def group_patterns():
 
 def sample_kwargs(world) -> dict:
     """One object of ``world.group`` per URL keyword; extend when a view adds a keyword."""
+    from tests.distributions.samples import distribution_samples
+
     return {
         "place_id": world.place.pk,
         "member_id": world.group.members.get(user=world.member).pk,
+        **distribution_samples(world),
     }
 
 

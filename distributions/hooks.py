@@ -1,0 +1,95 @@
+"""Extension points: what distributions needs to know about orders and producers.
+
+Dependencies point one way (design §3): ``orders`` sits right of ``distributions`` and may import
+it, not the other way round. So orders registers its functions here, in its ``AppConfig.ready``:
+
+* ``register_order_counter(fn)``: ``fn(distribution_ids) -> {distribution_id: n}``, the number of
+  order lines with a quantity for each distribution (one query for any number of ids);
+* ``register_order_canceller(fn)``: ``fn(distribution, acting_user)`` cancels the orders of a
+  catalog leaving a distribution and tells the members (called inside the removal transaction);
+* ``register_customer_provider(fn)``: ``fn(multidistrib) -> set of user ids`` who ordered; the
+  time-slot assignment only keeps members who ordered, and places those who ordered without
+  choosing a slot (spec §9).
+
+Producers (decision 13): ``register_open_orders_check(fn)``, ``fn(catalog)`` returning True when
+the catalog's orders may open, otherwise False or a message saying why. The lead points it at
+``catalogs.services.catalog_can_open_orders`` once the catalogs app provides it.
+
+With nothing registered: no distribution has orders, every slot request counts, and only the
+catalog's own dates are checked before opening orders.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+_order_counters: list[Callable[[list[int]], dict[int, int]]] = []
+_order_cancellers: list[Callable[[Any, Any], None]] = []
+_customer_providers: list[Callable[[Any], set[int]]] = []
+_open_orders_checks: list[Callable[[Any], Any]] = []
+
+
+def _register(registry: list, fn: Callable) -> Callable:
+    if fn not in registry:
+        registry.append(fn)
+    return fn
+
+
+def register_order_counter(fn: Callable[[list[int]], dict[int, int]]) -> Callable:
+    return _register(_order_counters, fn)
+
+
+def register_order_canceller(fn: Callable[[Any, Any], None]) -> Callable:
+    return _register(_order_cancellers, fn)
+
+
+def register_customer_provider(fn: Callable[[Any], set[int]]) -> Callable:
+    return _register(_customer_providers, fn)
+
+
+def register_open_orders_check(fn: Callable[[Any], Any]) -> Callable:
+    return _register(_open_orders_checks, fn)
+
+
+def order_counts(distribution_ids: Iterable[int]) -> dict[int, int]:
+    """Order lines with a quantity, per distribution id (0 for those without)."""
+    ids = list(distribution_ids)
+    counts = dict.fromkeys(ids, 0)
+    for counter in _order_counters:
+        for pk, n in counter(ids).items():
+            counts[pk] = counts.get(pk, 0) + n
+    return counts
+
+
+def can_cancel_orders() -> bool:
+    return bool(_order_cancellers)
+
+
+def cancel_orders(distribution: Any, acting_user: Any) -> None:
+    for canceller in _order_cancellers:
+        canceller(distribution, acting_user)
+
+
+def customers(multidistrib: Any) -> set[int] | None:
+    """Users who ordered for this distribution; None when no orders app tells us."""
+    if not _customer_providers:
+        return None
+    result: set[int] = set()
+    for provider in _customer_providers:
+        result |= set(provider(multidistrib))
+    return result
+
+
+def open_orders_refusal(catalog: Any) -> str | None:
+    """Why this catalog's orders may not open (decision 13), or None when they may."""
+    for check in _open_orders_checks:
+        verdict = check(catalog)
+        if verdict is True or verdict is None:
+            continue
+        if isinstance(verdict, str) and verdict:
+            return verdict
+        return _(
+            "The producer %(vendor)s has incomplete legal information: orders cannot open until it is complete."
+        ) % {"vendor": catalog.vendor.name}
+    return None

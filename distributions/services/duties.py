@@ -1,0 +1,469 @@
+"""Volunteer duties (spec §8): roles, how many people each distribution needs, sign-up and
+withdrawal, admin assignment, and the two automatic e-mails."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from cagette.audit import log_action
+from cagette.mail import send_email_to_user
+from distributions.models import Duty, DutyNeed, MultiDistrib, VolunteerRole
+from members.models import Member, User
+
+
+def _refuse_if_validated(md: MultiDistrib) -> None:
+    if md.validated_at is not None:
+        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+
+
+# Roles ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_save(*, role: VolunteerRole, acting_user: Any) -> VolunteerRole:
+    created = role.pk is None
+    role.full_clean()
+    role.save()
+    if created and role.catalog_id:
+        # The catalog's upcoming distributions need this role from now on.
+        needs = [
+            DutyNeed(group=role.group, multidistrib_id=md_id, role=role, people=1)
+            for md_id in MultiDistrib.objects.filter(
+                group=role.group,
+                distributions__catalog=role.catalog_id,
+                start_at__gt=timezone.now(),
+                validated_at__isnull=True,
+            ).values_list("pk", flat=True)
+        ]
+        DutyNeed.objects.bulk_create(needs, ignore_conflicts=True)
+    log_action(
+        action="volunteer_role.created" if created else "volunteer_role.changed",
+        acting_user=acting_user,
+        group=role.group,
+        obj=role,
+        name=role.name,
+    )
+    return role
+
+
+@transaction.atomic
+def role_delete(*, role: VolunteerRole, force: bool = False, acting_user: Any) -> None:
+    """Delete a role; one that volunteers hold needs ``force`` (their duties go with it)."""
+    held = Duty.objects.filter(need__role=role).count()
+    if held and not force:
+        raise ValidationError(
+            _(
+                "Volunteers hold this role at %(n)s distribution(s). Confirm to delete it with their duties."
+            )
+            % {"n": held}
+        )
+    log_action(
+        action="volunteer_role.deleted",
+        acting_user=acting_user,
+        group=role.group,
+        obj=role,
+        name=role.name,
+        duties=held,
+    )
+    role.delete()
+
+
+# Needs per distribution ------------------------------------------------------------------
+
+
+@transaction.atomic
+def duty_needs_set(*, md: MultiDistrib, people: dict[int, int], acting_user: Any) -> MultiDistrib:
+    """Set how many people each role needs at ``md`` ({role id: people}, 0 = not needed).
+
+    A role cannot need fewer people than have already signed up for it.
+    """
+    md = MultiDistrib.objects.select_for_update().select_related("group").get(pk=md.pk)
+    _refuse_if_validated(md)
+    roles = {r.pk: r for r in VolunteerRole.objects.filter(group=md.group, pk__in=list(people))}
+    if len(roles) != len(people):
+        raise ValidationError(_("Choose roles of this group."))
+    needs = {
+        n.role_id: n
+        for n in DutyNeed.objects.filter(multidistrib=md).annotate(held=Count("duties"))
+    }
+    errors = []
+    for role_id, wanted in people.items():
+        need = needs.get(role_id)
+        held = need.held if need else 0
+        if wanted < held:
+            errors.append(
+                _(
+                    "%(role)s: %(n)s volunteer(s) already signed up; remove them before needing fewer people."
+                )
+                % {"role": roles[role_id].name, "n": held}
+            )
+    if errors:
+        raise ValidationError(errors)
+    changed = {}
+    for role_id, wanted in people.items():
+        need = needs.get(role_id)
+        if wanted == 0:
+            if need:
+                need.delete()
+                changed[roles[role_id].name] = 0
+        elif need is None:
+            DutyNeed.objects.create(group=md.group, multidistrib=md, role_id=role_id, people=wanted)
+            changed[roles[role_id].name] = wanted
+        elif need.people != wanted:
+            need.people = wanted
+            need.full_clean()
+            need.save(update_fields=["people"])
+            changed[roles[role_id].name] = wanted
+    if changed:
+        log_action(
+            action="distribution.duties_changed",
+            acting_user=acting_user,
+            group=md.group,
+            obj=md,
+            people=changed,
+        )
+    return md
+
+
+# Volunteers ------------------------------------------------------------------------------
+
+
+def _is_member(user: User, group_id: int) -> bool:
+    return Member.objects.filter(group_id=group_id, user=user, left_at__isnull=True).exists()
+
+
+@transaction.atomic
+def duty_signup(
+    *, need: DutyNeed, user: User, acting_user: Any, now: datetime | None = None
+) -> Duty:
+    """Take a role at a distribution: the member themselves, or an admin assigning them.
+
+    Members sign up within the group's window (duty_signup_days before, until the start); admins
+    may assign until the distribution is validated. A role takes as many people as it needs.
+    """
+    now = now or timezone.now()
+    need = (
+        DutyNeed.objects.select_for_update()
+        .select_related("multidistrib", "multidistrib__group", "role")
+        .get(pk=need.pk)
+    )
+    md = need.multidistrib
+    _refuse_if_validated(md)
+    if not _is_member(user, md.group_id):
+        raise ValidationError(_("Only members of the group can volunteer."))
+    by_self = getattr(acting_user, "pk", None) == user.pk
+    if by_self and not md.volunteers_can_join(now):
+        if now >= md.start_at:
+            raise ValidationError(_("This distribution has started."))
+        raise ValidationError(
+            _("Sign-up for this distribution opens on %(date)s.")
+            % {
+                "date": formats.date_format(
+                    timezone.localtime(
+                        md.start_at - timedelta(days=md.group.duty_signup_days), md.group.tzinfo
+                    ),
+                    "SHORT_DATE_FORMAT",
+                )
+            }
+        )
+    if Duty.objects.filter(need=need, user=user).exists():
+        raise ValidationError(_("This person already holds this role."))
+    if need.duties.count() >= need.people:
+        raise ValidationError(_("This role is already filled."))
+    try:
+        with transaction.atomic():
+            duty = Duty.objects.create(
+                group=md.group,
+                need=need,
+                user=user,
+                assigned_by=None if by_self else acting_user,
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("This person already holds this role.")) from exc
+    log_action(
+        action="duty.signed_up" if by_self else "duty.assigned",
+        acting_user=acting_user,
+        group=md.group,
+        obj=md,
+        role=need.role.name,
+        volunteer=user.pk,
+    )
+    return duty
+
+
+@transaction.atomic
+def duty_remove(*, duty: Duty, acting_user: Any) -> None:
+    """An admin takes a volunteer off a role."""
+    duty = Duty.objects.select_related("need__multidistrib", "need__role").get(pk=duty.pk)
+    md = duty.need.multidistrib
+    _refuse_if_validated(md)
+    log_action(
+        action="duty.removed",
+        acting_user=acting_user,
+        group=duty.group,
+        obj=md,
+        role=duty.need.role.name,
+        volunteer=duty.user_id,
+    )
+    duty.delete()
+
+
+def _catalog_managers(group_id: int, catalog_id: int | None) -> list[User]:
+    """Who answers for a role: admins for a general role, the catalog's coordinators otherwise."""
+    rights = Q(is_admin=True)
+    if catalog_id is not None:
+        rights |= Q(can_manage_catalogs=True) | Q(coordinated_catalogs=catalog_id)
+    return list(
+        User.objects.filter(
+            memberships__in=Member.objects.filter(group_id=group_id, left_at__isnull=True).filter(
+                rights
+            )
+        ).distinct()
+    )
+
+
+@transaction.atomic
+def duty_withdraw(
+    *, duty: Duty, reason: str, acting_user: Any, now: datetime | None = None
+) -> None:
+    """A volunteer gives up their role, with a reason (spec §8 unsubscribeFromRole).
+
+    Far enough ahead (before the call for volunteers), the role's coordinators are told;
+    later, every member who accepts volunteer alerts is asked to step in.
+    """
+    now = now or timezone.now()
+    duty = Duty.objects.select_related(
+        "need__multidistrib__group", "need__multidistrib__place", "need__role", "user"
+    ).get(pk=duty.pk)
+    if getattr(acting_user, "pk", None) != duty.user_id:
+        raise PermissionDenied(_("You can only withdraw yourself from a role."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you withdraw, for the other volunteers.")})
+    md = duty.need.multidistrib
+    _refuse_if_validated(md)
+    if now >= md.start_at:
+        raise ValidationError(_("This distribution has started."))
+    role, volunteer, group = duty.need.role, duty.user, md.group
+    log_action(
+        action="duty.withdrawn",
+        acting_user=acting_user,
+        group=group,
+        obj=md,
+        role=role.name,
+        reason=reason,
+    )
+    duty.delete()
+    early = now <= md.start_at - timedelta(days=group.vacant_roles_mail_days)
+    if early:
+        recipients = _catalog_managers(group.pk, role.catalog_id)
+    else:
+        recipients = list(
+            User.objects.filter(
+                memberships__group=group,
+                memberships__left_at__isnull=True,
+                notify_volunteer_alerts=True,
+                is_active=True,
+            )
+        )
+    for user in recipients:
+        if user.pk == volunteer.pk:
+            continue
+        _send(
+            "duty_withdrawn",
+            user,
+            md,
+            {
+                "role": role,
+                "volunteer": volunteer,
+                "reason": reason,
+                "everyone": not early,
+            },
+        )
+
+
+# Automatic e-mails -----------------------------------------------------------------------
+
+TAG_DATE = "[DATE_DISTRIBUTION]"
+TAG_PLACE = "[LIEU_DISTRIBUTION]"
+TAG_VOLUNTEERS = "[LISTE_BENEVOLES]"
+TAG_MISSING = "[ROLES_MANQUANTS]"
+
+
+def default_volunteers_text() -> str:
+    return _(
+        "Hello,\n\nThank you for volunteering at the distribution of [DATE_DISTRIBUTION] at [LIEU_DISTRIBUTION].\n\nThe volunteers on duty:\n[LISTE_BENEVOLES]\n\nPlease arrive a little before the start. If you cannot come, withdraw from your role on the duty calendar as soon as possible so someone can replace you.\n\nSee you there!"
+    )
+
+
+def default_vacant_text() -> str:
+    return _(
+        "Hello,\n\nVolunteers are still needed for the distribution of [DATE_DISTRIBUTION] at [LIEU_DISTRIBUTION]:\n[ROLES_MANQUANTS]\n\nSign up on the duty calendar. Thank you!"
+    )
+
+
+def _date_text(md: MultiDistrib) -> str:
+    local = timezone.localtime(md.start_at, md.group.tzinfo)
+    return _("%(date)s at %(time)s") % {
+        "date": formats.date_format(local, "l j F Y"),
+        "time": formats.time_format(local, "H:i"),
+    }
+
+
+def _place_text(md: MultiDistrib) -> str:
+    address = md.place.full_address
+    return f"{md.place.name} ({address})" if address else md.place.name
+
+
+def _fill(text: str, md: MultiDistrib, **tokens: str) -> str:
+    values = {TAG_DATE: _date_text(md), TAG_PLACE: _place_text(md), **tokens}
+    for token, value in values.items():
+        text = text.replace(token, value)
+    return text
+
+
+def _send(name: str, user: User, md: MultiDistrib, context: dict[str, Any]) -> None:
+    """One e-mail, rendered in the recipient's language and the group's time zone."""
+    group = md.group
+    with translation.override(user.language), timezone.override(group.tzinfo):
+        send_email_to_user(
+            name=name,
+            user=user,
+            group=group,
+            context={
+                "md": md,
+                "start": timezone.localtime(md.start_at, group.tzinfo),
+                "calendar_url": reverse("distributions:duties", kwargs={"group_slug": group.slug}),
+                **context,
+            },
+        )
+
+
+def _volunteer_lines(duties: list[Duty]) -> str:
+    return "\n".join(f"- {d.need.role.name} : {d.user.household_name}" for d in duties)
+
+
+def _missing_lines(needs: list[DutyNeed]) -> str:
+    lines = []
+    for need in needs:
+        missing = need.people - need.held
+        if missing > 0:
+            label = str(need.role)
+            lines.append(f"- {label}" if missing == 1 else f"- {label} x {missing}")
+    return "\n".join(lines)
+
+
+def duty_reminders_send(*, now: datetime | None = None) -> int:
+    """Remind each volunteer of their duty, group.volunteers_mail_days before (hourly job).
+
+    Each duty is reminded once (``Duty.reminded_at``); a volunteer holding several roles at one
+    distribution gets one e-mail. Someone signing up after the usual day is reminded at the next
+    run. Returns the number of e-mails queued.
+    """
+    now = now or timezone.now()
+    due = (
+        Duty.objects.filter(
+            reminded_at__isnull=True,
+            need__multidistrib__start_at__gt=now,
+            need__multidistrib__start_at__lte=now + timedelta(days=15),
+            need__multidistrib__validated_at__isnull=True,
+            need__multidistrib__group__deleted_at__isnull=True,
+        )
+        .select_related("need__multidistrib__group")
+        .order_by("need__multidistrib_id", "user_id")
+    )
+    per_md: dict[int, set[int]] = defaultdict(set)
+    mds: dict[int, MultiDistrib] = {}
+    for duty in due:
+        md = duty.need.multidistrib
+        if md.start_at - timedelta(days=md.group.volunteers_mail_days) > now:
+            continue
+        per_md[md.pk].add(duty.user_id)
+        mds[md.pk] = md
+    sent = 0
+    for md_id, user_ids in per_md.items():
+        md = MultiDistrib.objects.select_related("group", "group__contact", "place").get(pk=md_id)
+        for user_id in sorted(user_ids):
+            with transaction.atomic():
+                # Claiming the rows first makes a concurrent run skip them: never two reminders.
+                claimed = Duty.objects.filter(
+                    need__multidistrib=md, user_id=user_id, reminded_at__isnull=True
+                ).update(reminded_at=now)
+                if not claimed:
+                    continue
+                duties = list(
+                    Duty.objects.filter(need__multidistrib=md)
+                    .select_related("user", "need__role")
+                    .order_by("need__role__name", "pk")
+                )
+                user = next(d.user for d in duties if d.user_id == user_id)
+                with translation.override(user.language):
+                    template = md.group.volunteers_mail_content.strip() or default_volunteers_text()
+                    text = _fill(template, md, **{TAG_VOLUNTEERS: _volunteer_lines(duties)})
+                _send(
+                    "duty_reminder",
+                    user,
+                    md,
+                    {
+                        "message": text,
+                        "roles": [d.need.role for d in duties if d.user_id == user_id],
+                    },
+                )
+                sent += 1
+    return sent
+
+
+def vacant_roles_alerts_send(*, now: datetime | None = None) -> int:
+    """Call for volunteers, group.vacant_roles_mail_days before a distribution with vacant roles.
+
+    Sent once per distribution (``MultiDistrib.vacant_roles_mailed_at``), while sign-up is open,
+    to every member who accepts volunteer alerts. Returns the number of e-mails queued.
+    """
+    now = now or timezone.now()
+    candidates = MultiDistrib.objects.filter(
+        vacant_roles_mailed_at__isnull=True,
+        validated_at__isnull=True,
+        start_at__gt=now,
+        start_at__lte=now + timedelta(days=15),
+        group__deleted_at__isnull=True,
+    ).select_related("group", "group__contact", "place")
+    sent = 0
+    for md in candidates:
+        group = md.group
+        if md.start_at - timedelta(days=group.vacant_roles_mail_days) > now:
+            continue
+        if not md.volunteers_can_join(now):
+            continue
+        needs = list(
+            DutyNeed.objects.filter(multidistrib=md)
+            .select_related("role", "role__catalog", "role__catalog__vendor")
+            .annotate(held=Count("duties"))
+        )
+        if not any(n.people > n.held for n in needs):
+            continue
+        with transaction.atomic():
+            claimed = MultiDistrib.objects.filter(
+                pk=md.pk, vacant_roles_mailed_at__isnull=True
+            ).update(vacant_roles_mailed_at=now)
+            if not claimed:
+                continue
+            recipients = User.objects.filter(
+                memberships__group=group,
+                memberships__left_at__isnull=True,
+                notify_volunteer_alerts=True,
+                is_active=True,
+            ).order_by("pk")
+            for user in recipients:
+                with translation.override(user.language):
+                    template = group.vacant_roles_mail_content.strip() or default_vacant_text()
+                    text = _fill(template, md, **{TAG_MISSING: _missing_lines(needs)})
+                _send("duty_vacant", user, md, {"message": text})
+                sent += 1
+    return sent

@@ -1,0 +1,20 @@
+"""Beat jobs (schedules in settings.CELERY_BEAT_SCHEDULE): thin wrappers around services."""
+
+from celery import shared_task
+
+from distributions import services
+
+
+@shared_task
+def duty_reminders_send() -> int:
+    return services.duty_reminders_send()
+
+
+@shared_task
+def vacant_roles_alerts_send() -> int:
+    return services.vacant_roles_alerts_send()
+
+
+@shared_task
+def slots_resolve_due() -> int:
+    return services.slots_resolve_due()

@@ -1,0 +1,52 @@
+from django.urls import include, path
+
+from distributions import views
+
+app_name = "distributions"
+
+group_patterns = [
+    # Planning (the distribution section: "all catalogs" right).
+    path("manage/distributions/", views.manage_list, name="manage_list"),
+    path("manage/distributions/new/", views.md_create, name="manage_create"),
+    path("manage/distributions/cycle/", views.cycle_create, name="cycle_create"),
+    path(
+        "manage/distributions/cycles/<int:cycle_id>/delete/",
+        views.cycle_delete,
+        name="cycle_delete",
+    ),
+    path("manage/distributions/<int:md_id>/", views.md_detail, name="manage_detail"),
+    path("manage/distributions/<int:md_id>/edit/", views.md_edit, name="manage_edit"),
+    path("manage/distributions/<int:md_id>/delete/", views.md_delete, name="manage_delete"),
+    path("manage/distributions/<int:md_id>/catalogs/", views.md_catalogs, name="manage_catalogs"),
+    path("manage/distributions/<int:md_id>/open/", views.md_open, name="manage_open"),
+    path(
+        "manage/distributions/<int:md_id>/catalogs/<int:distribution_id>/dates/",
+        views.distribution_window,
+        name="manage_window",
+    ),
+    path("manage/distributions/<int:md_id>/duties/", views.manage_duties, name="manage_duties"),
+    path("manage/distributions/<int:md_id>/slots/", views.manage_slots, name="manage_slots"),
+    path(
+        "manage/distributions/<int:md_id>/delivery/", views.manage_delivery, name="manage_delivery"
+    ),
+    # Volunteer roles (group admins).
+    path("manage/volunteer-roles/", views.role_list, name="role_list"),
+    path("manage/volunteer-roles/new/", views.role_create, name="role_create"),
+    path("manage/volunteer-roles/<int:role_id>/", views.role_edit, name="role_edit"),
+    path("manage/volunteer-roles/<int:role_id>/delete/", views.role_delete, name="role_delete"),
+    # Members.
+    path("distributions/", views.member_list, name="list"),
+    path("distributions/<int:md_id>/slots/", views.member_slots, name="slots"),
+    path("distributions/<int:md_id>/delivery/", views.member_delivery, name="delivery"),
+    path("duties/", views.duty_calendar, name="duties"),
+    path("duties/<int:md_id>/<int:role_id>/signup/", views.duty_signup, name="duty_signup"),
+    path("duties/<int:md_id>/<int:role_id>/withdraw/", views.duty_withdraw, name="duty_withdraw"),
+    # Public calendar of the group.
+    path("calendar.ics", views.group_ical, name="group_ical"),
+]
+
+urlpatterns = [
+    path("g/<slug:group_slug>/", include(group_patterns)),
+    path("calendar/", views.my_calendar, name="my_calendar"),
+    path("calendar/<str:token>.ics", views.member_ical, name="member_ical"),
+]

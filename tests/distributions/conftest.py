@@ -1,0 +1,20 @@
+import pytest
+
+from distributions import hooks
+
+
+@pytest.fixture
+def clean_hooks():
+    """Register hooks for one test only (the registries are module-level)."""
+    saved = {
+        name: list(getattr(hooks, name))
+        for name in (
+            "_order_counters",
+            "_order_cancellers",
+            "_customer_providers",
+            "_open_orders_checks",
+        )
+    }
+    yield hooks
+    for name, value in saved.items():
+        getattr(hooks, name)[:] = value
