@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("groups.urls")),
     path("", include("members.urls")),
+    path("", include("catalogs.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]
 

@@ -36,9 +36,12 @@ def group_patterns():
 
 def sample_kwargs(world) -> dict:
     """One object of ``world.group`` per URL keyword; extend when a view adds a keyword."""
+    from tests.catalogs.factories import isolation_samples
+
     return {
         "place_id": world.place.pk,
         "member_id": world.group.members.get(user=world.member).pk,
+        **isolation_samples(world),
     }
 
 
