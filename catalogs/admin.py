@@ -112,6 +112,11 @@ class VendorAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "website":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     @admin.display(boolean=True, description=_("legal data complete"))
     def legal_complete(self, obj: Vendor) -> bool:
         return obj.legal_data_complete

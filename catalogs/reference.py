@@ -30,14 +30,17 @@ def _load(name: str):
 
 
 def fold(text: str) -> str:
-    """Case-insensitive key; accents are kept (``Pâtes`` and ``Pates`` are both accepted)."""
-    text = " ".join(str(text).split()).casefold()
-    return text
+    """Matching key: case, accents, ligatures and repeated spaces do not matter.
+
+    ``ŒUFS``, ``Oeufs`` and ``œufs`` match; so do ``Épinards`` and ``epinards``.
+    """
+    text = " ".join(str(text).split()).casefold().replace("œ", "oe").replace("æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def fold_ascii(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", fold(text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold(text)
 
 
 # Professions ---------------------------------------------------------------------------------

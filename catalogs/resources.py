@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import resources, widgets
@@ -402,9 +404,11 @@ class ProductResource(resources.ModelResource):
         import_id_fields = ["id"]
         use_bulk = True
         batch_size = 1000
+        # Unchanged rows are detected from a snapshot taken in after_init_instance: the library's
+        # diff deep-copies every instance, which costs seconds on a 5,000-row file.
         skip_unchanged = True
+        skip_diff = True
         report_skipped = False
-        skip_html_diff = True
         clean_model_instances = True
         use_transactions = True
 
@@ -445,10 +449,57 @@ class ProductResource(resources.ModelResource):
     def init_instance(self, row=None):
         if self.catalog is None:
             raise ValidationError(_("Choose the catalog to import into."))
-        product = Product(catalog=self.catalog, group_id=self.catalog.group_id)
+        product = Product(catalog_id=self.catalog.pk, group_id=self.catalog.group_id)
         if self.vat_rates and product.vat_rate not in self.vat_rates:
             product.vat_rate = sorted(self.vat_rates)[0]
         return product
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._import_before = None if new else self._values(instance)
+
+    def _values(self, instance) -> dict:
+        return {
+            f.attribute: getattr(instance, f.attribute)
+            for f in self.get_import_fields()
+            if not f.readonly
+        }
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        before = getattr(instance, "_import_before", None)
+        if import_validation_errors or before is None:
+            return False
+        return before == self._values(instance)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """One parameterised UPDATE per row (executemany): Django's bulk_update builds a CASE
+        per field and row, which takes tens of seconds for 5,000 rows."""
+        if not self.update_instances or not (using_transactions or not dry_run):
+            self.update_instances.clear()
+            return
+        try:
+            fields = [Product._meta.get_field(name) for name in self.get_bulk_update_fields()]
+            fields.append(Product._meta.get_field("updated_at"))
+            now = timezone.now()
+            quote = connection.ops.quote_name
+            # Identifiers come from the model's metadata, quoted; every value is a parameter.
+            sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+                quote(Product._meta.db_table),
+                ", ".join(f"{quote(f.column)} = %s" for f in fields),
+                quote(Product._meta.pk.column),
+            )
+            params = []
+            for instance in self.update_instances:
+                instance.updated_at = now
+                values = [
+                    f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields
+                ]
+                params.append([*values, instance.pk])
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, params)
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.update_instances.clear()
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}

@@ -368,7 +368,9 @@ def catalog_end(*, catalog: Catalog, acting_user: Any) -> Catalog:
     """End the catalog today: it stays visible in the past catalogs; orders are kept."""
     today = group_today(catalog.group)
     catalog = (
-        Catalog.objects.select_for_update().select_related("group", "vendor").get(pk=catalog.pk)
+        Catalog.objects.select_for_update(of=("self",))
+        .select_related("group", "vendor")
+        .get(pk=catalog.pk)
     )
     if catalog.end_date < today:
         return catalog
@@ -694,7 +696,7 @@ def catalog_link_sync(*, link: CatalogLink) -> SyncReport:
     Prices are copied too: orders already placed keep their own price (decision 7).
     """
     link = (
-        CatalogLink.objects.select_for_update()
+        CatalogLink.objects.select_for_update(of=("self",))
         .select_related("catalog__group", "producer_catalog__vendor")
         .get(pk=link.pk)
     )
@@ -834,7 +836,7 @@ def catalog_link_break(*, link: CatalogLink, acting_user: Any) -> Catalog:
     """Break the link (spec §12.4): the group's catalog ends today and keeps its products and
     orders as plain local ones; the link is ended; both sides receive an e-mail."""
     link = (
-        CatalogLink.objects.select_for_update()
+        CatalogLink.objects.select_for_update(of=("self",))
         .select_related("catalog__group__contact", "producer_catalog__vendor")
         .get(pk=link.pk)
     )
@@ -939,7 +941,7 @@ def vendor_invite(
 
 def _invitation_for_update(invitation: VendorInvitation) -> VendorInvitation:
     invitation = (
-        VendorInvitation.objects.select_for_update()
+        VendorInvitation.objects.select_for_update(of=("self",))
         .select_related("group", "created_by")
         .get(pk=invitation.pk)
     )

@@ -614,9 +614,7 @@ def directory_invite(request: HttpRequest, group_slug: str) -> HttpResponse:
                 group=request.group, acting_user=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            form.add_error(
-                "email" if hasattr(exc, "error_dict") and "email" in exc.error_dict else None, exc
-            )
+            form.add_error(None, exc)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
