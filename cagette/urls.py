@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("distributions.urls")),
     path("", include("payments.urls")),
+    path("", include("catalogs.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]
 

@@ -1,0 +1,44 @@
+"""Home page panels (``cagette.home``): the producer space, and the catalogs a member coordinates."""
+
+from typing import Any
+
+from django.db.models import Q
+
+from catalogs.models import Catalog, Vendor, VendorInvitation
+from catalogs.selectors import group_today
+
+
+def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
+    """At most three queries, whatever the number of groups or producers."""
+    user = request.user
+    panels: list[dict[str, Any]] = []
+    vendors = list(Vendor.objects.filter(managers=user).order_by("name"))
+    invitations = list(
+        VendorInvitation.objects.filter(
+            status=VendorInvitation.Status.PENDING, group__deleted_at__isnull=True
+        )
+        .filter(Q(email__iexact=user.email) | Q(vendor__managers=user))
+        .select_related("group")
+        .distinct()
+    )
+    if vendors or invitations:
+        panels.append(
+            {
+                "template": "catalogs/home_producer_panel.html",
+                "vendors": vendors,
+                "incomplete": [v for v in vendors if not v.legal_data_complete],
+                "invitations": invitations,
+            }
+        )
+    if groups:
+        catalogs = list(
+            Catalog.objects.filter(
+                group__in=groups, coordinators__user=user, coordinators__left_at__isnull=True
+            )
+            .select_related("group", "vendor")
+            .order_by("group__name", "name")
+        )
+        current = [c for c in catalogs if not c.is_ended(group_today(c.group))]
+        if current:
+            panels.append({"template": "catalogs/home_coordinator_panel.html", "catalogs": current})
+    return panels

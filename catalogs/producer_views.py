@@ -1,0 +1,359 @@
+"""The producer space (``/producer/…``): a user manages their producers, their own catalogs and
+products, the groups they supply, and the invitations groups send them.
+
+Everything is fetched through ``catalogs.access`` helpers filtering on ``Vendor.managers``: another
+producer's objects are 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalogs import forms, selectors, services
+from catalogs.access import (
+    link_get_for_user,
+    producer_catalog_get_for_user,
+    producer_product_get_for_user,
+    vendor_get_for_user,
+)
+from catalogs.models import ProducerCatalog, ProducerProduct, VendorInvitation, VendorPhoto
+from catalogs.reference import naf_choices
+from members.models import Member
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_GET
+def producer_home(request: HttpRequest) -> HttpResponse:
+    vendors = selectors.vendor_list_for_user(user=request.user)
+    return render(
+        request,
+        "catalogs/producer/home.html",
+        {
+            "vendors": vendors,
+            "group_catalogs": selectors.group_catalogs_of_vendors(vendors=vendors),
+            "invitations": selectors.invitation_list_for_user(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vendor_create(request: HttpRequest) -> HttpResponse:
+    form = forms.VendorCreateForm(request.POST or None, initial={"email": request.user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            vendor = services.vendor_create(
+                acting_user=request.user, manager=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your producer profile is created. Complete your legal data so groups can open orders."
+                ),
+            )
+            next_url = request.GET.get("next", "")
+            if next_url.startswith("/producer/"):
+                return redirect(next_url)
+            return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
+    return render(request, "catalogs/producer/vendor_create.html", {"form": form})
+
+
+def _vendor_page(request: HttpRequest, vendor, which: str | None) -> HttpResponse:
+    profile_form = forms.VendorProfileForm(
+        request.POST if which == "profile" else None,
+        request.FILES if which == "profile" else None,
+        instance=vendor,
+        prefix="profile",
+    )
+    legal_form = forms.VendorLegalForm(
+        request.POST if which == "legal" else None, instance=vendor, prefix="legal"
+    )
+    photo_form = forms.VendorPhotoForm(
+        request.POST if which == "photo" else None,
+        request.FILES if which == "photo" else None,
+        prefix="photo",
+    )
+    form = {"profile": profile_form, "legal": legal_form}.get(which)
+    if form is not None:
+        if form.is_valid():
+            try:
+                services.vendor_update(
+                    vendor=form.instance, changed=form.changed_data, acting_user=request.user
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
+        else:
+            messages.error(request, _("Please correct the errors below."))
+    elif which == "photo":
+        if photo_form.is_valid():
+            services.vendor_photo_add(
+                vendor=vendor,
+                image=photo_form.cleaned_data["image"],
+                caption=photo_form.cleaned_data["caption"],
+                acting_user=request.user,
+            )
+            messages.success(request, _("Photo added."))
+            return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
+        messages.error(request, _("Please correct the errors below."))
+    vendor.refresh_from_db()
+    return render(
+        request,
+        "catalogs/producer/vendor.html",
+        {
+            "vendor": vendor,
+            "profile_form": profile_form,
+            "legal_form": legal_form,
+            "photo_form": photo_form,
+            "photos": list(vendor.photos.all()),
+            "producer_catalogs": list(vendor.producer_catalogs.all()),
+            "naf_choices": naf_choices(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = vendor_get_for_user(request.user, vendor_id)
+    which = request.POST.get("which") if request.method == "POST" else None
+    return _vendor_page(request, vendor, which)
+
+
+@login_required
+@require_POST
+def vendor_photo_delete(request: HttpRequest, vendor_id: int, photo_id: int) -> HttpResponse:
+    vendor = vendor_get_for_user(request.user, vendor_id)
+    photo = VendorPhoto.objects.filter(vendor=vendor, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    services.vendor_photo_delete(photo=photo, acting_user=request.user)
+    messages.success(request, _("Photo deleted."))
+    return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_catalog_create(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    vendor = vendor_get_for_user(request.user, vendor_id)
+    pc = ProducerCatalog(vendor=vendor)
+    form = forms.ProducerCatalogForm(request.POST or None, instance=pc)
+    if request.method == "POST" and form.is_valid():
+        services.producer_catalog_save(producer_catalog=form.instance, acting_user=request.user)
+        messages.success(request, _("Catalog created. Add its products."))
+        return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+    return render(
+        request, "catalogs/producer/catalog_form.html", {"vendor": vendor, "form": form, "pc": None}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_catalog_edit(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    form = forms.ProducerCatalogForm(request.POST or None, instance=pc)
+    if request.method == "POST" and form.is_valid():
+        services.producer_catalog_save(producer_catalog=form.instance, acting_user=request.user)
+        messages.success(request, _("Catalog saved; the linked groups are being updated."))
+        return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+    return render(
+        request,
+        "catalogs/producer/catalog_form.html",
+        {"vendor": pc.vendor, "form": form, "pc": pc},
+    )
+
+
+@login_required
+@require_GET
+def producer_catalog_detail(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    search = request.GET.get("q", "")
+    products = selectors.producer_product_list(producer_catalog=pc, search=search)
+    page = Paginator(products, 100).get_page(request.GET.get("page"))
+    links = selectors.link_list_for_producer_catalog(producer_catalog=pc)
+    linked_groups = {link.group_id for link in links if link.is_active}
+    groups = [
+        g
+        for g in selectors.groups_where_user_manages_catalogs(user=request.user)
+        if g.pk not in linked_groups
+    ]
+    return render(
+        request,
+        "catalogs/producer/catalog_detail.html",
+        {
+            "pc": pc,
+            "vendor": pc.vendor,
+            "page": page,
+            "search": search,
+            "links": links,
+            "publish_form": forms.PublishForm(groups=groups) if groups else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def producer_catalog_publish(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    """Link the catalog to a group where the producer manages catalogs (spec §12.2 "publish")."""
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    groups = selectors.groups_where_user_manages_catalogs(user=request.user)
+    form = forms.PublishForm(request.POST, groups=groups)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of your groups."))
+        return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+    group = form.cleaned_data["group"]
+    member = Member.objects.filter(group=group, user=request.user, left_at__isnull=True).first()
+    try:
+        catalog = services.catalog_link_create(
+            producer_catalog=pc,
+            group=group,
+            acting_user=request.user,
+            coordinators=[member] if member else [],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("Catalog linked to %(group)s as %(catalog)s.")
+            % {"group": group.name, "catalog": catalog.name},
+        )
+    return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+
+
+def _producer_product_page(
+    request: HttpRequest, pc: ProducerCatalog, product: ProducerProduct
+) -> HttpResponse:
+    vat_rates = [("5.5", "5,5 %"), ("10", "10 %"), ("20", "20 %"), ("2.1", "2,1 %"), ("0", "0 %")]
+    form = forms.ProducerProductForm(
+        request.POST or None, request.FILES or None, instance=product, vat_rates=vat_rates
+    )
+    form.fields["ref"].required = True
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.producer_product_save(product=form.instance, acting_user=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("Product saved: %(name)s.") % {"name": form.instance.name}
+                )
+                if "save_add" in request.POST:
+                    return redirect("catalogs:producer_product_create", producer_catalog_id=pc.pk)
+                return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+        else:
+            messages.error(request, _("Please correct the errors below."))
+    return render(
+        request,
+        "catalogs/producer/product_form.html",
+        {"pc": pc, "vendor": pc.vendor, "product": product, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_product_create(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    return _producer_product_page(request, pc, ProducerProduct(producer_catalog=pc))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = producer_product_get_for_user(request.user, product_id)
+    return _producer_product_page(request, product.producer_catalog, product)
+
+
+@login_required
+@require_POST
+def producer_product_delete(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = producer_product_get_for_user(request.user, product_id)
+    pc = product.producer_catalog
+    services.producer_product_delete(product=product, acting_user=request.user)
+    messages.success(
+        request,
+        _("Product removed; the groups keep it deactivated with its orders: %(name)s.")
+        % {"name": product.name},
+    )
+    return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
+
+
+@login_required
+@require_POST
+def producer_link_break(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = link_get_for_user(request.user, link_id)
+    try:
+        services.catalog_link_break(link=link, acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("The link with %(group)s is broken; the group keeps its orders.")
+            % {"group": link.group.name},
+        )
+    return redirect("catalogs:producer_catalog", producer_catalog_id=link.producer_catalog_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_invitation(request: HttpRequest, code: str) -> HttpResponse:
+    """An invitation from a group: whoever holds the code (sent by e-mail) may answer it."""
+    invitation = (
+        VendorInvitation.objects.select_related(
+            "group", "vendor", "producer_catalog", "created_by", "catalog"
+        )
+        .filter(code=code, group__deleted_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    if invitation.vendor_id and not invitation.vendor.managers.filter(pk=request.user.pk).exists():
+        # Addressed to a producer this user does not manage.
+        raise Http404
+    has_vendor = selectors.vendors_exist_for_user(user=request.user)
+    form = forms.AcceptInvitationForm(
+        request.POST or None, user=request.user, invitation=invitation
+    )
+    if request.method == "POST" and invitation.is_pending:
+        if request.POST.get("answer") == "decline":
+            services.vendor_invitation_decline(invitation=invitation, acting_user=request.user)
+            messages.success(request, _("Invitation declined."))
+            return redirect("catalogs:producer_home")
+        if form.is_valid():
+            try:
+                catalog = services.vendor_invitation_accept(
+                    invitation=invitation,
+                    vendor=form.cleaned_data["vendor"],
+                    producer_catalog=form.cleaned_data["producer_catalog"],
+                    acting_user=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("You now supply %(group)s with the catalog %(catalog)s.")
+                    % {"group": invitation.group.name, "catalog": catalog.name},
+                )
+                return redirect("catalogs:producer_home")
+    return render(
+        request,
+        "catalogs/producer/invitation.html",
+        {"invitation": invitation, "form": form, "has_vendor": has_vendor},
+    )
