@@ -23,3 +23,6 @@ STORAGES = {
 }
 ACCOUNT_RATE_LIMITS = False
 SECURE_SSL_REDIRECT = False
+# Threads started by tests (live server, concurrency tests) must not keep connections open, or
+# the test database cannot be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
