@@ -110,6 +110,7 @@ def seed(stdout) -> None:
             reference=LAST,
             payment_type="cheque" if index == 2 else kinds[index % len(kinds)],
             amount=total,
+            label=f"Paiement de la commande du {last_day:%d/%m/%Y}",
             date=last_day,
             acting_user=member.user,
         )

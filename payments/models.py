@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.models import PaymentType
 
@@ -72,7 +73,7 @@ class OperationQuerySet(models.QuerySet["Operation"]):
 
 class Operation(models.Model):
     class Kind(models.TextChoices):
-        ORDER = "order", _("Order")
+        ORDER = "order", pgettext_lazy("operation type", "Order")
         PAYMENT = "payment", _("Payment")
         MEMBERSHIP = "membership", _("Membership fee")
         REFUND = "refund", _("Refund")

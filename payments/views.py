@@ -110,12 +110,13 @@ def _member_page(
             initial = {"reverses": root.pk, "amount": -remaining}
         correction = forms.CorrectionForm(initial=initial, operations=operations)
         correction.target = target.reverses or target if target is not None else None
+    context_pending = _with_instructions(request, list(pending))
     context = {
         "group": group,
         "member": member,
         "summary": selectors.account_summary(group=group, member=member),
         "page": Paginator(operations, OPERATIONS_PER_PAGE).get_page(request.GET.get("page")),
-        "pending": _with_instructions(request, list(pending)),
+        "pending": context_pending,
         "payment_form": bound.get("payment_form") or forms.PaymentForm(group=group),
         "refund_form": bound.get("refund_form") or forms.RefundForm(group=group),
         "correction_form": correction,
@@ -123,6 +124,7 @@ def _member_page(
         or forms.ConfirmForm(group=group, pending=pending),
         "onspot_choices": providers.onspot_choices(group),
         "selected": set(),
+        "awaiting_type": any(op.awaits_type for op in context_pending),
     }
     return render(request, "payments/manage_member.html", context, status=status)
 
@@ -279,6 +281,7 @@ def pending(request: HttpRequest, group_slug: str) -> HttpResponse:
             "truncated": len(rows) == 500,
             "selected": {str(v) for v in form["operations"].value() or []},
             "onspot_choices": providers.onspot_choices(group),
+            "awaiting_type": any(op.awaits_type for op in rows),
         },
     )
 

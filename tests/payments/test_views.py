@@ -414,3 +414,21 @@ def test_bad_export_period_shows_errors(world, client_for):
         url("export", world), {"start": "hier", "end": "2024-01-01", "format": "csv"}
     )
     assert list(response.context["form"].errors) == ["start"]
+
+
+def test_home_shows_balances_in_a_fixed_number_of_queries(
+    world, client_for, member_row, django_assert_max_num_queries
+):
+    client = client_for(world.member)
+    assert not any("accounts" in p for p in client.get("/").context["panels"])
+    ordered(world.group, member_row, "B1", "8.00")
+    other_row = MemberFactory(group=world.other_group, user=world.member)
+    paid(world.other_group, other_row, "3.00")
+    with django_assert_max_num_queries(8):
+        response = client.get("/")
+    [panel] = [p for p in response.context["panels"] if "accounts" in p]
+    assert [(a["group"], a["balance"]) for a in panel["accounts"]] == [
+        (world.other_group, D("3.00")),
+        (world.group, D("-8.00")),
+    ]
+    assert url("account", world).encode() in response.content

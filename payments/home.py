@@ -1,0 +1,33 @@
+"""The home page panel: the user's balance in each of their groups that manages payments."""
+
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from cagette.money import quantize
+from payments.models import COUNTED, Operation
+
+
+def balances_panel(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
+    """One query whatever the number of groups; no panel when every account is at zero."""
+    by_pk = {g.pk: g for g in groups}
+    if not by_pk or not request.user.is_authenticated:
+        return []
+    pending = Q(is_money=True, state=Operation.State.PENDING)
+    rows = (
+        Operation.objects.filter(member__user=request.user, group_id__in=list(by_pk))
+        .values("group_id")
+        .annotate(balance=Sum("amount", filter=COUNTED), pending=Sum("amount", filter=pending))
+        .order_by()
+    )
+    accounts = []
+    for row in rows:
+        group = by_pk[row["group_id"]]
+        balance = quantize(row["balance"] or 0, group.currency)
+        announced = quantize(row["pending"] or 0, group.currency)
+        if balance or announced:
+            accounts.append({"group": group, "balance": balance, "pending": announced})
+    if not accounts:
+        return []
+    accounts.sort(key=lambda a: a["group"].name)
+    return [{"template": "payments/_home_panel.html", "accounts": accounts}]
