@@ -18,10 +18,12 @@ from distributions.cycles import MAX_DATES, CycleTimes, PlannedDate, aware, cycl
 from distributions.models import (
     Distribution,
     DistributionCycle,
+    Duty,
     DutyNeed,
     MultiDistrib,
     VolunteerRole,
 )
+from distributions.services.timeslots import regenerate_slots
 from groups.models import Group, Place
 
 
@@ -245,12 +247,8 @@ def md_update(
             ) from exc
         distribution.save(update_fields=["orders_open_at", "orders_close_at"])
     if moved_days:
-        from distributions.models import Duty
-
         Duty.objects.filter(need__multidistrib=md).update(reminded_at=None)
     if hours_changed and md.slots_enabled:
-        from distributions.services.timeslots import regenerate_slots
-
         regenerate_slots(md=md, old_start=old_start)
     refresh_active_until(group)
     log_action(
