@@ -477,6 +477,7 @@ class PreviewRow:
     catalogs: list[Catalog]
     skipped: list[Catalog]
     errors: list[str]
+    refused: list[tuple[Catalog, str]] = field(default_factory=list)
 
 
 def cycle_preview(
@@ -508,6 +509,9 @@ def cycle_preview(
         MultiDistrib.objects.filter(place=place, date__in=days).values_list("date", flat=True)
     )
     tz = group.tzinfo
+    # A producer who may not open orders (decision 13) is left out of the whole cycle.
+    refused = [(c, r) for c in catalogs if (r := hooks.open_orders_refusal(c))]
+    catalogs = [c for c in catalogs if c not in {x for x, _r in refused}]
     rows = []
     for day in days:
         planned = plan(day, times, tz)
@@ -525,6 +529,7 @@ def cycle_preview(
                 catalogs=[c for c in catalogs if c.is_active_on(day)],
                 skipped=[c for c in catalogs if not c.is_active_on(day)],
                 errors=errors,
+                refused=refused,
             )
         )
     return rows

@@ -584,3 +584,25 @@ def test_catalog_role_needed_at_upcoming_distributions_when_created(world):
         acting_user=world.admin,
     )
     assert DutyNeed.objects.filter(multidistrib=md, role=role).exists()
+
+
+def test_a_cycle_leaves_out_producers_who_cannot_open_orders(world, clean_hooks):
+    ok, blocked = (
+        CatalogFactory(group=world.group, end_date=date(2031, 1, 1)),
+        CatalogFactory(group=world.group, end_date=date(2031, 1, 1)),
+    )
+    clean_hooks.register_open_orders_check(lambda catalog: catalog.pk != blocked.pk)
+    rows = services.cycle_preview(
+        group=world.group,
+        place=world.place,
+        cycle_type="weekly",
+        start_date=date(2030, 1, 3),
+        end_date=date(2030, 1, 10),
+        times=TIMES,
+        catalogs=[ok, blocked],
+    )
+    assert [c for c, _reason in rows[0].refused] == [blocked]
+    cycle = _cycle(world, date(2030, 1, 3), date(2030, 1, 10), catalogs=[ok, blocked])
+    assert set(
+        Distribution.objects.filter(multidistrib__cycle=cycle).values_list("catalog", flat=True)
+    ) == {ok.pk}
