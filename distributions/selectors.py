@@ -302,3 +302,21 @@ def member_duties(*, group: Group, user: Any, now: datetime | None = None) -> li
         .select_related("need__role", "need__multidistrib__place")
         .order_by("need__multidistrib__start_at", "pk")
     )
+
+
+def member_choices(
+    *, mds: list[MultiDistrib], user: Any
+) -> tuple[dict[int, SlotRequest], dict[int, DeliveryRequest]]:
+    """The member's slot request and delivery request for each of these distributions."""
+    ids = [md.pk for md in mds]
+    slot_requests = {
+        r.multidistrib_id: r
+        for r in SlotRequest.objects.filter(multidistrib__in=ids, user=user)
+        .select_related("assigned_slot", "group")
+        .prefetch_related("slots")
+    }
+    deliveries = {
+        r.multidistrib_id: r
+        for r in DeliveryRequest.objects.filter(multidistrib__in=ids, user=user)
+    }
+    return slot_requests, deliveries

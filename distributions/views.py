@@ -691,8 +691,11 @@ def member_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
     mds = selectors.md_upcoming_for_group(group=group, limit=20)
     duties = selectors.member_duties(group=group, user=request.user)
+    slots, deliveries = selectors.member_choices(mds=mds, user=request.user)
     for md in mds:
         md.my_duties = [d for d in duties if d.need.multidistrib_id == md.pk]
+        md.my_slot = slots.get(md.pk)
+        md.my_delivery = deliveries.get(md.pk)
     return render(
         request,
         "distributions/member_list.html",

@@ -18,10 +18,12 @@ from distributions.cycles import MAX_DATES, CycleTimes, PlannedDate, aware, cycl
 from distributions.models import (
     Distribution,
     DistributionCycle,
+    Duty,
     DutyNeed,
     MultiDistrib,
     VolunteerRole,
 )
+from distributions.services.timeslots import regenerate_slots
 from groups.models import Group, Place
 
 
@@ -245,12 +247,8 @@ def md_update(
             ) from exc
         distribution.save(update_fields=["orders_open_at", "orders_close_at"])
     if moved_days:
-        from distributions.models import Duty
-
         Duty.objects.filter(need__multidistrib=md).update(reminded_at=None)
     if hours_changed and md.slots_enabled:
-        from distributions.services.timeslots import regenerate_slots
-
         regenerate_slots(md=md, old_start=old_start)
     refresh_active_until(group)
     log_action(
@@ -479,6 +477,7 @@ class PreviewRow:
     catalogs: list[Catalog]
     skipped: list[Catalog]
     errors: list[str]
+    refused: list[tuple[Catalog, str]] = field(default_factory=list)
 
 
 def cycle_preview(
@@ -510,6 +509,9 @@ def cycle_preview(
         MultiDistrib.objects.filter(place=place, date__in=days).values_list("date", flat=True)
     )
     tz = group.tzinfo
+    # A producer who may not open orders (decision 13) is left out of the whole cycle.
+    refused = [(c, r) for c in catalogs if (r := hooks.open_orders_refusal(c))]
+    catalogs = [c for c in catalogs if c not in {x for x, _r in refused}]
     rows = []
     for day in days:
         planned = plan(day, times, tz)
@@ -527,6 +529,7 @@ def cycle_preview(
                 catalogs=[c for c in catalogs if c.is_active_on(day)],
                 skipped=[c for c in catalogs if not c.is_active_on(day)],
                 errors=errors,
+                refused=refused,
             )
         )
     return rows

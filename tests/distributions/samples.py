@@ -17,7 +17,9 @@ def distribution_samples(world) -> dict:
 
 
 def _make(world) -> dict:
-    catalog = CatalogFactory(group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31))
+    catalog = CatalogFactory(
+        group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31)
+    )
     role = VolunteerRole.objects.create(group=world.group, name="Accueil")
     cycle = services.cycle_create(
         group=world.group,

@@ -2,6 +2,7 @@
 
 import zoneinfo
 from datetime import date, time, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -29,7 +30,13 @@ def test_cycle_counts_over_eight_weeks(cycle_type, expected):
 
 def test_weekly_includes_the_end_day_and_keeps_the_weekday():
     dates = cycle_dates("weekly", date(2025, 3, 6), date(2025, 4, 3))
-    assert dates == [date(2025, 3, 6), date(2025, 3, 13), date(2025, 3, 20), date(2025, 3, 27), date(2025, 4, 3)]
+    assert dates == [
+        date(2025, 3, 6),
+        date(2025, 3, 13),
+        date(2025, 3, 20),
+        date(2025, 3, 27),
+        date(2025, 4, 3),
+    ]
 
 
 def test_biweekly_and_triweekly_steps():
@@ -114,7 +121,9 @@ def test_nth_weekday():
 def test_plan_keeps_wall_clock_hours_across_daylight_saving():
     times = CycleTimes(time(19, 0), time(20, 0), 10, time(8, 0), 2, time(23, 55))
     # 30 March 2025: clocks go forward in Paris. The pointer never drifts a day.
-    before, after = (plan(d, times, PARIS) for d in cycle_dates("weekly", date(2025, 3, 27), date(2025, 4, 3)))
+    before, after = (
+        plan(d, times, PARIS) for d in cycle_dates("weekly", date(2025, 3, 27), date(2025, 4, 3))
+    )
     assert before.start_at.utcoffset() == timedelta(hours=1)
     assert after.start_at.utcoffset() == timedelta(hours=2)
     assert (before.start_at.hour, after.start_at.hour) == (19, 19)
@@ -128,7 +137,11 @@ def test_plan_keeps_wall_clock_hours_across_daylight_saving():
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
 
 
-@given(start=days, span=st.integers(min_value=0, max_value=700), step=st.sampled_from(["weekly", "biweekly", "triweekly"]))
+@given(
+    start=days,
+    span=st.integers(min_value=0, max_value=700),
+    step=st.sampled_from(["weekly", "biweekly", "triweekly"]),
+)
 def test_weekly_cycles_property(start, span, step):
     end = start + timedelta(days=span)
     dates = cycle_dates(step, start, end)
@@ -136,7 +149,7 @@ def test_weekly_cycles_property(start, span, step):
     assert len(dates) == min(span // gap + 1, 101)
     assert dates[0] == start
     assert all(start <= d <= end for d in dates)
-    assert all((b - a).days == gap for a, b in zip(dates, dates[1:], strict=False))
+    assert all((b - a).days == gap for a, b in pairwise(dates))
 
 
 @given(start=days, months=st.integers(min_value=0, max_value=30))
@@ -145,7 +158,7 @@ def test_monthly_cycles_property(start, months):
     dates = cycle_dates("monthly", start, end)
     rank = nth_weekday_rank(start)
     assert dates[0] == start
-    for previous, current in zip(dates, dates[1:], strict=False):
+    for previous, current in pairwise(dates):
         # One date per month, in consecutive months, on the same weekday...
         assert (current.year * 12 + current.month) - (previous.year * 12 + previous.month) == 1
         assert current.weekday() == start.weekday()

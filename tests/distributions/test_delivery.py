@@ -99,17 +99,27 @@ def test_delivery_only_when_offered_open_and_for_members(world):
     _offer(world, md)
     with pytest.raises(ValidationError):
         _ask(md, world.outsider)
-    with time_machine.travel(md.orders_close_at + timedelta(minutes=1)), pytest.raises(ValidationError):
+    with (
+        time_machine.travel(md.orders_close_at + timedelta(minutes=1)),
+        pytest.raises(ValidationError),
+    ):
         _ask(md, world.member)
 
 
 def test_a_delivered_member_needs_no_time_slot(world):
     md = make_md(world.group, start=time(18, 0), end=time(20, 0))
     services.slots_configure(
-        md=md, minutes=30, start_time=time(18, 0), end_time=time(20, 0), capacity=None, acting_user=world.admin
+        md=md,
+        minutes=30,
+        start_time=time(18, 0),
+        end_time=time(20, 0),
+        capacity=None,
+        acting_user=world.admin,
     )
     md = MultiDistrib.objects.get(pk=md.pk)
-    services.slot_request_save(md=md, user=world.member, slot_ids=[md.slots.first().pk], acting_user=world.member)
+    services.slot_request_save(
+        md=md, user=world.member, slot_ids=[md.slots.first().pk], acting_user=world.member
+    )
     _ask(_offer(world, md), world.member)
     assert not SlotRequest.objects.filter(user=world.member).exists()
 

@@ -75,9 +75,15 @@ def test_sign_up_opens_duty_signup_days_before_but_admins_assign_anytime(world, 
     duty = services.duty_signup(need=need, user=world.member, acting_user=world.admin)
     assert duty.assigned_by == world.admin
     with time_machine.travel(md.start_at - timedelta(days=6)):
-        services.duty_signup(need=md.duty_needs.get(pk=duty_md.cash.pk), user=world.member, acting_user=world.member)
+        services.duty_signup(
+            need=md.duty_needs.get(pk=duty_md.cash.pk), user=world.member, acting_user=world.member
+        )
     with time_machine.travel(md.start_at + timedelta(minutes=1)), pytest.raises(ValidationError):
-        services.duty_signup(need=md.duty_needs.get(pk=duty_md.cash.pk), user=world.coordinator, acting_user=world.coordinator)
+        services.duty_signup(
+            need=md.duty_needs.get(pk=duty_md.cash.pk),
+            user=world.coordinator,
+            acting_user=world.coordinator,
+        )
 
 
 def test_no_sign_up_on_a_validated_distribution(world, duty_md):
@@ -94,7 +100,9 @@ def test_needs_cannot_drop_below_the_volunteers_signed_up(world, duty_md):
         services.duty_needs_set(md=duty_md, people={cash: 1}, acting_user=world.admin)
     with pytest.raises(ValidationError):
         services.duty_needs_set(md=duty_md, people={cash: 0}, acting_user=world.admin)
-    services.duty_needs_set(md=duty_md, people={cash: 3, duty_md.welcome.role_id: 0}, acting_user=world.admin)
+    services.duty_needs_set(
+        md=duty_md, people={cash: 3, duty_md.welcome.role_id: 0}, acting_user=world.admin
+    )
     assert dict(duty_md.duty_needs.values_list("role_id", "people")) == {cash: 3}
 
 
@@ -136,9 +144,13 @@ def test_early_withdrawal_from_a_catalog_role_tells_its_coordinators(world, outb
     catalog.coordinators.add(coordinator_member)
     role = VolunteerRole.objects.create(group=world.group, name="Légumes", catalog=catalog)
     md = make_md(world.group, day=_thursday(), catalogs=[catalog])
-    duty = services.duty_signup(need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member)
+    duty = services.duty_signup(
+        need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member
+    )
     outbox.run(services.duty_withdraw, duty=duty, reason="Vacances", acting_user=world.member)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([world.admin.email, world.coordinator.email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [world.admin.email, world.coordinator.email]
+    )
 
 
 def test_late_withdrawal_asks_every_member_who_accepts_alerts(world, duty_md, outbox):
@@ -184,7 +196,9 @@ def test_volunteers_are_reminded_once_in_their_own_language(world, duty_md, outb
 
 
 def test_reminder_uses_the_group_text(world, duty_md, outbox):
-    world.group.volunteers_mail_content = "Rendez-vous [DATE_DISTRIBUTION] à [LIEU_DISTRIBUTION].\n[LISTE_BENEVOLES]"
+    world.group.volunteers_mail_content = (
+        "Rendez-vous [DATE_DISTRIBUTION] à [LIEU_DISTRIBUTION].\n[LISTE_BENEVOLES]"
+    )
     world.group.save(update_fields=["volunteers_mail_content"])
     services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
     with time_machine.travel(duty_md.start_at - timedelta(days=1)):

@@ -41,7 +41,9 @@ def test_md_create_in_another_time_zone(world):
     md = make_md(world.group, day=date(2030, 1, 10), start=time(18, 0))
     assert md.start_at.utcoffset() is not None
     assert md.start_at.astimezone(world.group.tzinfo).hour == 18
-    assert (md.start_at - aware(date(2030, 1, 10), time(18, 0), world.group.tzinfo)).total_seconds() == 0
+    assert (
+        md.start_at - aware(date(2030, 1, 10), time(18, 0), world.group.tzinfo)
+    ).total_seconds() == 0
 
 
 def test_one_general_distribution_per_place_per_day(world):
@@ -119,7 +121,9 @@ def test_a_distribution_must_end_after_it_starts(world):
 def test_database_check_constraints_hold_the_window_rules(world):
     md = make_md(world.group)
     with pytest.raises(IntegrityError), transaction.atomic():
-        MultiDistrib.objects.filter(pk=md.pk).update(orders_close_at=md.start_at + timedelta(hours=1))
+        MultiDistrib.objects.filter(pk=md.pk).update(
+            orders_close_at=md.start_at + timedelta(hours=1)
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         MultiDistrib.objects.filter(pk=md.pk).update(end_at=md.start_at)
 
@@ -150,7 +154,9 @@ def test_catalog_joins_with_the_distribution_window_in_market_mode(world):
 def test_catalog_joins_with_its_own_delays_in_csa_mode(world):
     world.group.shop_mode = False
     world.group.save(update_fields=["shop_mode"])
-    catalog = CatalogFactory(group=world.group, order_open_days_before=20, order_close_hours_before=48)
+    catalog = CatalogFactory(
+        group=world.group, order_open_days_before=20, order_close_hours_before=48
+    )
     md = make_md(world.group, catalogs=[catalog])
     d = md.distributions.get()
     assert d.orders_open_at == md.start_at - timedelta(days=20)
@@ -340,7 +346,9 @@ def test_active_until_follows_creation_and_deletion(world):
 def test_md_delete_without_orders_and_its_audit(world):
     role = VolunteerRole.objects.create(group=world.group, name="Accueil")
     md = make_md(world.group, catalogs=[CatalogFactory(group=world.group)])
-    services.duty_signup(need=md.duty_needs.get(role=role), user=world.member, acting_user=world.admin)
+    services.duty_signup(
+        need=md.duty_needs.get(role=role), user=world.member, acting_user=world.admin
+    )
     services.md_delete(md=md, acting_user=world.admin)
     assert not MultiDistrib.objects.exists()
     assert not Distribution.objects.exists()
@@ -421,7 +429,10 @@ def test_open_orders_with_a_new_closing_date_and_bad_ones(world):
     md = make_md(world.group, catalogs=[a])
     with pytest.raises(ValidationError) as exc:
         services.md_open_orders(
-            md=md, catalogs=[a], closes_at=timezone.now() - timedelta(hours=1), acting_user=world.admin
+            md=md,
+            catalogs=[a],
+            closes_at=timezone.now() - timedelta(hours=1),
+            acting_user=world.admin,
         )
     assert "closes_at" in exc.value.message_dict
     with pytest.raises(ValidationError):
@@ -501,10 +512,17 @@ def test_cycle_create_makes_every_distribution_with_its_window(world):
 
 
 def test_cycle_attaches_catalogs_only_within_their_dates(world):
-    short = CatalogFactory(group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 1, 20))
-    long = CatalogFactory(group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31))
+    short = CatalogFactory(
+        group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 1, 20)
+    )
+    long = CatalogFactory(
+        group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31)
+    )
     cycle = _cycle(world, date(2030, 1, 3), date(2030, 1, 31), catalogs=[short, long])
-    counts = {c.pk: Distribution.objects.filter(catalog=c, multidistrib__cycle=cycle).count() for c in (short, long)}
+    counts = {
+        c.pk: Distribution.objects.filter(catalog=c, multidistrib__cycle=cycle).count()
+        for c in (short, long)
+    }
     assert counts == {short.pk: 3, long.pk: 5}
 
 
@@ -562,6 +580,29 @@ def test_catalog_role_needed_at_upcoming_distributions_when_created(world):
     catalog = CatalogFactory(group=world.group)
     md = make_md(world.group, catalogs=[catalog])
     role = services.role_save(
-        role=VolunteerRole(group=world.group, name="Légumes", catalog=catalog), acting_user=world.admin
+        role=VolunteerRole(group=world.group, name="Légumes", catalog=catalog),
+        acting_user=world.admin,
     )
     assert DutyNeed.objects.filter(multidistrib=md, role=role).exists()
+
+
+def test_a_cycle_leaves_out_producers_who_cannot_open_orders(world, clean_hooks):
+    ok, blocked = (
+        CatalogFactory(group=world.group, end_date=date(2031, 1, 1)),
+        CatalogFactory(group=world.group, end_date=date(2031, 1, 1)),
+    )
+    clean_hooks.register_open_orders_check(lambda catalog: catalog.pk != blocked.pk)
+    rows = services.cycle_preview(
+        group=world.group,
+        place=world.place,
+        cycle_type="weekly",
+        start_date=date(2030, 1, 3),
+        end_date=date(2030, 1, 10),
+        times=TIMES,
+        catalogs=[ok, blocked],
+    )
+    assert [c for c, _reason in rows[0].refused] == [blocked]
+    cycle = _cycle(world, date(2030, 1, 3), date(2030, 1, 10), catalogs=[ok, blocked])
+    assert set(
+        Distribution.objects.filter(multidistrib__cycle=cycle).values_list("catalog", flat=True)
+    ) == {ok.pk}

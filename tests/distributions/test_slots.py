@@ -96,7 +96,9 @@ def _max_matching(slot_list, requests) -> int:
 @st.composite
 def problems(draw, with_capacity=True):
     n_slots = draw(st.integers(min_value=1, max_value=6))
-    caps = st.one_of(st.none(), st.integers(min_value=1, max_value=3)) if with_capacity else st.none()
+    caps = (
+        st.one_of(st.none(), st.integers(min_value=1, max_value=3)) if with_capacity else st.none()
+    )
     slot_list = [Slot(i, draw(caps)) for i in range(n_slots)]
     n_users = draw(st.integers(min_value=0, max_value=12))
     requests = [
@@ -156,7 +158,6 @@ def test_assignment_result_type():
 
 
 # Services ---------------------------------------------------------------------------------
-
 
 
 def _slotted(world, capacity=None, minutes=30):
@@ -220,27 +221,48 @@ def test_members_choose_while_orders_are_open_only(world):
         md=md, user=world.member, slot_ids=[slots[0].pk, slots[2].pk], acting_user=world.member
     )
     assert set(request.slots.all()) == {slots[0], slots[2]}
-    services.slot_request_save(md=md, user=world.member, slot_ids=[slots[1].pk], acting_user=world.member)
+    services.slot_request_save(
+        md=md, user=world.member, slot_ids=[slots[1].pk], acting_user=world.member
+    )
     assert list(SlotRequest.objects.get(pk=request.pk).slots.all()) == [slots[1]]
     with pytest.raises(ValidationError):
         services.slot_request_save(md=md, user=world.member, slot_ids=[], acting_user=world.member)
     with pytest.raises(ValidationError):
-        services.slot_request_save(md=md, user=world.outsider, slot_ids=[slots[0].pk], acting_user=world.outsider)
-    with time_machine.travel(md.orders_close_at + timedelta(minutes=1)), pytest.raises(ValidationError):
-        services.slot_request_save(md=md, user=world.member, slot_ids=[slots[0].pk], acting_user=world.member)
+        services.slot_request_save(
+            md=md, user=world.outsider, slot_ids=[slots[0].pk], acting_user=world.outsider
+        )
+    with (
+        time_machine.travel(md.orders_close_at + timedelta(minutes=1)),
+        pytest.raises(ValidationError),
+    ):
+        services.slot_request_save(
+            md=md, user=world.member, slot_ids=[slots[0].pk], acting_user=world.member
+        )
 
 
 @pytest.mark.django_db
 def test_changing_the_layout_after_choices_is_refused_but_capacity_may_change(world):
     md = _slotted(world)
     slot = md.slots.first()
-    services.slot_request_save(md=md, user=world.member, slot_ids=[slot.pk], acting_user=world.member)
+    services.slot_request_save(
+        md=md, user=world.member, slot_ids=[slot.pk], acting_user=world.member
+    )
     with pytest.raises(ValidationError):
         services.slots_configure(
-            md=md, minutes=20, start_time=time(18, 0), end_time=time(20, 0), capacity=None, acting_user=world.admin
+            md=md,
+            minutes=20,
+            start_time=time(18, 0),
+            end_time=time(20, 0),
+            capacity=None,
+            acting_user=world.admin,
         )
     services.slots_configure(
-        md=md, minutes=30, start_time=time(18, 0), end_time=time(20, 0), capacity=5, acting_user=world.admin
+        md=md,
+        minutes=30,
+        start_time=time(18, 0),
+        end_time=time(20, 0),
+        capacity=5,
+        acting_user=world.admin,
     )
     assert set(TimeSlot.objects.filter(multidistrib=md).values_list("capacity", flat=True)) == {5}
     assert SlotRequest.objects.filter(multidistrib=md).exists()
@@ -253,7 +275,9 @@ def test_resolve_gives_each_member_one_of_their_slots_and_keeps_overrides(world)
     users = _members(world, 5)
     choices = [[s[0]], [s[0]], [s[0], s[1]], [s[0], s[1], s[2]], [s[3]]]
     for user, chosen in zip(users, choices, strict=True):
-        services.slot_request_save(md=md, user=user, slot_ids=[x.pk for x in chosen], acting_user=user)
+        services.slot_request_save(
+            md=md, user=user, slot_ids=[x.pk for x in chosen], acting_user=user
+        )
     result = services.slots_resolve(md=md, acting_user=world.admin)
     assert result.unplaced == []
     given_slots = {
@@ -292,7 +316,12 @@ def test_resolve_keeps_only_customers_and_places_those_who_did_not_choose(world,
         acting_user=world.admin,
     )
     services.delivery_request_save(
-        md=md, user=delivered, address1="1 rue", postcode="13000", city="Arles", acting_user=delivered
+        md=md,
+        user=delivered,
+        address1="1 rue",
+        postcode="13000",
+        city="Arles",
+        acting_user=delivered,
     )
     clean_hooks.register_customer_provider(lambda m: {chose.pk, silent.pk, delivered.pk})
     result = services.slots_resolve(md=md, acting_user=world.admin)
@@ -300,13 +329,20 @@ def test_resolve_keeps_only_customers_and_places_those_who_did_not_choose(world,
     assert no_order.pk not in result.placed
     assert silent.pk in result.placed and result.placed[silent.pk] != s[0].pk  # the emptiest
     assert delivered.pk not in result.placed
-    assert SlotRequest.objects.get(multidistrib=md, user=silent).assigned_slot_id == result.placed[silent.pk]
+    assert (
+        SlotRequest.objects.get(multidistrib=md, user=silent).assigned_slot_id
+        == result.placed[silent.pk]
+    )
 
 
 @pytest.mark.django_db
-def test_slots_are_assigned_once_orders_close_and_admins_are_told(world, django_capture_on_commit_callbacks):
+def test_slots_are_assigned_once_orders_close_and_admins_are_told(
+    world, django_capture_on_commit_callbacks
+):
     md = _slotted(world)
-    services.slot_request_save(md=md, user=world.member, slot_ids=[md.slots.first().pk], acting_user=world.member)
+    services.slot_request_save(
+        md=md, user=world.member, slot_ids=[md.slots.first().pk], acting_user=world.member
+    )
     assert services.slots_resolve_due() == 0
     with time_machine.travel(md.orders_close_at + timedelta(minutes=5)):
         with django_capture_on_commit_callbacks(execute=True):
@@ -343,6 +379,8 @@ def test_editing_hours_moves_slots_until_members_choose(world):
     md.refresh_from_db()
     first = md.slots.first()
     assert timezone.localtime(first.start_at, world.group.tzinfo).time() == time(17, 0)
-    services.slot_request_save(md=md, user=world.member, slot_ids=[first.pk], acting_user=world.member)
+    services.slot_request_save(
+        md=md, user=world.member, slot_ids=[first.pk], acting_user=world.member
+    )
     with pytest.raises(ValidationError):
         services.md_update(start_time=time(18, 0), end_time=time(20, 0), **kwargs)

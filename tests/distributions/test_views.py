@@ -33,12 +33,25 @@ def _many(world, n):
     mds = []
     for i in range(n):
         md = make_md(world.group, day=today + timedelta(days=5 + i), catalogs=catalogs)
-        services.duty_signup(need=md.duty_needs.get(role=role), user=world.member, acting_user=world.admin)
+        services.duty_signup(
+            need=md.duty_needs.get(role=role), user=world.member, acting_user=world.admin
+        )
         services.delivery_configure(
-            md=md, enabled=True, fee=0, start_time=time(20, 0), end_time=time(21, 0), note="", acting_user=world.admin
+            md=md,
+            enabled=True,
+            fee=0,
+            start_time=time(20, 0),
+            end_time=time(21, 0),
+            note="",
+            acting_user=world.admin,
         )
         services.delivery_request_save(
-            md=md, user=world.member, address1="1 rue", postcode="13000", city="Arles", acting_user=world.member
+            md=md,
+            user=world.member,
+            address1="1 rue",
+            postcode="13000",
+            city="Arles",
+            acting_user=world.member,
         )
         mds.append(md)
     return mds
@@ -48,7 +61,9 @@ def _many(world, n):
 
 
 @pytest.mark.parametrize("when", ["upcoming", "past"])
-def test_admin_list_query_budget_does_not_grow(world, client_for, django_assert_max_num_queries, when):
+def test_admin_list_query_budget_does_not_grow(
+    world, client_for, django_assert_max_num_queries, when
+):
     client = client_for(world.coordinator)
     _many(world, 1)
     with django_assert_max_num_queries(14) as few:
@@ -114,7 +129,9 @@ def test_home_page_shows_the_next_distributions_of_my_groups(world, client_for):
     md = make_md(world.group, catalogs=[catalog])
     make_md(world.other_group)
     response = client_for(world.member).get(reverse("home"))
-    panels = [p for p in response.context["panels"] if p["template"] == "distributions/_home_panel.html"]
+    panels = [
+        p for p in response.context["panels"] if p["template"] == "distributions/_home_panel.html"
+    ]
     assert [m.pk for m in panels[0]["mds"]] == [md.pk]
     assert catalog.vendor.name in response.content.decode()
 
@@ -178,7 +195,9 @@ def test_bad_input_is_shown_next_to_its_field(world, client_for, extra, field):
 
 def test_a_taken_day_is_shown_on_the_date_field(world, client_for):
     md = make_md(world.group)
-    response = client_for(world.admin).post(url("manage_create", world), _md_post(md.date, place=world.place.pk))
+    response = client_for(world.admin).post(
+        url("manage_create", world), _md_post(md.date, place=world.place.pk)
+    )
     assert response.status_code == 200
     assert "day" in response.context["form"].errors
 
@@ -189,7 +208,8 @@ def test_edit_a_distribution(world, client_for):
     assert client.get(url("manage_edit", world, md_id=md.pk)).status_code == 200
     new_day = md.date + timedelta(days=2)
     response = client.post(
-        url("manage_edit", world, md_id=md.pk), _md_post(new_day, place=world.place.pk, realign_catalogs="on")
+        url("manage_edit", world, md_id=md.pk),
+        _md_post(new_day, place=world.place.pk, realign_catalogs="on"),
     )
     assert response.status_code == 302
     md.refresh_from_db()
@@ -205,7 +225,9 @@ def test_detail_page(world, client_for):
 
 def test_cycle_preview_then_create(world, client_for):
     client = client_for(world.admin)
-    catalog = CatalogFactory(group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31))
+    catalog = CatalogFactory(
+        group=world.group, start_date=date(2030, 1, 1), end_date=date(2030, 12, 31)
+    )
     assert client.get(url("cycle_create", world)).status_code == 200
     data = {
         "place": world.place.pk,
@@ -368,7 +390,12 @@ def test_admin_sets_needs_assigns_and_removes(world, client_for):
     assert client.post(page, {"action": "needs", f"role_{role.pk}": "2"}).status_code == 302
     need = md.duty_needs.get(role=role)
     assert need.people == 2
-    assert client.post(page, {"action": "assign", "need": need.pk, "user": world.member.pk}).status_code == 302
+    assert (
+        client.post(
+            page, {"action": "assign", "need": need.pk, "user": world.member.pk}
+        ).status_code
+        == 302
+    )
     duty = Duty.objects.get(need=need)
     assert duty.assigned_by == world.coordinator
     outsider = client.post(page, {"action": "assign", "need": need.pk, "user": world.outsider.pk})
@@ -383,10 +410,15 @@ def test_admin_sets_needs_assigns_and_removes(world, client_for):
 def test_roles_pages(world, client_for):
     client = client_for(world.admin)
     assert client.get(url("role_list", world)).status_code == 200
-    assert client.post(url("role_create", world), {"name": "Accueil", "catalog": ""}).status_code == 302
+    assert (
+        client.post(url("role_create", world), {"name": "Accueil", "catalog": ""}).status_code
+        == 302
+    )
     role = VolunteerRole.objects.get()
     foreign = CatalogFactory(group=world.other_group)
-    response = client.post(url("role_edit", world, role_id=role.pk), {"name": "X", "catalog": foreign.pk})
+    response = client.post(
+        url("role_edit", world, role_id=role.pk), {"name": "X", "catalog": foreign.pk}
+    )
     assert response.status_code == 200 and "catalog" in response.context["form"].errors
     assert client.post(url("role_delete", world, role_id=role.pk)).status_code == 302
     assert not VolunteerRole.objects.exists()
@@ -422,7 +454,13 @@ def test_admin_slot_screen_and_member_choice(world, client_for):
     admin = client_for(world.admin)
     page = url("manage_slots", world, md_id=md.pk)
     assert admin.get(page).status_code == 200
-    configure = {"action": "configure", "minutes": "30", "start_time": "18:00", "end_time": "20:00", "capacity": ""}
+    configure = {
+        "action": "configure",
+        "minutes": "30",
+        "start_time": "18:00",
+        "end_time": "20:00",
+        "capacity": "",
+    }
     assert admin.post(page, configure).status_code == 302
     assert md.slots.count() == 4
     bad = admin.post(page, {**configure, "start_time": "17:00"})
@@ -442,7 +480,12 @@ def test_admin_slot_screen_and_member_choice(world, client_for):
     assert given in slot_ids[:2]
     board = admin.get(page).context["board"]
     assert sum(len(r["assigned"]) for r in board["rows"]) == 1
-    assert admin.post(page, {"action": "override", "user": world.member.pk, "slot": slot_ids[3]}).status_code == 302
+    assert (
+        admin.post(
+            page, {"action": "override", "user": world.member.pk, "slot": slot_ids[3]}
+        ).status_code
+        == 302
+    )
     assert SlotRequest.objects.get(user=world.member).assigned_manually
     assert member.get(choose).context["current"].assigned_slot_id == slot_ids[3]
     assert admin.post(page, {"action": "unresolve"}).status_code == 302
@@ -456,7 +499,14 @@ def test_delivery_screens(world, client_for):
     page = url("manage_delivery", world, md_id=md.pk)
     assert admin.get(page).status_code == 200
     assert client_for(world.member).get(url("delivery", world, md_id=md.pk)).status_code == 404
-    config = {"action": "configure", "enabled": "on", "fee": "2,50", "start_time": "20:00", "end_time": "21:00", "note": ""}
+    config = {
+        "action": "configure",
+        "enabled": "on",
+        "fee": "2,50",
+        "start_time": "20:00",
+        "end_time": "21:00",
+        "note": "",
+    }
     bad = admin.post(page, {**config, "fee": "-3"})
     assert bad.status_code == 200 and "fee" in bad.context["form"].errors
     assert admin.post(page, {**config, "fee": "2.50"}).status_code == 302
@@ -469,7 +519,12 @@ def test_delivery_screens(world, client_for):
     assert form.initial["city"] == "Arles"
     missing = member.post(ask, {"action": "save", "address1": "", "postcode": "", "city": ""})
     assert missing.status_code == 200 and "address1" in missing.context["form"].errors
-    assert member.post(ask, {"action": "save", "address1": "5 rue", "postcode": "13200", "city": "Arles"}).status_code == 302
+    assert (
+        member.post(
+            ask, {"action": "save", "address1": "5 rue", "postcode": "13200", "city": "Arles"}
+        ).status_code
+        == 302
+    )
     request = DeliveryRequest.objects.get()
     assert str(request.fee) == "2.50"
     listed = admin.get(page).context["deliveries"]
@@ -499,7 +554,9 @@ def test_member_calendar_needs_only_the_secret_link(world, client_for):
     role = VolunteerRole.objects.create(group=world.group, name="Accueil")
     md = make_md(world.group)
     make_md(world.other_group)
-    services.duty_signup(need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member)
+    services.duty_signup(
+        need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member
+    )
     page = client_for(world.member).get(reverse("distributions:my_calendar"))
     feed_url = page.context["feed_url"]
     response = client_for(None).get(feed_url)
@@ -509,7 +566,9 @@ def test_member_calendar_needs_only_the_secret_link(world, client_for):
     assert "Accueil" in body and world.other_group.name not in body
     client_for(world.member).post(reverse("distributions:my_calendar"))
     assert client_for(None).get(feed_url).status_code == 404  # the old link is dead
-    assert client_for(None).get(reverse("distributions:member_ical", args=["nope"])).status_code == 404
+    assert (
+        client_for(None).get(reverse("distributions:member_ical", args=["nope"])).status_code == 404
+    )
 
 
 def test_my_calendar_needs_login(client_for, db):
@@ -525,3 +584,41 @@ def test_a_member_who_left_has_no_slot_or_delivery_screens(world, client_for):
     member.save()
     assert client_for(user).get(url("list", world)).status_code == 404
     assert client_for(user).get(url("slots", world, md_id=md.pk)).status_code == 404
+
+
+def test_member_list_shows_my_slot_and_my_delivery(world, client_for):
+    md = make_md(world.group, start=time(18, 0), end=time(20, 0))
+    services.slots_configure(
+        md=md,
+        minutes=60,
+        start_time=time(18, 0),
+        end_time=time(20, 0),
+        capacity=None,
+        acting_user=world.admin,
+    )
+    md = MultiDistrib.objects.get(pk=md.pk)
+    slot = md.slots.last()
+    services.slot_assign(md=md, user=world.member, slot=slot, acting_user=world.admin)
+    other = make_md(world.group, day=md.date + timedelta(days=1))
+    services.delivery_configure(
+        md=other,
+        enabled=True,
+        fee=0,
+        start_time=time(20, 0),
+        end_time=time(21, 0),
+        note="",
+        acting_user=world.admin,
+    )
+    services.delivery_request_save(
+        md=other,
+        user=world.member,
+        address1="9 rue",
+        postcode="13200",
+        city="Arles",
+        acting_user=world.member,
+    )
+    response = client_for(world.member).get(url("list", world))
+    shown = {m.pk: m for m in response.context["mds"]}
+    assert shown[md.pk].my_slot.assigned_slot == slot
+    assert shown[other.pk].my_delivery.city == "Arles"
+    assert str(slot) in response.content.decode()
