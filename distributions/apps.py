@@ -8,7 +8,20 @@ class DistributionsConfig(AppConfig):
 
     def ready(self) -> None:
         from cagette import home
-        from distributions import panels
+        from distributions import hooks, panels
 
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)
+        hooks.register_open_orders_check(producer_may_open_orders)
+
+
+def producer_may_open_orders(catalog) -> bool | str:
+    """Decision 13 through the catalogs app: the producer's legal data and standing.
+
+    The catalog's dates are checked against the distribution's own date by this app, so the
+    catalogs rule is asked on the catalog's first day, where only the producer's reasons remain.
+    """
+    from catalogs.services import catalog_order_blockers
+
+    reasons = catalog_order_blockers(catalog, on_date=catalog.start_date)
+    return " ".join(reasons) if reasons else True
