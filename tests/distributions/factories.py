@@ -5,16 +5,10 @@ from datetime import date, datetime, time, timedelta
 import factory
 from django.utils import timezone
 
-from catalogs.models import Catalog, Vendor
+from catalogs.models import Catalog
 from distributions import services
 from distributions.cycles import aware
-
-
-class VendorFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Vendor
-
-    name = factory.Sequence(lambda n: f"Ferme {n}")
+from tests.catalogs.factories import VendorFactory  # complete legal data (decision 13)
 
 
 class CatalogFactory(factory.django.DjangoModelFactory):
