@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "groups.tasks.groups_purge_deleted",
         "schedule": crontab(hour=3, minute=17),
     },
+    "sync-catalog-links": {
+        "task": "catalogs.tasks.catalog_links_sync_pending",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 CACHES = {
