@@ -341,8 +341,17 @@ def vendor_directory_search(
         .order_by("name")
     ):
         catalogs.setdefault(pc.vendor_id, []).append(pc)
+    linked_here = set(
+        CatalogLink.objects.filter(
+            group=group,
+            ended_at__isnull=True,
+            producer_catalog__vendor__in=[r.vendor.pk for r in results],
+        ).values_list("producer_catalog_id", flat=True)
+    )
     for result in results:
         result.catalogs = catalogs.get(result.vendor.pk, [])
+        for pc in result.catalogs:
+            pc.linked_here = pc.pk in linked_here
     return results
 
 
