@@ -441,3 +441,17 @@ def test_home_page_lists_coordinated_catalogs(world, client_for, catalog, one_ca
 def test_vendor_model_is_not_in_group_urls(world):
     # Vendors are global: group URLs reach them only through a catalog of the group.
     assert Vendor._meta.get_field("name")
+
+
+def test_home_page_warns_admins_about_incomplete_legal_data(world, client_for):
+    catalog = CatalogFactory(group=world.group, vendor=VendorFactory(siret=""))
+    CatalogFactory(group=world.group)
+    response = client_for(world.admin).get("/")
+    panel = next(
+        p for p in response.context["panels"] if p["template"] == "catalogs/home_legal_panel.html"
+    )
+    assert panel["catalogs"] == [catalog]
+    response = client_for(world.member).get("/")
+    assert not any(
+        p["template"] == "catalogs/home_legal_panel.html" for p in response.context["panels"]
+    )
