@@ -1,4 +1,5 @@
-"""Home page panels (``cagette.home``): the producer space, and the catalogs a member coordinates."""
+"""Home page panels (``cagette.home``): the producer space, producers whose legal data is
+incomplete (for those managing catalogs), and the catalogs a member coordinates."""
 
 from typing import Any
 
