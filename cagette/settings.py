@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "distributions.tasks.slots_resolve_due",
         "schedule": crontab(minute="*/15"),
     },
+    "sync-catalog-links": {
+        "task": "catalogs.tasks.catalog_links_sync_pending",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 CACHES = {

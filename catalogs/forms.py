@@ -138,9 +138,13 @@ class VendorCreateForm(forms.ModelForm):
         email = (self.cleaned_data.get("email") or "").strip().lower()
         if email and Vendor.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(
-                _("A producer already uses this e-mail address; ask its account to add you.")
+                _("A producer already uses this e-mail address; ask its account to add you to it.")
             )
         return email
+
+
+class VendorManagerForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of their account"))
 
 
 class VendorPhotoForm(forms.Form):

@@ -1,15 +1,16 @@
-"""Home page panels (``cagette.home``): the producer space, and the catalogs a member coordinates."""
+"""Home page panels (``cagette.home``): the producer space, producers whose legal data is
+incomplete (for those managing catalogs), and the catalogs a member coordinates."""
 
 from typing import Any
 
 from django.db.models import Q
 
 from catalogs.models import Catalog, Vendor, VendorInvitation
-from catalogs.selectors import group_today
+from catalogs.selectors import catalogs_with_incomplete_legal_data, group_today
 
 
 def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
-    """At most three queries, whatever the number of groups or producers."""
+    """At most four queries, whatever the number of groups or producers."""
     user = request.user
     panels: list[dict[str, Any]] = []
     vendors = list(Vendor.objects.filter(managers=user).order_by("name"))
@@ -30,6 +31,10 @@ def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
                 "invitations": invitations,
             }
         )
+    managed = [g for g in groups if "can_manage_catalogs" in getattr(g, "viewer_perms", ())]
+    blocked = catalogs_with_incomplete_legal_data(groups=managed)
+    if blocked:
+        panels.append({"template": "catalogs/home_legal_panel.html", "catalogs": blocked})
     if groups:
         catalogs = list(
             Catalog.objects.filter(

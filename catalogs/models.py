@@ -421,9 +421,14 @@ class SellableFields(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.unit_quantity and self.unit_type != self.Unit.PIECE:
-            qty = format(self.unit_quantity.normalize(), "f")
+        """``Carottes 1 kg``, ``Jus de pomme 75 cl``, ``Œufs \u00d712`` (pieces sold by several)."""
+        if not self.unit_quantity:
+            return self.name
+        qty = format(self.unit_quantity.normalize(), "f")
+        if self.unit_type != self.Unit.PIECE:
             return f"{self.name} {qty} {self.get_unit_type_display()}"
+        if self.unit_quantity != 1:
+            return f"{self.name} \u00d7{qty}"
         return self.name
 
     @property

@@ -85,7 +85,22 @@ def _vendor_page(request: HttpRequest, vendor, which: str | None) -> HttpRespons
         request.FILES if which == "photo" else None,
         prefix="photo",
     )
+    manager_form = forms.VendorManagerForm(
+        request.POST if which == "manager" else None, prefix="manager"
+    )
     form = {"profile": profile_form, "legal": legal_form}.get(which)
+    if which == "manager" and manager_form.is_valid():
+        try:
+            added = services.vendor_add_manager(
+                vendor=vendor, email=manager_form.cleaned_data["email"], acting_user=request.user
+            )
+        except ValidationError as exc:
+            manager_form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(name)s now manages this producer too.") % {"name": added.display_name}
+            )
+            return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
     if form is not None:
         if form.is_valid():
             try:
@@ -119,6 +134,8 @@ def _vendor_page(request: HttpRequest, vendor, which: str | None) -> HttpRespons
             "profile_form": profile_form,
             "legal_form": legal_form,
             "photo_form": photo_form,
+            "manager_form": manager_form,
+            "managers": list(vendor.managers.order_by("last_name", "first_name")),
             "photos": list(vendor.photos.all()),
             "producer_catalogs": list(vendor.producer_catalogs.all()),
             "naf_choices": naf_choices(),

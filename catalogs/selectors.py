@@ -68,18 +68,16 @@ def catalogs_coordinated_by(*, user: Any, groups: list[Group]) -> list[Catalog]:
     )
 
 
-def vendors_with_incomplete_legal_data(*, groups: list[Group]) -> list[Vendor]:
-    """Producers with a current catalog in these groups whose legal data is incomplete."""
+def catalogs_with_incomplete_legal_data(*, groups: list[Group]) -> list[Catalog]:
+    """Current catalogs of these groups whose producer's legal data is incomplete (one query)."""
     if not groups:
         return []
-    vendors = (
-        Vendor.objects.filter(
-            catalogs__group__in=groups, catalogs__end_date__gte=timezone.localdate()
-        )
-        .distinct()
-        .order_by("name")
+    catalogs = (
+        Catalog.objects.filter(group__in=groups, end_date__gte=timezone.localdate())
+        .select_related("vendor", "group")
+        .order_by("group__name", "name")
     )
-    return [v for v in vendors if not v.legal_data_complete]
+    return [c for c in catalogs if not c.vendor.legal_data_complete]
 
 
 # Products --------------------------------------------------------------------------------------
@@ -341,8 +339,17 @@ def vendor_directory_search(
         .order_by("name")
     ):
         catalogs.setdefault(pc.vendor_id, []).append(pc)
+    linked_here = set(
+        CatalogLink.objects.filter(
+            group=group,
+            ended_at__isnull=True,
+            producer_catalog__vendor__in=[r.vendor.pk for r in results],
+        ).values_list("producer_catalog_id", flat=True)
+    )
     for result in results:
         result.catalogs = catalogs.get(result.vendor.pk, [])
+        for pc in result.catalogs:
+            pc.linked_here = pc.pk in linked_here
     return results
 
 

@@ -201,9 +201,22 @@ def vendor_update(
 
 
 @transaction.atomic
-def vendor_add_manager(*, vendor: Vendor, user: Any, acting_user: Any) -> None:
+def vendor_add_manager(*, vendor: Vendor, email: str, acting_user: Any) -> Any:
+    """Give another person's account access to the producer (a farm run by several people)."""
+    from members.models import User
+
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise CatalogError(
+            {
+                "email": _(
+                    "Nobody has an account with this e-mail address: ask them to sign up first."
+                )
+            }
+        )
     vendor.managers.add(user)
     log_action(action="vendor.manager_added", acting_user=acting_user, obj=vendor, user=user.email)
+    return user
 
 
 @transaction.atomic
@@ -380,22 +393,6 @@ def catalog_end(*, catalog: Catalog, acting_user: Any) -> Catalog:
     catalog.save(update_fields=["start_date", "end_date"])
     log_action(action="catalog.ended", acting_user=acting_user, group=catalog.group, obj=catalog)
     return catalog
-
-
-@transaction.atomic
-def catalog_delete(*, catalog: Catalog, acting_user: Any) -> None:
-    """Delete a catalog nobody ordered from; otherwise end it instead (orders are kept)."""
-    group = catalog.group
-    name = catalog.name
-    try:
-        with transaction.atomic():
-            CatalogLink.objects.filter(catalog=catalog).delete()
-            catalog.delete()
-    except ProtectedError as exc:
-        raise CatalogError(
-            _("This catalog has orders and cannot be deleted; end it instead.")
-        ) from exc
-    log_action(action="catalog.deleted", acting_user=acting_user, group=group, name=name)
 
 
 # Products -----------------------------------------------------------------------------------------

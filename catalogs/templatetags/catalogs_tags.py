@@ -33,6 +33,14 @@ def reference_price(product, currency: str = "EUR") -> str:
 
 
 @register.filter
+def amount(value) -> str:
+    """A price for an ``<input type=number>``: dot separator, two decimals."""
+    if value in (None, ""):
+        return ""
+    return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+@register.filter
 def plain(value) -> str:
     """A Decimal for an ``<input type=number>``: dot separator, no trailing zeros."""
     if value in (None, ""):

@@ -373,12 +373,19 @@ def test_ask_a_producer_to_link_its_catalog(world, client_for, django_capture_on
     invitation = VendorInvitation.objects.get(group=world.group)
     assert invitation.vendor == vendor and invitation.producer_catalog == pc
     assert set(mail.outbox[-1].to) == {vendor.email, farmer.email}
+    results = client_for(world.admin).get(url("directory", world)).context["results"]
+    assert not next(r for r in results if r.vendor == vendor).catalogs[0].linked_here
     # The vendor's own manager, admin of the group, links at once.
     MemberFactory(group=world.group, user=farmer, is_admin=True)
     pc2 = ProducerCatalogFactory(vendor=vendor)
     response = client_for(farmer).post(url("directory_request", world, producer_catalog_id=pc2.pk))
     assert response.status_code == 302
     assert Catalog.objects.filter(group=world.group, source_link__producer_catalog=pc2).exists()
+    results = client_for(world.admin).get(url("directory", world)).context["results"]
+    linked = {
+        pc.pk: pc.linked_here for pc in next(r for r in results if r.vendor == vendor).catalogs
+    }
+    assert linked == {pc.pk: False, pc2.pk: True}
 
 
 def test_linked_catalog_pages_hide_product_editing(world, client_for):
@@ -434,3 +441,17 @@ def test_home_page_lists_coordinated_catalogs(world, client_for, catalog, one_ca
 def test_vendor_model_is_not_in_group_urls(world):
     # Vendors are global: group URLs reach them only through a catalog of the group.
     assert Vendor._meta.get_field("name")
+
+
+def test_home_page_warns_admins_about_incomplete_legal_data(world, client_for):
+    catalog = CatalogFactory(group=world.group, vendor=VendorFactory(siret=""))
+    CatalogFactory(group=world.group)
+    response = client_for(world.admin).get("/")
+    panel = next(
+        p for p in response.context["panels"] if p["template"] == "catalogs/home_legal_panel.html"
+    )
+    assert panel["catalogs"] == [catalog]
+    response = client_for(world.member).get("/")
+    assert not any(
+        p["template"] == "catalogs/home_legal_panel.html" for p in response.context["panels"]
+    )

@@ -265,3 +265,23 @@ def test_producer_home_panel(client_for, farmer):
         if p["template"] == "catalogs/home_producer_panel.html"
     )
     assert panel["incomplete"] == [vendor]
+
+
+def test_producer_adds_a_second_manager_who_then_sees_the_producer(client_for, farmer):
+    user, vendor, pc, _p = farmer
+    partner = UserFactory(email="partner@example.org")
+    client = client_for(user)
+    response = client.post(
+        reverse("catalogs:producer_vendor", args=[vendor.pk]),
+        {"which": "manager", "manager-email": "nobody@example.org"},
+    )
+    assert response.status_code == 200 and response.context["manager_form"].errors
+    response = client.post(
+        reverse("catalogs:producer_vendor", args=[vendor.pk]),
+        {"which": "manager", "manager-email": "PARTNER@example.org"},
+    )
+    assert response.status_code == 302
+    assert (
+        client_for(partner).get(reverse("catalogs:producer_catalog", args=[pc.pk])).status_code
+        == 200
+    )

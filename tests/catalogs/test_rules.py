@@ -129,3 +129,22 @@ def test_catalog_end_keeps_it_valid_when_it_had_not_started(
     )
     ended = catalog_end(catalog=catalog, acting_user=world.admin)
     assert ended.end_date == today and ended.start_date == today
+
+
+def test_display_name_shows_the_quantity_sold():
+    assert (
+        Product(name="Carottes", unit_type="kg", unit_quantity=Decimal("1")).display_name
+        == "Carottes 1 kg"
+    )
+    assert (
+        Product(name="Jus", unit_type="cl", unit_quantity=Decimal("75.000")).display_name
+        == "Jus 75 cl"
+    )
+    assert (
+        Product(name="Œufs", unit_type="piece", unit_quantity=Decimal("12")).display_name
+        == "Œufs \u00d712"
+    )
+    assert (
+        Product(name="Salade", unit_type="piece", unit_quantity=Decimal("1")).display_name
+        == "Salade"
+    )
