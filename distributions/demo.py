@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from distributions import selectors, services
+from distributions import hooks, selectors, services
 from distributions.cycles import CycleTimes
 from distributions.models import (
     DistributionCycle,
@@ -35,7 +35,7 @@ def _attach_new_catalogs(group: Group, admin, now) -> int:
         missing = [
             c
             for c in selectors.catalogs_for_day(group=group, day=md.date)
-            if c.pk not in {x.pk for x in current}
+            if c.pk not in {x.pk for x in current} and hooks.open_orders_refusal(c) is None
         ]
         if missing:
             services.md_set_catalogs(md=md, catalogs=current + missing, acting_user=admin)
