@@ -36,8 +36,8 @@ def group_patterns():
 
 def sample_kwargs(world) -> dict:
     """One object of ``world.group`` per URL keyword; extend when a view adds a keyword."""
-    from tests.distributions.samples import distribution_samples
     from tests.catalogs.factories import isolation_samples
+    from tests.distributions.samples import distribution_samples
 
     return {
         "place_id": world.place.pk,

@@ -24,7 +24,14 @@ def axe_violations(page) -> list[dict]:
 
 def test_main_pages_have_no_serious_accessibility_issue(live_server, page, world):
     base = live_server.url
-    public = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/map/", f"/g/{world.group.slug}/"]
+    public = [
+        "/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/map/",
+        f"/g/{world.group.slug}/",
+    ]
     problems = {}
     for url in public:
         page.goto(base + url)
@@ -36,9 +43,18 @@ def test_main_pages_have_no_serious_accessibility_issue(live_server, page, world
     page.click("main form button[type=submit]")
     page.wait_for_url(base + "/")
     slug = world.group.slug
-    private = ["/", "/account/profile/", "/groups/new/", f"/g/{slug}/manage/", f"/g/{slug}/manage/settings/",
-               f"/g/{slug}/manage/settings/payments/", f"/g/{slug}/manage/settings/vat/", f"/g/{slug}/manage/members/",
-               f"/g/{slug}/manage/places/", f"/g/{slug}/manage/places/{world.place.pk}/"]
+    private = [
+        "/",
+        "/account/profile/",
+        "/groups/new/",
+        f"/g/{slug}/manage/",
+        f"/g/{slug}/manage/settings/",
+        f"/g/{slug}/manage/settings/payments/",
+        f"/g/{slug}/manage/settings/vat/",
+        f"/g/{slug}/manage/members/",
+        f"/g/{slug}/manage/places/",
+        f"/g/{slug}/manage/places/{world.place.pk}/",
+    ]
     for url in private:
         page.goto(base + url)
         if found := axe_violations(page):
