@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from groups import services
@@ -28,6 +29,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
         "slug",
