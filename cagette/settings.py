@@ -217,6 +217,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "distributions.tasks.slots_resolve_due",
         "schedule": crontab(minute="*/15"),
     },
+    "producer-order-forms": {
+        "task": "orders.day_tasks.producer_forms_send_due",
+        "schedule": crontab(minute=20),
+    },
+    "validation-reminders": {
+        "task": "orders.day_tasks.validation_reminders_send",
+        "schedule": crontab(minute=25),
+    },
 }
 
 CACHES = {

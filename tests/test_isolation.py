@@ -36,14 +36,16 @@ def group_patterns():
 
 def sample_kwargs(world) -> dict:
     """One object of ``world.group`` per URL keyword; extend when a view adds a keyword."""
-    from tests.distributions.samples import distribution_samples
     from tests.catalogs.factories import isolation_samples
+    from tests.day.samples import day_samples
+    from tests.distributions.samples import distribution_samples
 
     return {
         "place_id": world.place.pk,
         "member_id": world.group.members.get(user=world.member).pk,
         **distribution_samples(world),
         **isolation_samples(world),
+        **day_samples(world),
     }
 
 
