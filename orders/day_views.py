@@ -275,7 +275,9 @@ def _onspot_ids(group, summary) -> dict[str, int]:
     codes = [b.basket_code for b in summary.blocks if b.awaiting_type]
     return {
         op.reference: op.pk
-        for op in payment_selectors.onspot_awaiting_type(group=group, references=codes)
+        for op in payment_selectors.onspot_awaiting_type(group=group, references=codes).filter(
+            reverses__isnull=True
+        )
     }
 
 

@@ -216,7 +216,10 @@ def onspot_type_set(
 ) -> Operation:
     """Give an on-the-spot payment of this distribution its actual type (spec §2.8)."""
     codes = Basket.objects.filter(group=group, multidistrib=md).values("code")
-    operation = Operation.objects.filter(group=group, pk=operation_id, reference__in=codes).first()
+    # The payment itself, not one of its corrections: the type is given to both together.
+    operation = Operation.objects.filter(
+        group=group, pk=operation_id, reference__in=codes, reverses__isnull=True
+    ).first()
     if operation is None:
         raise DayError(_("This payment is not part of this distribution."))
     if md.validated_at is not None:
