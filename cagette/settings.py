@@ -221,6 +221,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalogs.tasks.catalog_links_sync_pending",
         "schedule": crontab(minute="*/10"),
     },
+    "producer-order-forms": {
+        "task": "orders.day_tasks.producer_forms_send_due",
+        "schedule": crontab(minute=20),
+    },
+    "validation-reminders": {
+        "task": "orders.day_tasks.validation_reminders_send",
+        "schedule": crontab(minute=25),
+    },
 }
 
 CACHES = {

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("distributions.urls")),
     path("", include("payments.urls")),
     path("", include("catalogs.urls")),
+    path("", include("orders.urls")),
+    path("", include("orders.day_urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]
 

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from cagette import home
+        from distributions import hooks
+        from orders import panels, selectors, services
+
+        # What distributions asks about orders (distributions.hooks): counts before removing a
+        # catalog or deleting a distribution, cancelling when a catalog leaves, and who ordered
+        # for the time-slot assignment.
+        hooks.register_order_counter(selectors.order_line_counts)
+        hooks.register_order_canceller(services.order_cancel_for_distribution)
+        hooks.register_customer_provider(selectors.customers)
+        home.register(panels.home_panel)
+        home.register_group_panel(panels.group_panel)

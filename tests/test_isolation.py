@@ -10,7 +10,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from cagette.tenancy import PUBLIC
 
 # Views open to anyone: adding one is a deliberate decision.
-PUBLIC_VIEWS = {"groups:detail", "members:join", "distributions:group_ical"}
+PUBLIC_VIEWS = {
+    "groups:detail",
+    "members:join",
+    "distributions:group_ical",
+    # The shop is open to visitors: they fill a cart in the session and log in at checkout.
+    "orders:shop",
+    "orders:product",
+    "orders:cart",
+    "orders:cart_add",
+    "orders:checkout",
+}
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
@@ -37,13 +47,17 @@ def group_patterns():
 def sample_kwargs(world) -> dict:
     """One object of ``world.group`` per URL keyword; extend when a view adds a keyword."""
     from tests.catalogs.factories import isolation_samples
+    from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
+    from tests.orders.samples import order_samples
 
     return {
         "place_id": world.place.pk,
         "member_id": world.group.members.get(user=world.member).pk,
         **distribution_samples(world),
         **isolation_samples(world),
+        **order_samples(world),
+        **day_samples(world),
     }
 
 

@@ -13,6 +13,7 @@ DEMO_MODULES = [
     "distributions.demo",
     "payments.demo",
     "orders.demo",
+    "orders.day_demo",
     "messaging.demo",
 ]
 

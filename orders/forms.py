@@ -1,0 +1,207 @@
+"""Input for the shop, the checkout and the order screens; services do the writing.
+
+Quantities come as ``q-<product id>`` (and ``t-<product id>`` for a wholesale tolerance) in
+the product's unit, except for wholesale products, which members and admins enter in the base
+unit (kg, pieces) and which are stored as parts of a unit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from catalogs.models import Product
+from catalogs.templatetags.catalogs_tags import qty
+from orders import wholesale
+
+
+class ShopFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=64)
+    producer = forms.TypedChoiceField(
+        label=_("Producer"), required=False, coerce=int, empty_value=None
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"), required=False, coerce=int, empty_value=None
+    )
+    organic = forms.BooleanField(label=_("Organic only"), required=False)
+
+    def __init__(self, *args, vendors=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": _("Tomatoes, bread…")}
+        )
+        self.fields["producer"].choices = [
+            ("", _("All producers")),
+            *((v.pk, v.name) for v in vendors),
+        ]
+        self.fields["category"].choices = [("", _("All categories")), *categories]
+
+    def values(self) -> dict[str, Any]:
+        if not self.is_bound or not self.is_valid():
+            return {"search": "", "vendor_id": None, "category_id": None, "organic": False}
+        data = self.cleaned_data
+        return {
+            "search": data.get("q") or "",
+            "vendor_id": data.get("producer"),
+            "category_id": data.get("category"),
+            "organic": bool(data.get("organic")),
+        }
+
+
+class QuantityError(ValueError):
+    pass
+
+
+def parse_decimal(raw: Any) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation as exc:
+        raise QuantityError(_t("Enter a number.")) from exc
+    if not value.is_finite():
+        raise QuantityError(_t("Enter a number."))
+    return value
+
+
+def input_to_quantity(product: Product, raw: Any) -> Decimal | None:
+    """What the person typed → the quantity in product units (None when left empty)."""
+    value = parse_decimal(raw)
+    if value is None:
+        return None
+    if value < 0:
+        raise QuantityError(_t("The quantity cannot be negative."))
+    if product.wholesale:
+        if not wholesale.base_round_trips(product, value):
+            raise QuantityError(
+                _t("%(product)s goes by steps of %(step)s %(unit)s.")
+                % {
+                    "product": product.name,
+                    "step": qty(wholesale.base_step(product)),
+                    "unit": product.get_unit_type_display(),
+                }
+            )
+        return wholesale.from_base(product, value)
+    return value
+
+
+def quantity_to_input(product: Product, quantity: Decimal | None) -> Decimal | None:
+    if quantity is None:
+        return None
+    if product.wholesale:
+        return wholesale.to_base(product, quantity)
+    return quantity
+
+
+def posted_quantities(
+    data: Any, products: dict[int, Product]
+) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, str]]:
+    """``q-<id>`` / ``t-<id>`` fields → quantities and tolerances, plus errors by product id."""
+    quantities: dict[int, Decimal] = {}
+    tolerances: dict[int, Decimal] = {}
+    errors: dict[int, str] = {}
+    for pk, product in products.items():
+        try:
+            q = input_to_quantity(product, data.get(f"q-{pk}"))
+            t = input_to_quantity(product, data.get(f"t-{pk}")) if product.wholesale else None
+        except QuantityError as exc:
+            errors[pk] = str(exc)
+            continue
+        if q is not None:
+            quantities[pk] = q
+        if t is not None:
+            tolerances[pk] = t
+    return quantities, tolerances, errors
+
+
+PICKUP, DELIVERY = "pickup", "delivery"
+
+
+class CheckoutForm(forms.Form):
+    """The checkout's own fields; the slot and delivery steps come from distributions' forms."""
+
+    pickup = forms.ChoiceField(
+        label=_("How do you get your order?"), widget=forms.RadioSelect, required=False
+    )
+    payment_type = forms.ChoiceField(
+        label=_("How will you pay?"), widget=forms.RadioSelect, required=False
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=24, required=False)
+    address1 = forms.CharField(label=_("Address"), max_length=128, required=False)
+    address2 = forms.CharField(label=_("Address (continued)"), max_length=128, required=False)
+    postcode = forms.CharField(label=_("Postcode"), max_length=16, required=False)
+    city = forms.CharField(label=_("City"), max_length=64, required=False)
+
+    def __init__(
+        self,
+        *args,
+        payment_choices=(),
+        delivery_offered: bool = False,
+        needs_phone: bool = False,
+        needs_address: bool = False,
+        place_name: str = "",
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.needs_phone, self.needs_address = needs_phone, needs_address
+        if payment_choices:
+            self.fields["payment_type"].choices = list(payment_choices)
+            self.fields["payment_type"].required = True
+            self.fields["payment_type"].error_messages["required"] = _t("Choose how you will pay.")
+            if len(payment_choices) == 1:
+                self.fields["payment_type"].initial = payment_choices[0][0]
+        else:
+            del self.fields["payment_type"]
+        if delivery_offered:
+            self.fields["pickup"].choices = [
+                (PICKUP, _t("I collect it at %(place)s") % {"place": place_name}),
+                (DELIVERY, _t("Delivered to my address")),
+            ]
+            self.fields["pickup"].initial = PICKUP
+        else:
+            del self.fields["pickup"]
+        if needs_phone:
+            self.fields["phone"].required = True
+            self.fields["phone"].help_text = _("The group asks every member for a phone number.")
+        else:
+            del self.fields["phone"]
+        if needs_address:
+            for name in ("address1", "postcode", "city"):
+                self.fields[name].required = True
+            self.fields["address1"].help_text = _("The group asks every member for an address.")
+        else:
+            for name in ("address1", "address2", "postcode", "city"):
+                del self.fields[name]
+
+    @property
+    def wants_delivery(self) -> bool:
+        return self.is_bound and self.data.get("pickup") == DELIVERY and "pickup" in self.fields
+
+    def profile_changes(self) -> dict[str, str]:
+        names = [
+            n for n in ("phone", "address1", "address2", "postcode", "city") if n in self.fields
+        ]
+        return {n: self.cleaned_data.get(n, "").strip() for n in names}
+
+
+class MemberChoiceForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: (
+            f"{m.user.display_name} ({m.user.email})"
+        )
+
+
+class AdminPaymentForm(forms.Form):
+    payment_type = forms.ChoiceField(label=_("Payment"), required=False)
+
+    def __init__(self, *args, payment_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_type"].choices = [("", _("Not chosen")), *payment_choices]

@@ -1,0 +1,470 @@
+"""Reads for the shop, carts and orders. Every list runs a fixed number of queries, whatever
+the number of products, baskets or lines (design §9: the shop page stays within 12)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from catalogs.models import Catalog, Product, Vendor
+from catalogs.reference import fold, taxonomy
+from catalogs.services import catalog_order_blockers
+from distributions.models import Distribution, MultiDistrib, State
+from groups.models import Group
+from members.models import Member
+from orders import wholesale
+from orders.models import Basket, OrderLine, WholesaleConfirmation
+
+ZERO = Decimal("0")
+
+
+def _md_queryset():
+    return MultiDistrib.objects.select_related("group", "place").prefetch_related(
+        Prefetch(
+            "distributions",
+            queryset=Distribution.objects.select_related("catalog__vendor").order_by(
+                "catalog__name", "pk"
+            ),
+        )
+    )
+
+
+def md_get(*, group: Group, md_id: int) -> MultiDistrib:
+    """A distribution of the group with its catalogs and producers (2 queries), or 404."""
+    md = _md_queryset().filter(group=group, pk=md_id).first()
+    if md is None:
+        raise Http404
+    for distribution in md.distributions.all():
+        distribution.multidistrib = md
+    return md
+
+
+# The shop --------------------------------------------------------------------------------------
+
+
+def shop_distributions(md: MultiDistrib, now: datetime) -> list[Distribution]:
+    """The catalogs members can order from now (spec §3.2): market catalogs allowing online
+    orders, window open, producer allowed to take orders (decision 13)."""
+    today = timezone.localdate(now, md.group.tzinfo)
+    result = []
+    for distribution in md.distributions.all():
+        catalog = distribution.catalog
+        if (
+            catalog.users_can_order
+            and catalog.catalog_type == Catalog.Type.VARIABLE
+            and distribution.state(now) == State.OPEN
+            and not catalog_order_blockers(catalog, on_date=today)
+        ):
+            result.append(distribution)
+    return result
+
+
+@dataclass
+class ShopSection:
+    category: str
+    producers: list[tuple[Vendor, list[Product]]] = field(default_factory=list)
+
+
+def shop_products(*, distributions: list[Distribution]) -> list[Product]:
+    """Active products of these catalogs in one query, their catalog attached in Python."""
+    catalogs = {d.catalog_id: d.catalog for d in distributions}
+    if not catalogs:
+        return []
+    products = list(
+        Product.objects.filter(catalog_id__in=list(catalogs), active=True).order_by("name", "pk")
+    )
+    for product in products:
+        product.catalog = catalogs[product.catalog_id]
+    return products
+
+
+def filter_products(
+    products: list[Product],
+    *,
+    search: str = "",
+    vendor_id: int | None = None,
+    category_id: int | None = None,
+    organic: bool = False,
+) -> list[Product]:
+    """The shop's search and filters, in Python on the loaded products: the page keeps the
+    same queries whatever is searched, and the search ignores case and accents."""
+    tax = taxonomy()
+    terms = [fold(t) for t in search.split()]
+    result = []
+    for product in products:
+        if vendor_id and product.catalog.vendor_id != vendor_id:
+            continue
+        if organic and not product.organic:
+            continue
+        if category_id:
+            kind = tax.kind(product.taxonomy)
+            if kind is None or kind.category_id != category_id:
+                continue
+        if terms:
+            text = fold(" ".join((product.name, product.description, product.catalog.vendor.name)))
+            if not all(term in text for term in terms):
+                continue
+        result.append(product)
+    return result
+
+
+def shop_sections(products: list[Product]) -> list[ShopSection]:
+    """Products grouped by category, then producer, both in alphabetical order."""
+    tax = taxonomy()
+    other = str(_other_label())
+    buckets: dict[str, dict[int, tuple[Vendor, list[Product]]]] = {}
+    for product in products:
+        kind = tax.kind(product.taxonomy)
+        category = kind.category if kind else other
+        vendor = product.catalog.vendor
+        buckets.setdefault(category, {}).setdefault(vendor.pk, (vendor, []))[1].append(product)
+    sections = []
+    for category in sorted(buckets, key=lambda c: (c == other, fold(c))):
+        producers = sorted(buckets[category].values(), key=lambda item: fold(item[0].name))
+        sections.append(ShopSection(category, producers))
+    return sections
+
+
+def _other_label():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("Other products")
+
+
+def shop_filters(distributions: list[Distribution], products: list[Product]) -> dict[str, Any]:
+    """Choices for the shop's filters: the producers of the open catalogs, the categories of
+    their products (from what is already loaded: no query)."""
+    vendors = OrderedDict()
+    for distribution in sorted(distributions, key=lambda d: fold(d.catalog.vendor.name)):
+        vendors[distribution.catalog.vendor_id] = distribution.catalog.vendor
+    tax = taxonomy()
+    categories = {}
+    for product in products:
+        kind = tax.kind(product.taxonomy)
+        if kind:
+            categories[kind.category_id] = kind.category
+    return {
+        "vendors": list(vendors.values()),
+        "categories": sorted(categories.items(), key=lambda item: fold(item[1])),
+    }
+
+
+def wholesale_fills(*, md: MultiDistrib, products: list[Product]) -> dict[int, wholesale.Fill]:
+    """Live filling of the units of wholesale products (confirmed orders): one query."""
+    sold = {p.pk: p for p in products if p.wholesale}
+    if not sold:
+        return {}
+    totals = {
+        row["product_id"]: row
+        for row in OrderLine.objects.filter(
+            basket__multidistrib=md, basket__state=Basket.State.CONFIRMED, product_id__in=list(sold)
+        )
+        .values("product_id")
+        .annotate(q=Sum("quantity"), t=Sum("tolerance"))
+        .order_by()
+    }
+    result = {}
+    for pk, product in sold.items():
+        row = totals.get(pk, {"q": ZERO, "t": ZERO})
+        result[pk] = wholesale.fill(
+            wholesale.unit_size(product),
+            wholesale.to_base(product, row["q"] or ZERO),
+            wholesale.to_base(product, row["t"] or ZERO),
+        )
+    return result
+
+
+def member_baskets(
+    *, md: MultiDistrib, member: Member | None
+) -> tuple[Basket | None, Basket | None]:
+    """The member's cart and order for this distribution, with their lines (2 queries)."""
+    if member is None:
+        return None, None
+    cart = order = None
+    for basket in Basket.objects.filter(multidistrib=md, member=member).prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk"))
+    ):
+        basket.group = md.group
+        basket.multidistrib = md
+        if basket.is_cart:
+            cart = basket
+        else:
+            order = basket
+    return cart, order
+
+
+def shop_product_get(
+    *, md: MultiDistrib, distributions: list[Distribution], product_id: int
+) -> Product:
+    catalogs = {d.catalog_id: d.catalog for d in distributions}
+    product = Product.objects.filter(
+        pk=product_id, group=md.group, catalog_id__in=list(catalogs), active=True
+    ).first()
+    if product is None:
+        raise Http404
+    product.catalog = catalogs[product.catalog_id]
+    return product
+
+
+def products_by_id(*, md: MultiDistrib, ids: list[int]) -> dict[int, Product]:
+    """Products of this distribution's catalogs, with their catalog (no further query)."""
+    catalogs = {d.catalog_id: d.catalog for d in md.distributions.all()}
+    products = Product.objects.filter(pk__in=ids, group=md.group, catalog_id__in=list(catalogs))
+    result = {}
+    for product in products:
+        product.catalog = catalogs[product.catalog_id]
+        result[product.pk] = product
+    return result
+
+
+# Members' orders ------------------------------------------------------------------------------
+
+
+def basket_get_for_member(*, group: Group, member: Member, code: str) -> Basket:
+    basket = (
+        Basket.objects.filter(group=group, member=member, code=code)
+        .select_related("group", "multidistrib__place", "member__user")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related(
+                    "product__catalog", "distribution__catalog__vendor"
+                ).order_by("distribution__catalog__name", "product_name", "pk"),
+            ),
+            Prefetch(
+                "multidistrib__distributions",
+                queryset=Distribution.objects.select_related("catalog__vendor"),
+            ),
+        )
+        .first()
+    )
+    if basket is None:
+        raise Http404
+    for distribution in basket.multidistrib.distributions.all():
+        distribution.multidistrib = basket.multidistrib
+    return basket
+
+
+def my_orders(*, user: Any, now: datetime | None = None, past_days: int = 120) -> dict[str, list]:
+    """A member's orders and carts across all their groups: upcoming first, then recent past."""
+    now = now or timezone.now()
+    qs = (
+        Basket.objects.filter(
+            member__user=user,
+            group__deleted_at__isnull=True,
+            multidistrib__end_at__gte=now - timedelta(days=past_days),
+        )
+        .select_related("group", "multidistrib__place")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("product_name", "pk"))
+        )
+        .order_by("multidistrib__start_at", "pk")
+    )
+    upcoming, past, carts = [], [], []
+    for basket in qs:
+        if basket.is_cart:
+            if basket.multidistrib.end_at >= now and basket.lines.all():
+                carts.append(basket)
+            continue
+        (upcoming if basket.multidistrib.end_at >= now else past).append(basket)
+    past.reverse()
+    return {"upcoming": upcoming, "past": past, "carts": carts}
+
+
+def open_mds_for_groups(*, groups: list[Group], now: datetime | None = None, limit: int = 8):
+    """Distributions whose orders are open now in these groups (home and group panels)."""
+    if not groups:
+        return []
+    now = now or timezone.now()
+    mds = list(
+        _md_queryset()
+        .filter(
+            group__in=groups,
+            start_at__gt=now,
+            distributions__orders_open_at__lte=now,
+            distributions__orders_close_at__gt=now,
+        )
+        .distinct()
+        .order_by("start_at", "pk")[:limit]
+    )
+    return [md for md in mds if md.state(now) == State.OPEN]
+
+
+def baskets_of_user(*, user: Any, mds: list[MultiDistrib]) -> dict[int, dict[str, Basket]]:
+    if not mds or not getattr(user, "is_authenticated", False):
+        return {}
+    result: dict[int, dict[str, Basket]] = {}
+    for basket in Basket.objects.filter(multidistrib__in=mds, member__user=user).prefetch_related(
+        "lines"
+    ):
+        result.setdefault(basket.multidistrib_id, {})["cart" if basket.is_cart else "order"] = (
+            basket
+        )
+    return result
+
+
+# Management ----------------------------------------------------------------------------------
+
+
+def md_list_with_orders(*, group: Group, when: str = "upcoming", now: datetime | None = None):
+    """Distributions with their number of orders and carts (2 queries)."""
+    now = now or timezone.now()
+    qs = MultiDistrib.objects.filter(group=group).select_related("place", "group")
+    if when == "past":
+        qs = qs.filter(end_at__lt=now).order_by("-start_at", "-pk")
+    else:
+        qs = qs.filter(end_at__gte=now).order_by("start_at", "pk")
+    return qs.annotate(
+        orders_count=Count(
+            "baskets", filter=Q(baskets__state=Basket.State.CONFIRMED), distinct=True
+        ),
+        carts_count=Count("baskets", filter=Q(baskets__state=Basket.State.CART), distinct=True),
+    ).prefetch_related(
+        Prefetch("distributions", queryset=Distribution.objects.select_related("catalog__vendor"))
+    )
+
+
+def md_orders(*, md: MultiDistrib, catalog_ids: set[int] | None = None) -> list[Basket]:
+    """Confirmed baskets of a distribution with their lines (limited to ``catalog_ids``), by
+    number: 2 queries whatever the number of baskets."""
+    lines = OrderLine.objects.select_related("product").order_by(
+        "distribution__catalog__name", "product_name", "pk"
+    )
+    baskets = Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)
+    if catalog_ids is not None:
+        lines = lines.filter(distribution__catalog_id__in=catalog_ids)
+        baskets = baskets.filter(lines__distribution__catalog_id__in=catalog_ids).distinct()
+    result = list(
+        baskets.select_related("member__user")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .order_by("number", "pk")
+    )
+    for basket in result:
+        basket.group = md.group
+        basket.multidistrib = md
+    return result
+
+
+def md_carts(*, md: MultiDistrib) -> list[Basket]:
+    """Carts never confirmed for this distribution (spec §5), with lines: 2 queries."""
+    result = list(
+        Basket.objects.filter(multidistrib=md, state=Basket.State.CART, lines__isnull=False)
+        .distinct()
+        .select_related("member__user")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk"))
+        )
+        .order_by("created_at", "pk")
+    )
+    for basket in result:
+        basket.group = md.group
+        basket.multidistrib = md
+    return result
+
+
+def member_order_products(*, md: MultiDistrib, catalog_ids: set[int]) -> list[Product]:
+    """The products an admin can enter for a member: active ones of the catalogs they manage,
+    plus inactive ones (an existing line may still be lowered), by catalog and name."""
+    catalogs = {
+        d.catalog_id: d.catalog for d in md.distributions.all() if d.catalog_id in catalog_ids
+    }
+    products = list(
+        Product.objects.filter(catalog_id__in=list(catalogs)).order_by(
+            "catalog__name", "name", "pk"
+        )
+    )
+    for product in products:
+        product.catalog = catalogs[product.catalog_id]
+    return products
+
+
+@dataclass
+class WholesaleRow:
+    product: Product
+    fill: wholesale.Fill
+    lines: list[dict[str, Any]]
+
+
+def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any]:
+    """Per wholesale product of the managed catalogs: the fill, each member's claim and what
+    the allocation would give them; plus the confirmations made (3 queries)."""
+    from orders.services.wholesale import allocation
+
+    catalogs = {
+        d.catalog_id: d.catalog for d in md.distributions.all() if d.catalog_id in catalog_ids
+    }
+    products = list(
+        Product.objects.filter(catalog_id__in=list(catalogs), wholesale=True).order_by("name", "pk")
+    )
+    for product in products:
+        product.catalog = catalogs[product.catalog_id]
+    lines_by_product: dict[int, list[OrderLine]] = {p.pk: [] for p in products}
+    for line in (
+        OrderLine.objects.filter(
+            basket__multidistrib=md,
+            basket__state=Basket.State.CONFIRMED,
+            product__in=products,
+        )
+        .select_related("basket__member__user")
+        .order_by("created_at", "pk")
+    ):
+        lines_by_product[line.product_id].append(line)
+    rows = []
+    for product in products:
+        lines = lines_by_product[product.pk]
+        fill, granted = allocation(product, lines)
+        per_member: dict[int, dict[str, Any]] = {}
+        for line in lines:
+            member = line.basket.member
+            entry = per_member.setdefault(
+                member.pk,
+                {"member": member, "quantity": ZERO, "tolerance": ZERO, "granted": ZERO},
+            )
+            entry["quantity"] += wholesale.to_base(product, line.quantity)
+            entry["tolerance"] += wholesale.to_base(product, line.tolerance)
+            entry["granted"] += granted[line.pk]
+        rows.append(WholesaleRow(product, fill, list(per_member.values())))
+    confirmations = list(
+        WholesaleConfirmation.objects.filter(multidistrib=md, catalog_id__in=list(catalogs))
+        .select_related("confirmed_by")
+        .order_by("-confirmed_at")
+    )
+    return {"rows": rows, "catalogs": list(catalogs.values()), "confirmations": confirmations}
+
+
+# Hooks for distributions ------------------------------------------------------------------------
+
+
+def order_line_counts(distribution_ids: list[int]) -> dict[int, int]:
+    """Order lines with a quantity per distribution (carts excluded): one query."""
+    rows = (
+        OrderLine.objects.filter(
+            distribution_id__in=distribution_ids,
+            basket__state=Basket.State.CONFIRMED,
+            quantity__gt=0,
+        )
+        .values("distribution_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["distribution_id"]: row["n"] for row in rows}
+
+
+def customers(md: MultiDistrib) -> set[int]:
+    """Users with a confirmed order for this distribution."""
+    return set(
+        Basket.objects.filter(
+            multidistrib=md, state=Basket.State.CONFIRMED, lines__quantity__gt=0
+        ).values_list("member__user_id", flat=True)
+    )
+
+
+def orders_for_md_queryset(md: MultiDistrib) -> QuerySet[Basket]:
+    return Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)

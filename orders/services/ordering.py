@@ -1,0 +1,436 @@
+"""Placing, changing and cancelling orders (spec §3.3-3.8, §10; decisions 6 and 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cagette.audit import log_action
+from catalogs.models import Product
+from distributions.models import MultiDistrib
+from members.models import Member
+from orders.models import Basket, OrderLine
+from orders.services.base import (
+    ZERO,
+    LineIssue,
+    OrderError,
+    OrderResult,
+    add_quantity,
+    assign_number,
+    check_payment_type,
+    distribution_of,
+    floor_valid,
+    give_back_stock,
+    lock_member,
+    md_for_orders,
+    refusal,
+    remove_quantity,
+    send_basket_email,
+    set_wholesale_claims,
+    stock_left,
+    stock_message,
+    sync_ledger,
+    take_stock,
+    touch,
+    validate_quantity,
+    validate_tolerance,
+)
+
+
+def _acts_as_admin(acting_user: Any, member: Member, as_admin: bool | None) -> bool:
+    """Admin rules (after the window, until validation) for admin screens, or when someone
+    other than the member acts; the views check the right before saying so."""
+    if as_admin is not None:
+        return as_admin
+    return getattr(acting_user, "pk", None) != member.user_id
+
+
+def _order_basket(md: MultiDistrib, member: Member) -> Basket | None:
+    """The member's order for the distribution (confirmed or cancelled), locked."""
+    return (
+        Basket.objects.select_for_update()
+        .filter(multidistrib=md, member=member)
+        .exclude(state=Basket.State.CART)
+        .first()
+    )
+
+
+def _open_order(md: MultiDistrib, member: Member, basket: Basket | None, now: datetime) -> Basket:
+    """The order to add to: the existing one (a cancelled one comes back empty) or a new one."""
+    if basket is None:
+        basket = Basket.objects.create(
+            group=md.group,
+            multidistrib=md,
+            member=member,
+            state=Basket.State.CONFIRMED,
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )
+    elif basket.is_cancelled:
+        basket.lines.all().delete()
+        basket.state = Basket.State.CONFIRMED
+        basket.cancelled_at = None
+        basket.confirmed_at = now
+        touch(basket, now, "state", "cancelled_at", "confirmed_at")
+    basket.multidistrib = md
+    basket.group = md.group
+    basket.member = member
+    return basket
+
+
+def _finish(basket: Basket, *, acting_user: Any, now: datetime, action: str, **data: Any) -> None:
+    """Numbers, state, ledger and audit after the lines changed."""
+    has_lines = basket.lines.filter(quantity__gt=0).exists()
+    if has_lines and not basket.is_confirmed:
+        basket.state = Basket.State.CONFIRMED
+        basket.cancelled_at = None
+        basket.confirmed_at = basket.confirmed_at or now
+        touch(basket, now, "state", "cancelled_at", "confirmed_at")
+    elif not has_lines and basket.is_confirmed:
+        basket.state = Basket.State.CANCELLED
+        basket.cancelled_at = now
+        touch(basket, now, "state", "cancelled_at")
+    else:
+        touch(basket, now)
+    sync_ledger(basket, acting_user=acting_user)
+    if basket.is_confirmed:
+        assign_number(basket)
+    log_action(
+        action=action,
+        acting_user=acting_user,
+        group=basket.group,
+        obj=basket,
+        code=basket.code,
+        member=basket.member_id,
+        state=basket.state,
+        **data,
+    )
+
+
+@transaction.atomic
+def order_place(
+    *,
+    cart: Basket,
+    acting_user: Any,
+    payment_type: str = "",
+    delivery: bool = False,
+    as_admin: bool | None = None,
+    now: datetime | None = None,
+) -> OrderResult:
+    """Turn a member's cart into their order for the distribution (spec §3.3 confirm), at once.
+
+    One transaction: for each line, in product id order, the stock is taken with a conditional
+    ``UPDATE`` (decision 6); a line that cannot be served (stock gone, window closed, product
+    withdrawn) is refused with its own message and stays in the cart, clamped to what is left,
+    while the other lines are placed (user-requests item 2). Placed lines join the member's
+    order at the prices of the moment (merged with an earlier line at the same price), the
+    basket gets its number, the ledger its debt (one per member and distribution) and the
+    payment announced, and the member an e-mail after commit.
+
+    ``as_admin`` (default: ``acting_user`` is not the member) means an admin confirms the cart
+    on the member's behalf (spec §5): allowed after the window closes, until the distribution
+    is validated.
+    Returns the order (None when nothing could be placed) and the refused lines.
+    """
+    now = now or timezone.now()
+    member = lock_member(cart.member)
+    cart = (
+        Basket.objects.select_for_update()
+        .filter(pk=cart.pk, member=member, state=Basket.State.CART)
+        .first()
+    )
+    if cart is None:
+        raise OrderError(_("This cart was already confirmed or deleted."))
+    md = md_for_orders(cart.multidistrib_id)
+    by_admin = _acts_as_admin(acting_user, member, as_admin)
+    payment_type = check_payment_type(md.group, payment_type)
+    items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
+    if not items:
+        raise OrderError(_("Your cart is empty."))
+    order = _order_basket(md, member)
+    issues: list[LineIssue] = []
+    accepted: list[OrderLine] = []
+    for item in items:
+        product = item.product
+        reason = refusal(product, md, now=now, by_admin=by_admin)
+        if reason:
+            issues.append(LineIssue(product.display_name, reason, product.pk))
+            continue
+        if not take_stock(product, item.quantity):
+            left = stock_left(product)
+            kept = floor_valid(product, left)
+            if kept > 0:
+                item.quantity = kept
+                item.save(update_fields=["quantity"])
+                issues.append(
+                    LineIssue(
+                        product.display_name, stock_message(product, left, kept=kept), product.pk
+                    )
+                )
+            else:
+                item.delete()
+                issues.append(
+                    LineIssue(product.display_name, stock_message(product, left), product.pk)
+                )
+            continue
+        accepted.append(item)
+    if not accepted:
+        touch(cart, now)
+        return OrderResult(basket=None, changed=False, issues=issues)
+
+    order = _open_order(md, member, order, now)
+    existing = list(order.lines.select_related("product"))
+    for item in accepted:
+        product = item.product
+        distribution = distribution_of(md, product.catalog_id)
+        lines = [line for line in existing if line.product_id == product.pk]
+        tolerance = sum((line.tolerance for line in lines), ZERO) + item.tolerance
+        lines = add_quantity(
+            order, lines, distribution, product, item.quantity, acting_user=acting_user, now=now
+        )
+        set_wholesale_claims(product, lines, tolerance, now=now)
+        existing = [line for line in existing if line.product_id != product.pk] + lines
+    OrderLine.objects.filter(pk__in=[item.pk for item in accepted]).delete()
+    if not cart.lines.exists():
+        cart.delete()
+    else:
+        touch(cart, now)
+
+    fields = []
+    if payment_type and payment_type != order.payment_type:
+        order.payment_type = payment_type
+        fields.append("payment_type")
+    if delivery and not order.delivery:
+        order.delivery = True
+        order.delivery_fee = md.delivery_fee if md.delivery_enabled else Decimal("0.00")
+        fields += ["delivery", "delivery_fee"]
+    if fields:
+        order.save(update_fields=fields)
+    _finish(
+        order,
+        acting_user=acting_user,
+        now=now,
+        action="order.placed",
+        products=[item.product_id for item in accepted],
+        refused=[issue.product for issue in issues],
+        on_behalf=by_admin,
+    )
+    send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
+    return OrderResult(basket=order, changed=True, issues=issues)
+
+
+@transaction.atomic
+def order_update(
+    *,
+    md: MultiDistrib,
+    member: Member,
+    quantities: dict[int, Any],
+    acting_user: Any,
+    tolerances: dict[int, Any] | None = None,
+    catalog_ids: set[int] | None = None,
+    payment_type: str | None = None,
+    notify: bool = True,
+    as_admin: bool | None = None,
+    now: datetime | None = None,
+) -> OrderResult:
+    """Set the member's quantities of some products in their order for ``md``.
+
+    ``quantities`` maps product ids to the total wanted (0 removes the product); products not
+    mentioned are left as they are. Used by members editing their order while the catalog's
+    window is open (spec §3.7) and by admins entering or changing a member's order until the
+    distribution is validated (spec §10): ``as_admin`` (default: ``acting_user`` is not the
+    member) applies the admin rules, and ``catalog_ids`` limits an admin to their catalogs.
+
+    Increases take stock with the conditional ``UPDATE`` (refused per line when it is short),
+    decreases give it back, newest lines first. The ledger's debt follows the new total; an
+    order left empty is cancelled (its debt goes to zero). Every change is audited.
+    """
+    now = now or timezone.now()
+    tolerances = tolerances or {}
+    member = lock_member(member)
+    md = md_for_orders(md.pk)
+    if member.group_id != md.group_id:
+        raise OrderError(_("This person is not a member of this group."))
+    by_admin = _acts_as_admin(acting_user, member, as_admin)
+    if md.validated_at is not None:
+        raise OrderError(_("This distribution is validated: its orders can no longer change."))
+    order = _order_basket(md, member)
+    current: dict[int, list[OrderLine]] = {}
+    if order is not None and order.is_confirmed:
+        for line in order.lines.select_related("product"):
+            current.setdefault(line.product_id, []).append(line)
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(pk__in=list(quantities), group=md.group).select_related(
+            "catalog"
+        )
+    }
+    issues: list[LineIssue] = []
+    plan: list[tuple[Product, Decimal, Decimal, Decimal]] = []
+    for pk in sorted(quantities):
+        product = products.get(pk)
+        if product is None:
+            continue
+        name = product.display_name
+        if catalog_ids is not None and product.catalog_id not in catalog_ids:
+            issues.append(LineIssue(name, _("You do not manage this catalog."), pk))
+            continue
+        try:
+            wanted = validate_quantity(product, quantities[pk])
+            tolerance = validate_tolerance(product, tolerances.get(pk))
+        except OrderError as exc:
+            issues.append(LineIssue(name, exc.messages[0], pk))
+            continue
+        lines = current.get(pk, [])
+        have = sum((line.quantity for line in lines), ZERO)
+        have_t = sum((line.tolerance for line in lines), ZERO)
+        if wanted == have and tolerance == have_t:
+            continue
+        reason = refusal(product, md, now=now, by_admin=by_admin, adding=wanted > have)
+        if reason:
+            issues.append(LineIssue(name, reason, pk))
+            continue
+        plan.append((product, have, wanted, tolerance))
+    # Stock first, in product id order, before anything is written: a line that cannot be
+    # served is refused on its own and no empty order is left behind.
+    accepted = []
+    for product, have, wanted, tolerance in plan:
+        if wanted > have and not take_stock(product, wanted - have):
+            issues.append(
+                LineIssue(
+                    product.display_name, stock_message(product, stock_left(product)), product.pk
+                )
+            )
+            continue
+        accepted.append((product, have, wanted, tolerance))
+    if not accepted:
+        return OrderResult(basket=order, changed=False, issues=issues)
+
+    if order is None or not order.is_confirmed:
+        order = _open_order(md, member, order, now)
+    changes = []
+    for product, have, wanted, tolerance in accepted:
+        lines = current.get(product.pk, [])
+        distribution = distribution_of(md, product.catalog_id)
+        if wanted > have:
+            lines = add_quantity(
+                order, lines, distribution, product, wanted - have, acting_user=acting_user, now=now
+            )
+        elif wanted < have:
+            give_back_stock(product, have - wanted)
+            lines = remove_quantity(lines, have - wanted, now=now)
+        set_wholesale_claims(product, lines, tolerance if wanted else ZERO, now=now)
+        changes.append({"product": product.pk, "from": str(have), "to": str(wanted)})
+    if payment_type is not None and order.payment_type != payment_type:
+        order.payment_type = check_payment_type(md.group, payment_type)
+        order.save(update_fields=["payment_type"])
+    _finish(
+        order,
+        acting_user=acting_user,
+        now=now,
+        action="order.changed_by_admin" if by_admin else "order.changed",
+        changes=changes,
+    )
+    if notify and order.is_confirmed:
+        send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=True)
+    elif notify and order.is_cancelled:
+        send_basket_email("order_cancelled", order, by_admin=by_admin, reason="")
+    return OrderResult(basket=order, changed=True, issues=issues)
+
+
+@transaction.atomic
+def order_cancel(
+    *,
+    basket: Basket,
+    acting_user: Any,
+    reason: str = "",
+    as_admin: bool | None = None,
+    now: datetime | None = None,
+) -> Basket:
+    """Cancel a whole order: stock back, debt to zero, lines kept as they were (history).
+
+    A member cancels while every catalog of the order still takes orders (spec §3.7); an admin
+    until the distribution is validated. The member gets an e-mail.
+    """
+    now = now or timezone.now()
+    member = lock_member(basket.member)
+    basket = Basket.objects.select_for_update().get(pk=basket.pk)
+    if not basket.is_confirmed:
+        raise OrderError(_("This order is not confirmed."))
+    md = md_for_orders(basket.multidistrib_id)
+    by_admin = _acts_as_admin(acting_user, member, as_admin)
+    lines = list(basket.lines.select_related("product__catalog").order_by("product_id", "pk"))
+    for line in lines:
+        why = refusal(line.product, md, now=now, by_admin=by_admin, adding=False)
+        if why:
+            raise OrderError(why)
+    for line in lines:
+        give_back_stock(line.product, line.quantity)
+    basket.member = member
+    basket.multidistrib = md
+    basket.group = md.group
+    basket.state = Basket.State.CANCELLED
+    basket.cancelled_at = now
+    touch(basket, now, "state", "cancelled_at")
+    sync_ledger(basket, acting_user=acting_user)
+    log_action(
+        action="order.cancelled",
+        acting_user=acting_user,
+        group=basket.group,
+        obj=basket,
+        code=basket.code,
+        member=member.pk,
+        on_behalf=by_admin,
+    )
+    send_basket_email("order_cancelled", basket, by_admin=by_admin, reason=reason)
+    return basket
+
+
+def order_cancel_for_distribution(distribution: Any, acting_user: Any) -> int:
+    """The distributions hook: a catalog leaves a distribution, so its lines are cancelled.
+
+    Called inside the removal's transaction (the distribution row is locked by it). Stock goes
+    back, the lines are deleted (the catalog's participation is about to go), each order's debt
+    follows, an order left empty is cancelled, and the members are told. Returns how many
+    orders changed.
+    """
+    now = timezone.now()
+    lines = list(
+        OrderLine.objects.filter(
+            distribution=distribution, basket__state=Basket.State.CONFIRMED
+        ).select_related("product__catalog")
+    )
+    by_basket: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        by_basket.setdefault(line.basket_id, []).append(line)
+    member_ids = sorted(
+        Basket.objects.filter(pk__in=list(by_basket)).values_list("member_id", flat=True)
+    )
+    # Same lock order as every order service: members, then products.
+    list(Member.objects.select_for_update().filter(pk__in=member_ids).order_by("pk"))
+    for line in sorted(lines, key=lambda x: (x.product_id, x.pk)):
+        give_back_stock(line.product, line.quantity)
+    catalog_name = distribution.catalog.name
+    changed = 0
+    for basket in Basket.objects.filter(pk__in=list(by_basket)).select_related(
+        "group", "multidistrib", "member__user"
+    ):
+        removed = [line.product_name for line in by_basket[basket.pk]]
+        OrderLine.objects.filter(pk__in=[line.pk for line in by_basket[basket.pk]]).delete()
+        _finish(
+            basket,
+            acting_user=acting_user,
+            now=now,
+            action="order.catalog_removed",
+            catalog=catalog_name,
+            removed=removed,
+        )
+        send_basket_email("order_catalog_removed", basket, catalog=catalog_name, removed=removed)
+        changed += 1
+    return changed

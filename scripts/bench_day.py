@@ -1,0 +1,214 @@
+"""Distribution-day budgets (design §9): member summary of 1,000 baskets x 8 lines (queries,
+HTML, CSV, PDF) and validation of 1,000 baskets. Run from the project root:
+
+    python scripts/bench_day.py            # SQLite in a temporary directory
+    DATABASE_URL=postgres://... python scripts/bench_day.py
+
+Prints one line per scenario with its figure and budget. Called by ``make bench``.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if not os.environ.get("DATABASE_URL"):
+    os.environ.setdefault("CAGETTE_VAR_DIR", tempfile.mkdtemp(prefix="bench-day-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cagette.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+BASKETS, LINES = 1000, 8
+
+
+def setup():
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from catalogs.models import Catalog, Product, Vendor
+    from distributions.models import Distribution, MultiDistrib
+    from groups.models import Group, Place
+    from members.models import Member, User
+    from orders.models import Basket, OrderLine
+    from payments.models import Operation
+
+    call_command("migrate", verbosity=0)
+    group = Group.objects.create(
+        name="Bench", slug=f"bench-{int(time.time())}", payment_types=["cash", "cheque", "transfer"]
+    )
+    place = Place.objects.create(group=group, name="Halle", postcode="13200", city="Arles")
+    from datetime import time as dtime
+
+    from distributions.cycles import aware
+
+    start = aware(timezone.localdate() - timedelta(days=1), dtime(18, 0), group.tzinfo)
+    md = MultiDistrib(
+        group=group,
+        place=place,
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        orders_open_at=start - timedelta(days=7),
+        orders_close_at=start - timedelta(days=1),
+    )
+    md.full_clean()
+    md.save()
+    distributions, products = [], []
+    for c in range(4):
+        vendor = Vendor.objects.create(name=f"Ferme {c}", email=f"f{c}@example.org")
+        catalog = Catalog.objects.create(
+            group=group,
+            vendor=vendor,
+            name=f"Catalogue {c}",
+            start_date=start.date() - timedelta(days=30),
+            end_date=start.date() + timedelta(days=30),
+        )
+        distributions.append(
+            Distribution.objects.create(
+                group=group,
+                multidistrib=md,
+                catalog=catalog,
+                orders_open_at=md.orders_open_at,
+                orders_close_at=md.orders_close_at,
+            )
+        )
+        for p in range(5):
+            products.append(
+                (
+                    len(distributions) - 1,
+                    Product.objects.create(
+                        group=group,
+                        catalog=catalog,
+                        name=f"Produit {c}-{p}",
+                        price=Decimal("2.35") + p,
+                        vat_rate=Decimal("5.5"),
+                        variable_weight=p == 0,
+                    ),
+                )
+            )
+    users = User.objects.bulk_create(
+        [
+            User(email=f"b{i}-{group.slug}@example.org", first_name="B", last_name=f"Membre{i:04d}")
+            for i in range(BASKETS)
+        ]
+    )
+    members = Member.objects.bulk_create([Member(group=group, user=u) for u in users])
+    baskets = Basket.objects.bulk_create(
+        [
+            Basket(
+                group=group,
+                multidistrib=md,
+                member=m,
+                number=i + 1,
+                state="confirmed",
+                payment_type="cheque",
+            )
+            for i, m in enumerate(members)
+        ]
+    )
+    lines, ops = [], []
+    for i, basket in enumerate(baskets):
+        total = Decimal("0")
+        for j in range(LINES):
+            d, product = products[(i + j) % len(products)]
+            lines.append(
+                OrderLine(
+                    group=group,
+                    basket=basket,
+                    distribution=distributions[d],
+                    product=product,
+                    product_name=product.name,
+                    quantity=Decimal(1 + j % 3),
+                    unit_price=product.price,
+                    vat_rate=product.vat_rate,
+                )
+            )
+            total += product.price * (1 + j % 3)
+        ops.append(
+            Operation(
+                group=group,
+                member=basket.member,
+                kind="order",
+                amount=-total,
+                label="Commande",
+                state="pending",
+                reference=basket.code,
+            )
+        )
+        ops.append(
+            Operation(
+                group=group,
+                member=basket.member,
+                kind="payment",
+                amount=total,
+                label="Chèque",
+                state="pending",
+                is_money=True,
+                payment_type="cheque",
+                reference=basket.code,
+            )
+        )
+    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    Operation.objects.bulk_create(ops, batch_size=2000)
+    return group, md
+
+
+def main():
+    from django.template.loader import render_to_string
+
+    from orders import day_exports, pdf, summaries, validation
+
+    group, md = setup()
+    with CaptureQueriesContext(connection) as ctx:
+        t = time.perf_counter()
+        context = pdf.context_for("members", group, md)
+        html = render_to_string(
+            "orders/day/print.html", {**context, "font_size": "1em", "sizes": [], "size": "m"}
+        )
+        html_ms = (time.perf_counter() - t) * 1000
+    print(
+        f"member summary HTML, {BASKETS} baskets x {LINES} lines: {html_ms:.0f} ms "
+        f"(budget 400 ms), {len(ctx.captured_queries)} queries (budget 10), {len(html) // 1024} KiB"
+    )
+    t = time.perf_counter()
+    first = None
+    size = 0
+    for chunk in day_exports.stream("members", group, md, "fr"):
+        if first is None:
+            first = time.perf_counter() - t
+        size += len(chunk)
+    print(
+        f"member CSV streamed: first bytes after {first * 1000:.0f} ms, all {size // 1024} KiB in "
+        f"{(time.perf_counter() - t) * 1000:.0f} ms"
+    )
+    t = time.perf_counter()
+    content = pdf.render_pdf(pdf.render_html(pdf.context_for("signature", group, md), "fr"))
+    print(
+        f"signature sheet PDF: {time.perf_counter() - t:.1f} s (budget 15 s in a worker), "
+        f"{len(content) // 1024} KiB"
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        t = time.perf_counter()
+        result = validation.distribution_validate(group=group, md=md, acting_user=None)
+        elapsed = time.perf_counter() - t
+    print(
+        f"validation of {result.baskets} baskets: {elapsed:.2f} s (budget 5 s), "
+        f"{len(ctx.captured_queries)} queries ({validation.CHUNK} baskets per ledger call)"
+    )
+    if summaries.member_summary(group=group, md=md).baskets != BASKETS:
+        raise SystemExit("the summary lost baskets")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Pages, CSV files and PDFs of the distribution day."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from pypdf import PdfReader
+
+from orders import day_mail, pdf
+from orders.models import DayMailSent, SummaryDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, world, day, **kw):
+    return reverse(f"day:{name}", kwargs={"group_slug": world.group.slug, "md_id": day.md.pk, **kw})
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.mark.parametrize(
+    "kind", ["members", "members_pages", "signature", "products", "producers", "matrix"]
+)
+def test_printable_pages_show_the_figures(world, day, client_for, kind):
+    response = client_for(world.coordinator).get(url("print", world, day, kind=kind) + "?size=l")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "28,51" in body or "14,28" in body
+
+
+def test_signature_sheet_lists_members_by_surname_with_sheet_text(world, day, client_for):
+    body = client_for(world.admin).get(url("print", world, day, kind="signature")).content.decode()
+    assert body.index("ADMIN Alice") < body.index("COORD Corentin") < body.index("MEMBRE Maëlle")
+    assert "Merci d&#x27;apporter vos sacs." in body
+    assert "12,13" in body
+
+
+def test_unknown_summary_is_404_and_member_gets_403(world, day, client_for):
+    assert client_for(world.admin).get(url("print", world, day, kind="nope")).status_code == 404
+    assert client_for(world.member).get(url("print", world, day, kind="members")).status_code == 403
+
+
+def test_csv_in_french_has_bom_semicolons_numbers_and_date_in_name(world, day, client_for):
+    response = client_for(world.admin).get(url("csv", world, day, kind="members"))
+    assert response.status_code == 200
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith("\ufeff".encode())
+    assert day.md.date.isoformat() in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    member_rows = [r for r in rows[1:] if r[1] == "MEMBRE Maëlle"]
+    carrots = next(r for r in member_rows if r[6] == "Carottes")
+    assert carrots[8] == "1,5" and carrots[10] == "2,35" and carrots[12] == "3,53"
+    assert carrots[13] == "12,13"
+
+
+def test_csv_in_english_uses_commas_and_points(world, day, client_for):
+    world.admin.language = "en"
+    world.admin.save()
+    response = client_for(world.admin).get(url("csv", world, day, kind="producers"))
+    raw = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=","))
+    totals = [r for r in rows if r[2] == "Total"]
+    assert [r[9] for r in totals] == ["14.28", "13.95"]
+    assert [r[8] for r in totals] == ["13.54", "12.78"]
+
+
+def test_matrix_csv_has_a_column_per_product(world, day, client_for):
+    response = client_for(world.admin).get(url("csv", world, day, kind="matrix"))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert rows[0][2:-1] == ["Carottes", "Tomates", "Cookie", "Pain complet"]
+    assert rows[-1][-1] == "28,51"
+
+
+def test_pdf_is_built_stored_and_reused_until_the_orders_change(
+    world, day, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("pdf", world, day, kind="signature"))
+    document = SummaryDocument.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/documents/{document.pk}/"
+    )
+    assert document.status == "done" and document.progress == 100
+    status = client.get(url("document_status", world, day, document_id=document.pk)).json()
+    assert status["progress"] == 100 and status["url"]
+    download = client.get(status["url"])
+    content = b"".join(download.streaming_content)
+    assert content.startswith(b"%PDF")
+    text = pdf_text(content)
+    assert "MEMBRE Maëlle" in text and "12,13" in text and "Carottes" in text
+    assert "Merci d'apporter vos sacs." in text
+    # Same orders: the stored file is reused.
+    client.post(url("pdf", world, day, kind="signature"))
+    assert SummaryDocument.objects.count() == 1
+    # The orders change: a new one is built.
+    line = day.member_basket.lines.get(product=day.carrots)
+    line.actual_quantity = Decimal("1.437")
+    line.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("pdf", world, day, kind="signature"))
+    assert SummaryDocument.objects.count() == 2
+    newest = SummaryDocument.objects.order_by("-pk").first()
+    assert "11,98" in pdf_text(newest.file.read())
+
+
+def test_producers_pdf_has_excl_and_incl_vat(world, day):
+    context = pdf.context_for("producers", world.group, day.md)
+    text = pdf_text(pdf.render_pdf(pdf.render_html(context, "fr")))
+    assert "Ferme du Mas" in text and "13,54" in text and "14,28" in text and "12,78" in text
+
+
+def test_one_member_per_page_layout(world, day):
+    context = pdf.context_for("members_pages", world.group, day.md)
+    reader = PdfReader(io.BytesIO(pdf.render_pdf(pdf.render_html(context, "fr"))))
+    assert len(reader.pages) >= 3
+    assert "ADMIN Alice" in reader.pages[0].extract_text()
+    assert "MEMBRE Maëlle" not in reader.pages[0].extract_text()
+
+
+def test_producer_forms_sent_once_when_orders_close(
+    world, day, django_capture_on_commit_callbacks, time_machine=None
+):
+    from datetime import timedelta
+
+    now = day.md.orders_close_at + timedelta(minutes=30)
+    assert {d.catalog.name for d in day_mail.producer_forms_due(now)} == {"Légumes", "Pain"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert day_mail.producer_forms_send_due(now) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert day_mail.producer_forms_send_due(now) == 0
+    assert len(mail.outbox) == 2
+    message = next(m for m in mail.outbox if day.vegetables.vendor.email in m.to)
+    _name, content, mimetype = message.attachments[0]
+    assert mimetype == "application/pdf"
+    text = pdf_text(content)
+    assert "Carottes" in text and "14,28" in text and "Pain complet" not in text
+    assert "Carottes" in message.body and message.alternatives
+    # By hand: as often as asked.
+    d = day.md.distributions.get(catalog=day.vegetables)
+    with django_capture_on_commit_callbacks(execute=True):
+        day_mail.producer_form_send(distribution=d, acting_user=world.admin, by_hand=True)
+    assert len(mail.outbox) == 3
+    assert DayMailSent.objects.filter(by_hand=True).count() == 1
+
+
+def test_producer_form_by_hand_from_the_page(
+    world, day, client_for, django_capture_on_commit_callbacks
+):
+    d = day.md.distributions.get(catalog=day.bread)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.admin).post(
+            url("producer_form", world, day, distribution_id=d.pk)
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [day.bread.vendor.email]
+
+
+def test_validation_reminders_once_then_three_days_later(
+    world, past_day, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    md = past_day.md
+    with django_capture_on_commit_callbacks(execute=True):
+        assert day_mail.validation_reminders_send(md.end_at + timedelta(hours=1)) == 1
+        assert day_mail.validation_reminders_send(md.end_at + timedelta(hours=2)) == 0
+        assert day_mail.validation_reminders_send(md.end_at + timedelta(days=3, hours=1)) == 1
+        assert day_mail.validation_reminders_send(md.end_at + timedelta(days=4)) == 0
+    assert len(mail.outbox) == 2 and mail.outbox[0].to == [world.admin.email]
+
+
+def test_day_index_page(world, day, client_for):
+    response = client_for(world.admin).get(url("index", world, day))
+    assert response.status_code == 200
