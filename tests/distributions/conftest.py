@@ -15,6 +15,9 @@ def clean_hooks():
             "_open_orders_checks",
         )
     }
+    # Start blank: other apps (orders, catalogs) register their hooks at start-up.
+    for name in saved:
+        getattr(hooks, name).clear()
     yield hooks
     for name, value in saved.items():
         getattr(hooks, name)[:] = value
