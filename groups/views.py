@@ -65,7 +65,9 @@ def group_manage(request: HttpRequest, group_slug: str) -> HttpResponse:
     if group.payments_enabled and not group.payment_types:
         todo.append(_("Choose at least one payment type."))
     public_url = request.build_absolute_uri(group.get_absolute_url())
-    return render(request, "groups/manage.html", {"group": group, "todo": todo, "public_url": public_url})
+    return render(
+        request, "groups/manage.html", {"group": group, "todo": todo, "public_url": public_url}
+    )
 
 
 SETTINGS_PAGES = {

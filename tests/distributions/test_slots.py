@@ -269,7 +269,7 @@ def test_changing_the_layout_after_choices_is_refused_but_capacity_may_change(wo
 
 
 @pytest.mark.django_db
-def test_resolve_gives_each_member_one_of_their_slots_and_keeps_overrides(world):
+def test_resolve_gives_each_member_one_of_their_slots_and_keeps_overrides(world, clean_hooks):
     md = _slotted(world, capacity=2)
     s = list(md.slots.all())
     users = _members(world, 5)
@@ -337,7 +337,7 @@ def test_resolve_keeps_only_customers_and_places_those_who_did_not_choose(world,
 
 @pytest.mark.django_db
 def test_slots_are_assigned_once_orders_close_and_admins_are_told(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, clean_hooks
 ):
     md = _slotted(world)
     services.slot_request_save(

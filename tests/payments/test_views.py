@@ -424,7 +424,7 @@ def test_home_shows_balances_in_a_fixed_number_of_queries(
     ordered(world.group, member_row, "B1", "8.00")
     other_row = MemberFactory(group=world.other_group, user=world.member)
     paid(world.other_group, other_row, "3.00")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):  # every app's home panel, whatever the number of groups
         response = client.get("/")
     [panel] = [p for p in response.context["panels"] if "accounts" in p]
     assert [(a["group"], a["balance"]) for a in panel["accounts"]] == [
