@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cagette import money
-from cagette.tenancy import get_for_group, group_permission_required
+from cagette.tenancy import get_for_group, group_member_required, group_permission_required
 from catalogs.access import (
     coordinated_catalog_ids,
     manages_all_catalogs,
@@ -51,7 +51,7 @@ def _to_md(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
     return redirect("orders:manage_md", group_slug=request.group.slug, md_id=md.pk)
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     require_some_catalog_right(request)
@@ -64,7 +64,7 @@ def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Every order of the distribution (or of the coordinator's catalogs), by basket number."""
@@ -105,7 +105,7 @@ def _members(group):
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Pick the member to enter an order for."""
@@ -124,7 +124,7 @@ def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespons
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_http_methods(["GET", "POST"])
 def manage_member(
     request: HttpRequest, group_slug: str, md_id: int, member_id: int
@@ -286,7 +286,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_http_methods(["GET", "POST"])
 def manage_wholesale(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Balance the units of wholesale products, then confirm them (spec §11)."""
