@@ -26,9 +26,11 @@ from catalogs.access import (
     require_some_catalog_right,
 )
 from catalogs.models import Product
+from catalogs.services import catalog_order_blockers
 from distributions.models import MultiDistrib
 from members.models import Member
 from orders import forms, selectors, services
+from payments import providers
 
 
 def _scope(request: HttpRequest, md: MultiDistrib) -> tuple[set[int], bool]:
@@ -75,6 +77,9 @@ def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
     currency = group.currency
     grand = []
     for basket in baskets:
+        basket.payment_label = (
+            providers.type_label(basket.payment_type) if basket.payment_type else ""
+        )
         lines = list(basket.lines.all())
         basket.shown_total = basket.total(lines) if everything else basket.lines_total(lines)
         grand.append(basket.shown_total)
@@ -201,10 +206,17 @@ def manage_member(
         return redirect(
             "orders:manage_member", group_slug=group.slug, md_id=md.pk, member_id=member.pk
         )
+    blocked = {
+        d.catalog_id
+        for d in md.distributions.all()
+        if d.catalog_id in scope and catalog_order_blockers(d.catalog, on_date=md.date)
+    }
     rows = []
     for product in products:
         entry = current.get(product.pk, {"q": Decimal(0), "t": Decimal(0)})
-        if not product.active and not entry["q"]:
+        # Products that cannot be added (withdrawn, producer not allowed to take orders) are
+        # shown only to lower a quantity already ordered.
+        if not entry["q"] and (not product.active or product.catalog_id in blocked):
             continue
         rows.append(
             {
@@ -271,10 +283,13 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
             _error(request, exc)
         return redirect("orders:manage_carts", group_slug=group.slug, md_id=md.pk)
     currency = group.currency
+    catalogs = {d.catalog_id: d.catalog for d in md.distributions.all()}
     for cart in carts:
+        for line in cart.lines.all():
+            line.product.catalog = catalogs.get(line.product.catalog_id, line.distribution.catalog)
         cart.shown_total = money.total(
             (
-                money.quantize(line.quantity * line.product.price, currency)
+                services.current_line_total(line.product, line.quantity, currency)
                 for line in cart.lines.all()
             ),
             currency,

@@ -417,8 +417,11 @@ def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any
     ):
         lines_by_product[line.product_id].append(line)
     rows = []
+    blocked = {pk for pk, c in catalogs.items() if catalog_order_blockers(c, on_date=md.date)}
     for product in products:
         lines = lines_by_product[product.pk]
+        if not lines and (product.catalog_id in blocked or not product.active):
+            continue
         fill, granted = allocation(product, lines)
         per_member: dict[int, dict[str, Any]] = {}
         for line in lines:

@@ -49,13 +49,11 @@ class CartRow:
 
 
 def _row(product: Product, quantity: Decimal, tolerance: Decimal, currency: str) -> CartRow:
-    fee = product.catalog.fee_percent
-    total = money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
     return CartRow(
         product,
         quantity,
         tolerance,
-        total,
+        services.current_line_total(product, quantity, currency),
         forms.quantity_to_input(product, quantity),
         forms.quantity_to_input(product, tolerance),
     )

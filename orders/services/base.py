@@ -170,6 +170,12 @@ def floor_valid(product: Product, amount: Decimal | None) -> Decimal:
     return amount.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
 
 
+def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
+    """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
+    fee = product.catalog.fee_percent
+    return money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
+
+
 # Stock (decision 6) ----------------------------------------------------------------------------
 
 

@@ -121,6 +121,7 @@ def order_place(
     payment_type: str = "",
     delivery: bool = False,
     as_admin: bool | None = None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> OrderResult:
     """Turn a member's cart into their order for the distribution (spec §3.3 confirm), at once.
@@ -221,7 +222,8 @@ def order_place(
         refused=[issue.product for issue in issues],
         on_behalf=by_admin,
     )
-    send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
+    if notify:
+        send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
     return OrderResult(basket=order, changed=True, issues=issues)
 
 
