@@ -82,7 +82,9 @@ def seed(stdout) -> None:
         stdout.write("Orders: no distribution open for orders in the demo group")
         return
     distributions = selectors.shop_distributions(md, now)
-    products = [p for p in selectors.shop_products(distributions=distributions) if not p.wholesale]
+    listed = selectors.shop_products(distributions=distributions, with_description=False)
+    by_id = selectors.products_by_id(md=md, ids=[p.pk for p in listed if not p.wholesale])
+    products = [by_id[p.pk] for p in listed if p.pk in by_id]
     if not products:
         stdout.write("Orders: no product to order yet")
         return
