@@ -19,16 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cagette import money
-from cagette.tenancy import get_for_group, group_permission_required
+from cagette.tenancy import get_for_group, group_member_required, group_permission_required
 from catalogs.access import (
     coordinated_catalog_ids,
     manages_all_catalogs,
     require_some_catalog_right,
 )
 from catalogs.models import Product
+from catalogs.services import catalog_order_blockers
 from distributions.models import MultiDistrib
 from members.models import Member
 from orders import forms, selectors, services
+from payments import providers
 
 
 def _scope(request: HttpRequest, md: MultiDistrib) -> tuple[set[int], bool]:
@@ -51,7 +53,7 @@ def _to_md(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
     return redirect("orders:manage_md", group_slug=request.group.slug, md_id=md.pk)
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     require_some_catalog_right(request)
@@ -64,7 +66,7 @@ def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Every order of the distribution (or of the coordinator's catalogs), by basket number."""
@@ -75,6 +77,9 @@ def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
     currency = group.currency
     grand = []
     for basket in baskets:
+        basket.payment_label = (
+            providers.type_label(basket.payment_type) if basket.payment_type else ""
+        )
         lines = list(basket.lines.all())
         basket.shown_total = basket.total(lines) if everything else basket.lines_total(lines)
         grand.append(basket.shown_total)
@@ -105,7 +110,7 @@ def _members(group):
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_GET
 def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Pick the member to enter an order for."""
@@ -124,7 +129,7 @@ def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespons
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_http_methods(["GET", "POST"])
 def manage_member(
     request: HttpRequest, group_slug: str, md_id: int, member_id: int
@@ -201,10 +206,17 @@ def manage_member(
         return redirect(
             "orders:manage_member", group_slug=group.slug, md_id=md.pk, member_id=member.pk
         )
+    blocked = {
+        d.catalog_id
+        for d in md.distributions.all()
+        if d.catalog_id in scope and catalog_order_blockers(d.catalog, on_date=md.date)
+    }
     rows = []
     for product in products:
         entry = current.get(product.pk, {"q": Decimal(0), "t": Decimal(0)})
-        if not product.active and not entry["q"]:
+        # Products that cannot be added (withdrawn, producer not allowed to take orders) are
+        # shown only to lower a quantity already ordered.
+        if not entry["q"] and (not product.active or product.catalog_id in blocked):
             continue
         rows.append(
             {
@@ -271,10 +283,13 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
             _error(request, exc)
         return redirect("orders:manage_carts", group_slug=group.slug, md_id=md.pk)
     currency = group.currency
+    catalogs = {d.catalog_id: d.catalog for d in md.distributions.all()}
     for cart in carts:
+        for line in cart.lines.all():
+            line.product.catalog = catalogs.get(line.product.catalog_id, line.distribution.catalog)
         cart.shown_total = money.total(
             (
-                money.quantize(line.quantity * line.product.price, currency)
+                services.current_line_total(line.product, line.quantity, currency)
                 for line in cart.lines.all()
             ),
             currency,
@@ -286,7 +301,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
     )
 
 
-@group_permission_required("any")
+@group_member_required
 @require_http_methods(["GET", "POST"])
 def manage_wholesale(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Balance the units of wholesale products, then confirm them (spec §11)."""

@@ -72,16 +72,99 @@ class ShopSection:
     producers: list[tuple[Vendor, list[Product]]] = field(default_factory=list)
 
 
-def shop_products(*, distributions: list[Distribution]) -> list[Product]:
-    """Active products of these catalogs in one query, their catalog attached in Python."""
+SHOP_FIELDS = (
+    "pk",
+    "name",
+    "image",
+    "taxonomy",
+    "unit_type",
+    "unit_quantity",
+    "price",
+    "variable_weight",
+    "multi_weight",
+    "bulk",
+    "small_quantity",
+    "organic",
+    "wholesale",
+    "stock",
+    "catalog_id",
+)
+
+
+@dataclass(slots=True)
+class ShopProduct:
+    """A product as the shop's list needs it, read as a tuple rather than a model instance:
+    building a thousand ``Product`` objects (descriptors, signals) costs more than the page's
+    whole budget. The rules come from ``Product`` itself, so they cannot drift."""
+
+    pk: int
+    name: str
+    image: str
+    taxonomy: int | None
+    unit_type: str
+    unit_quantity: Decimal | None
+    price: Decimal
+    variable_weight: bool
+    multi_weight: bool
+    bulk: bool
+    small_quantity: Decimal | None
+    organic: bool
+    wholesale: bool
+    stock: Decimal | None
+    catalog_id: int
+    description: str = ""
+    catalog: Catalog | None = None
+    image_url: str = ""
+    # Display values, set by orders.shop_html.prepare and the view.
+    price_html: str = ""
+    per_html: str = ""
+    unit_label: str = ""
+    shown_name: str = ""
+    url: str = ""
+    price_text: str = ""
+    per_text: str = ""
+    is_limited: bool = False
+    sold_out: bool = False
+    step: Decimal = Decimal(1)
+    size: Decimal = Decimal(1)
+    cart_row: Any = None
+    fill: Any = None
+
+    allows_decimal_quantity = Product.allows_decimal_quantity
+    reference_price = Product.reference_price
+    display_name = Product.display_name
+    Unit = Product.Unit
+
+    def get_unit_type_display(self) -> str:
+        return str(dict(Product.Unit.choices).get(self.unit_type, self.unit_type))
+
+
+def shop_products(
+    *, distributions: list[Distribution], with_description: bool = True
+) -> list[ShopProduct]:
+    """Active products of these catalogs in one query, their catalog attached in Python.
+
+    Without ``with_description`` the long texts are left out (the list does not show them;
+    the search reads them).
+    """
+    from django.core.files.storage import default_storage
+
     catalogs = {d.catalog_id: d.catalog for d in distributions}
     if not catalogs:
         return []
-    products = list(
-        Product.objects.filter(catalog_id__in=list(catalogs), active=True).order_by("name", "pk")
+    fields = (*SHOP_FIELDS, "description") if with_description else SHOP_FIELDS
+    rows = (
+        Product.objects.filter(catalog_id__in=list(catalogs), active=True)
+        .order_by("name", "pk")
+        .values_list(*fields)
     )
-    for product in products:
+    products = []
+    for row in rows:
+        product = ShopProduct(*row)
         product.catalog = catalogs[product.catalog_id]
+        if product.image:
+            product.image_url = default_storage.url(product.image)
+        products.append(product)
     return products
 
 
@@ -115,7 +198,7 @@ def filter_products(
     return result
 
 
-def shop_sections(products: list[Product]) -> list[ShopSection]:
+def shop_sections(products: list[ShopProduct]) -> list[ShopSection]:
     """Products grouped by category, then producer, both in alphabetical order."""
     tax = taxonomy()
     other = str(_other_label())
@@ -126,8 +209,12 @@ def shop_sections(products: list[Product]) -> list[ShopSection]:
         vendor = product.catalog.vendor
         buckets.setdefault(category, {}).setdefault(vendor.pk, (vendor, []))[1].append(product)
     sections = []
+    names = {}
     for category in sorted(buckets, key=lambda c: (c == other, fold(c))):
-        producers = sorted(buckets[category].values(), key=lambda item: fold(item[0].name))
+        for vendor, _items in buckets[category].values():
+            if vendor.pk not in names:
+                names[vendor.pk] = fold(vendor.name)
+        producers = sorted(buckets[category].values(), key=lambda item: names[item[0].pk])
         sections.append(ShopSection(category, producers))
     return sections
 
@@ -417,8 +504,11 @@ def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any
     ):
         lines_by_product[line.product_id].append(line)
     rows = []
+    blocked = {pk for pk, c in catalogs.items() if catalog_order_blockers(c, on_date=md.date)}
     for product in products:
         lines = lines_by_product[product.pk]
+        if not lines and (product.catalog_id in blocked or not product.active):
+            continue
         fill, granted = allocation(product, lines)
         per_member: dict[int, dict[str, Any]] = {}
         for line in lines:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,7 +26,7 @@ from distributions import services as distribution_services
 from distributions.models import MultiDistrib, State
 from groups.models import Group
 from members import services as member_services
-from orders import forms, selectors, services, session_cart, wholesale
+from orders import forms, selectors, services, session_cart, shop_html
 from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
@@ -49,13 +49,11 @@ class CartRow:
 
 
 def _row(product: Product, quantity: Decimal, tolerance: Decimal, currency: str) -> CartRow:
-    fee = product.catalog.fee_percent
-    total = money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
     return CartRow(
         product,
         quantity,
         tolerance,
-        total,
+        services.current_line_total(product, quantity, currency),
         forms.quantity_to_input(product, quantity),
         forms.quantity_to_input(product, tolerance),
     )
@@ -106,52 +104,20 @@ def _cart_total(rows: list[CartRow], currency: str) -> Decimal:
     return money.total((row.total for row in rows), currency)
 
 
-def _back(request: HttpRequest, default: str) -> HttpResponse:
+def _back(request: HttpRequest, default: str, anchor: str = "") -> HttpResponse:
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if not (
+        target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
-        return redirect(target)
-    return redirect(default)
+        target = default
+    return redirect(target.split("#")[0] + anchor)
 
 
 def _shop_url(group: Group, md: MultiDistrib) -> str:
     return reverse("orders:shop", kwargs={"group_slug": group.slug, "md_id": md.pk})
-
-
-def _price_context(products: list[Product], group: Group, md: MultiDistrib) -> None:
-    """Precomputed display values, so the template loop stays cheap for a thousand products:
-    prices are formatted once per distinct amount, URLs built from one reversed prefix."""
-    language = translation.get_language() or "fr"
-    currency = group.currency
-    formatted: dict[Decimal, str] = {}
-
-    def fmt(amount: Decimal) -> str:
-        if amount not in formatted:
-            formatted[amount] = money.format_money(amount, currency, language)
-        return formatted[amount]
-
-    prefix = reverse(
-        "orders:product", kwargs={"group_slug": group.slug, "md_id": md.pk, "product_id": 0}
-    )[: -len("0/")]
-    for product in products:
-        product.url = f"{prefix}{product.pk}/"
-        product.price_text = fmt(product.price)
-        reference = product.reference_price
-        product.per_text = f"{fmt(reference[0])} / {reference[1]}" if reference else ""
-        product.is_limited = product.catalog.stock_tracked and product.stock is not None
-        product.sold_out = product.is_limited and product.stock <= 0
-        if product.wholesale:
-            product.step = wholesale.base_step(product)
-            product.size = wholesale.unit_size(product)
-        elif product.allows_decimal_quantity and not product.multi_weight:
-            product.step = (
-                product.small_quantity
-                if product.bulk and product.small_quantity
-                else Decimal("0.001")
-            )
-        else:
-            product.step = Decimal(1)
 
 
 # The shop --------------------------------------------------------------------------------------
@@ -166,11 +132,12 @@ def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     now = timezone.now()
     _merge_session(request, md)
     distributions = selectors.shop_distributions(md, now)
-    products = selectors.shop_products(distributions=distributions)
+    searching = bool(request.GET.get("q", "").strip())
+    products = selectors.shop_products(distributions=distributions, with_description=searching)
     choices = selectors.shop_filters(distributions, products)
     form = forms.ShopFilterForm(request.GET or None, **choices)
     shown = selectors.filter_products(products, **form.values())
-    _price_context(shown, group, md)
+    shop_html.prepare(shown, group, md)
     cart, order = selectors.member_baskets(md=md, member=request.member)
     rows = _cart_rows(request, md, cart)
     in_cart = {row.product.pk: row for row in rows}
@@ -178,6 +145,12 @@ def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     for product in shown:
         product.cart_row = in_cart.get(product.pk)
         product.fill = fills.get(product.pk)
+    sections = selectors.shop_sections(shown)
+    labels = shop_html.Labels.current()
+    for section in sections:
+        section.producers = [
+            (vendor, shop_html.product_cards(items, labels)) for vendor, items in section.producers
+        ]
     return render(
         request,
         "orders/shop.html",
@@ -187,10 +160,16 @@ def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             "state": md.state(now),
             "window": md.order_window(),
             "distributions": distributions,
-            "sections": selectors.shop_sections(shown),
+            "sections": sections,
             "count": len(shown),
             "total_count": len(products),
             "form": form,
+            "producer_options": shop_html.options(
+                form.fields["producer"].choices, form.values()["vendor_id"]
+            ),
+            "category_options": shop_html.options(
+                form.fields["category"].choices, form.values()["category_id"]
+            ),
             "filtered": any(form.values().values()),
             "rows": rows,
             "cart_total": _cart_total(rows, group.currency),
@@ -210,7 +189,8 @@ def product_detail(
     now = timezone.now()
     distributions = selectors.shop_distributions(md, now)
     product = selectors.shop_product_get(md=md, distributions=distributions, product_id=product_id)
-    _price_context([product], group, md)
+    shop_html.prepare([product], group, md)
+    product.image_url = product.image.url if product.image else ""
     cart, _order = selectors.member_baskets(md=md, member=request.member)
     rows = {row.product.pk: row for row in _cart_rows(request, md, cart)}
     product.cart_row = rows.get(product.pk)
@@ -232,30 +212,74 @@ def product_detail(
 @group_public
 @require_POST
 def cart_add(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    """Put a quantity of a product in the cart (the shop's "Add" buttons); without JavaScript."""
+    """Put products in the cart, without JavaScript.
+
+    Two forms post here: the product page (``product`` and ``quantity``) and the shop, one form
+    around every card: each ``q-<id>`` typed and different from the cart is set, and the
+    button pressed (``add=<id>``) adds its product even with an empty field (one unit).
+    """
     group = request.group
     md = selectors.md_get(group=group, md_id=md_id)
     back = _shop_url(group, md)
-    try:
-        product_id = int(request.POST.get("product", ""))
-    except ValueError:
-        messages.error(request, _("Choose a product."))
+    wanted = _posted_single(request) if "product" in request.POST else _posted_shop(request)
+    if wanted is None:
         return _back(request, back)
-    products = selectors.products_by_id(md=md, ids=[product_id])
-    product = products.get(product_id)
-    if product is None:
+    products = selectors.products_by_id(md=md, ids=list(wanted))
+    if not products:
         messages.error(request, _("This distribution does not supply this product."))
         return _back(request, back)
+    cart, _order = selectors.member_baskets(md=md, member=request.member)
+    current = {row.product.pk: row for row in _cart_rows(request, md, cart)}
+    shop_html.prepare(list(products.values()), group, md)
+    for pk in sorted(products):
+        product = products[pk]
+        raw_quantity, raw_tolerance, pressed = wanted[pk]
+        row = current.get(pk)
+        if raw_quantity in (None, ""):
+            if not pressed:
+                continue
+            raw_quantity = shop_html.default_quantity(product)
+        try:
+            quantity = forms.input_to_quantity(product, raw_quantity) or Decimal(0)
+            tolerance = forms.input_to_quantity(product, raw_tolerance)
+        except forms.QuantityError as exc:
+            messages.error(request, f"{product.display_name}: {exc}")
+            continue
+        if (
+            row is not None
+            and row.quantity == quantity
+            and (tolerance is None or tolerance == row.tolerance)
+        ):
+            continue
+        if row is None and quantity == 0:
+            continue
+        _set_in_cart(request, md, product, quantity, tolerance)
+    pressed = request.POST.get("add") or request.POST.get("product") or ""
+    return _back(request, back, f"#p{pressed}" if pressed.isdigit() else "")
+
+
+def _posted_single(request: HttpRequest) -> dict[int, tuple[Any, Any, bool]] | None:
     try:
-        quantity = forms.input_to_quantity(product, request.POST.get("quantity"))
-        tolerance = forms.input_to_quantity(product, request.POST.get("tolerance"))
-    except forms.QuantityError as exc:
-        messages.error(request, f"{product.display_name}: {exc}")
-        return _back(request, back)
-    if quantity is None:
-        quantity = Decimal(0)
-    _set_in_cart(request, md, product, quantity, tolerance)
-    return _back(request, back)
+        pk = int(request.POST.get("product", ""))
+    except ValueError:
+        messages.error(request, _("Choose a product."))
+        return None
+    return {pk: (request.POST.get("quantity", ""), request.POST.get("tolerance"), True)}
+
+
+def _posted_shop(request: HttpRequest) -> dict[int, tuple[Any, Any, bool]] | None:
+    pressed = request.POST.get("add", "")
+    wanted: dict[int, tuple[Any, Any, bool]] = {}
+    for key, value in request.POST.items():
+        if key.startswith("q-") and key[2:].isdigit():
+            pk = int(key[2:])
+            wanted[pk] = (value.strip(), request.POST.get(f"t-{pk}"), str(pk) == pressed)
+    if pressed.isdigit() and int(pressed) not in wanted:
+        wanted[int(pressed)] = ("", None, True)
+    if not wanted:
+        messages.error(request, _("Choose a product."))
+        return None
+    return wanted
 
 
 def _set_in_cart(
@@ -381,8 +405,14 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
         return render(request, "orders/checkout_login.html", context)
 
     is_open = md.state(now) == State.OPEN
-    slot_request = distribution_selectors.slot_request_for(md=md, user=user)
-    delivery_request = distribution_selectors.delivery_request_for(md=md, user=user)
+    slot_request = (
+        distribution_selectors.slot_request_for(md=md, user=user) if md.slots_enabled else None
+    )
+    delivery_request = (
+        distribution_selectors.delivery_request_for(md=md, user=user)
+        if md.delivery_enabled
+        else None
+    )
     ask_slot = (
         is_open
         and md.slots_enabled
@@ -426,7 +456,7 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             valid = delivery_form.is_valid() and valid
         if valid:
             placed = _checkout_confirm(
-                request, md, form, slot_form, delivery_form, wants_delivery, joining
+                request, md, db_cart, form, slot_form, delivery_form, wants_delivery, joining
             )
             if placed is not None:
                 return placed
@@ -449,7 +479,7 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     return render(request, "orders/checkout.html", context)
 
 
-def _checkout_confirm(request, md, form, slot_form, delivery_form, wants_delivery, joining):
+def _checkout_confirm(request, md, cart, form, slot_form, delivery_form, wants_delivery, joining):
     """The steps after the forms are valid, each in its own transaction, then the order in one.
 
     Returns the redirect after placing, or None to show the form again with the errors.
@@ -486,7 +516,8 @@ def _checkout_confirm(request, md, form, slot_form, delivery_form, wants_deliver
     except ValidationError as exc:
         distribution_forms.add_service_errors(delivery_form if wants_delivery else slot_form, exc)
         return None
-    cart, _order = selectors.member_baskets(md=md, member=request.member)
+    if joining:
+        cart, _order = selectors.member_baskets(md=md, member=request.member)
     if cart is None:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)

@@ -3,7 +3,14 @@
 Other apps reach orders only through ``distributions.hooks`` (registered in ``OrdersConfig``).
 """
 
-from orders.services.base import LineIssue, OrderError, OrderResult, payment_choices, uses_moneypot
+from orders.services.base import (
+    LineIssue,
+    OrderError,
+    OrderResult,
+    current_line_total,
+    payment_choices,
+    uses_moneypot,
+)
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -35,6 +42,7 @@ __all__ = [
     "cart_merge",
     "cart_set",
     "carts_remind",
+    "current_line_total",
     "order_cancel",
     "order_cancel_for_distribution",
     "order_place",

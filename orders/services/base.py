@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -64,12 +65,19 @@ class OrderResult:
 
 
 def md_for_orders(md_id: int) -> MultiDistrib:
-    """The distribution with its group, place and catalogs (one query for the catalogs)."""
-    return (
+    """The distribution with its group, place, catalogs and producers (2 queries)."""
+    md = (
         MultiDistrib.objects.select_related("group", "place")
-        .prefetch_related("distributions__catalog__vendor")
+        .prefetch_related(
+            Prefetch(
+                "distributions", queryset=Distribution.objects.select_related("catalog__vendor")
+            )
+        )
         .get(pk=md_id)
     )
+    for distribution in md.distributions.all():
+        distribution.multidistrib = md
+    return md
 
 
 def distribution_of(md: MultiDistrib, catalog_id: int) -> Distribution | None:
@@ -168,6 +176,12 @@ def floor_valid(product: Product, amount: Decimal | None) -> Decimal:
     if step:
         return (amount // step) * step
     return amount.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+
+
+def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
+    """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
+    fee = product.catalog.fee_percent
+    return money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
 
 
 # Stock (decision 6) ----------------------------------------------------------------------------
@@ -341,17 +355,24 @@ def set_wholesale_claims(
 
 
 def assign_number(basket: Basket) -> None:
-    """The basket's number in its distribution, taken last so the counter's lock is brief."""
+    """The basket's number in its distribution, taken last so the counter's lock is brief.
+
+    One ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35) increments and reads the counter;
+    the counter row is created the first time.
+    """
     if basket.number is not None:
         return
-    BasketCounter.objects.get_or_create(multidistrib_id=basket.multidistrib_id)
-    BasketCounter.objects.filter(multidistrib_id=basket.multidistrib_id).update(last=F("last") + 1)
-    basket.number = (
-        BasketCounter.objects.filter(multidistrib_id=basket.multidistrib_id)
-        .values_list("last", flat=True)
-        .get()
-    )
-    basket.save(update_fields=["number"])
+    table = BasketCounter._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE multidistrib_id = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [basket.multidistrib_id])
+        row = cursor.fetchone()
+        if row is None:
+            BasketCounter.objects.get_or_create(multidistrib_id=basket.multidistrib_id)
+            cursor.execute(sql, [basket.multidistrib_id])
+            row = cursor.fetchone()
+    basket.number = row[0]
+    Basket.objects.filter(pk=basket.pk).update(number=basket.number)
 
 
 def payment_choices(group) -> list[providers.PaymentProvider]:
@@ -382,7 +403,7 @@ def debt_label(md: MultiDistrib) -> str:
         return _("Order for %(date)s") % {"date": md.date.strftime("%d/%m/%Y")}
 
 
-def sync_ledger(basket: Basket, *, acting_user: Any) -> None:
+def sync_ledger(basket: Basket, *, acting_user: Any, lines: list[OrderLine] | None = None) -> None:
     """Make the member's debt for this basket equal its total (one debt per member and
     distribution, referenced by the basket's code), and bring the payment announced at
     checkout to the same amount. Runs in the caller's transaction; a money-pot group refuses
@@ -391,7 +412,11 @@ def sync_ledger(basket: Basket, *, acting_user: Any) -> None:
     group = basket.group
     if not group.payments_enabled:
         return
-    amount = basket.total(list(basket.lines.all())) if basket.is_confirmed else Decimal("0.00")
+    amount = (
+        basket.total(lines if lines is not None else list(basket.lines.all()))
+        if basket.is_confirmed
+        else Decimal("0.00")
+    )
     kwargs = {
         "group": group,
         "member": basket.member,
@@ -467,10 +492,15 @@ def display_quantity(product: Product, quantity: Decimal) -> str:
 
 
 def send_basket_email(name: str, basket: Basket, **extra: Any) -> None:
-    user = basket.member.user
-    context = basket_email_context(basket)
-    context.update(extra)
-    send_email_to_user(name=name, user=user, group=basket.group, context=context)
+    """E-mail the basket's member, rendered after the commit: rendering takes milliseconds
+    that must not be spent holding the stock rows' locks."""
+
+    def send() -> None:
+        context = basket_email_context(basket)
+        context.update(extra)
+        send_email_to_user(name=name, user=basket.member.user, group=basket.group, context=context)
+
+    transaction.on_commit(send)
 
 
 def touch(basket: Basket, now: datetime, *fields: str) -> None:

@@ -34,6 +34,7 @@ from orders.services.base import (
     set_wholesale_claims,
     stock_left,
     stock_message,
+    stock_tracked,
     sync_ledger,
     take_stock,
     touch,
@@ -84,9 +85,20 @@ def _open_order(md: MultiDistrib, member: Member, basket: Basket | None, now: da
     return basket
 
 
-def _finish(basket: Basket, *, acting_user: Any, now: datetime, action: str, **data: Any) -> None:
-    """Numbers, state, ledger and audit after the lines changed."""
-    has_lines = basket.lines.filter(quantity__gt=0).exists()
+def _finish(
+    basket: Basket,
+    *,
+    acting_user: Any,
+    now: datetime,
+    action: str,
+    lines: list[OrderLine] | None = None,
+    **data: Any,
+) -> None:
+    """Numbers, state, ledger and audit after the lines changed (``lines``: the basket's
+    lines when the caller has them, to spare a query)."""
+    if lines is None:
+        lines = list(basket.lines.all())
+    has_lines = any(line.quantity > 0 for line in lines)
     if has_lines and not basket.is_confirmed:
         basket.state = Basket.State.CONFIRMED
         basket.cancelled_at = None
@@ -98,7 +110,7 @@ def _finish(basket: Basket, *, acting_user: Any, now: datetime, action: str, **d
         touch(basket, now, "state", "cancelled_at")
     else:
         touch(basket, now)
-    sync_ledger(basket, acting_user=acting_user)
+    sync_ledger(basket, acting_user=acting_user, lines=lines)
     if basket.is_confirmed:
         assign_number(basket)
     log_action(
@@ -121,22 +133,27 @@ def order_place(
     payment_type: str = "",
     delivery: bool = False,
     as_admin: bool | None = None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> OrderResult:
     """Turn a member's cart into their order for the distribution (spec §3.3 confirm), at once.
 
-    One transaction: for each line, in product id order, the stock is taken with a conditional
-    ``UPDATE`` (decision 6); a line that cannot be served (stock gone, window closed, product
-    withdrawn) is refused with its own message and stays in the cart, clamped to what is left,
+    One transaction: a line that cannot be served (window closed, product withdrawn, stock
+    gone) is refused with its own message and stays in the cart, clamped to what is left,
     while the other lines are placed (user-requests item 2). Placed lines join the member's
     order at the prices of the moment (merged with an earlier line at the same price), the
-    basket gets its number, the ledger its debt (one per member and distribution) and the
-    payment announced, and the member an e-mail after commit.
+    ledger gets the debt (one per member and distribution) and the payment announced, the
+    basket its number, and the member an e-mail after commit.
+
+    Stock (decision 6): each line's stock is taken with a conditional ``UPDATE … WHERE stock >=
+    quantity``, in product id order, *after* the order and its debt are written, so that the
+    product rows stay locked only for the end of the transaction and buyers of the same
+    product queue briefly. When an ``UPDATE`` finds the stock short, everything since the
+    savepoint is undone and the order is written again without that line.
 
     ``as_admin`` (default: ``acting_user`` is not the member) means an admin confirms the cart
     on the member's behalf (spec §5): allowed after the window closes, until the distribution
-    is validated.
-    Returns the order (None when nothing could be placed) and the refused lines.
+    is validated. Returns the order (None when nothing could be placed) and the refused lines.
     """
     now = now or timezone.now()
     member = lock_member(cart.member)
@@ -153,40 +170,91 @@ def order_place(
     items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
     if not items:
         raise OrderError(_("Your cart is empty."))
-    order = _order_basket(md, member)
     issues: list[LineIssue] = []
-    accepted: list[OrderLine] = []
+    short: dict[int, OrderLine] = {}  # cart lines refused for stock, clamped at the end
+    candidates: list[OrderLine] = []
     for item in items:
         product = item.product
         reason = refusal(product, md, now=now, by_admin=by_admin)
         if reason:
             issues.append(LineIssue(product.display_name, reason, product.pk))
-            continue
-        if not take_stock(product, item.quantity):
-            left = stock_left(product)
-            kept = floor_valid(product, left)
-            if kept > 0:
-                item.quantity = kept
-                item.save(update_fields=["quantity"])
-                issues.append(
-                    LineIssue(
-                        product.display_name, stock_message(product, left, kept=kept), product.pk
-                    )
-                )
-            else:
-                item.delete()
-                issues.append(
-                    LineIssue(product.display_name, stock_message(product, left), product.pk)
-                )
-            continue
-        accepted.append(item)
-    if not accepted:
+        elif stock_tracked(product) and product.stock is not None and product.stock < item.quantity:
+            short[item.pk] = item  # already short when read: no need to try
+        else:
+            candidates.append(item)
+
+    order = None
+    while candidates:
+        savepoint = transaction.savepoint()
+        order, lines = _write_order(
+            md, member, candidates, payment_type, delivery, acting_user=acting_user, now=now
+        )
+        refused = [item for item in candidates if not take_stock(item.product, item.quantity)]
+        if not refused:
+            transaction.savepoint_commit(savepoint)
+            break
+        transaction.savepoint_rollback(savepoint)
+        order = None
+        for item in refused:
+            short[item.pk] = item
+        candidates = [item for item in candidates if item.pk not in short]
+
+    for item in short.values():
+        product = item.product
+        left = stock_left(product)
+        kept = floor_valid(product, left)
+        if kept > 0:
+            OrderLine.objects.filter(pk=item.pk).update(quantity=kept)
+            message = stock_message(product, left, kept=kept)
+        else:
+            OrderLine.objects.filter(pk=item.pk).delete()
+            message = stock_message(product, left)
+        issues.append(LineIssue(product.display_name, message, product.pk))
+    placed = [item for item in items if item in candidates]
+    if order is None:
         touch(cart, now)
         return OrderResult(basket=None, changed=False, issues=issues)
 
+    OrderLine.objects.filter(pk__in=[item.pk for item in placed]).delete()
+    if len(placed) == len(items):
+        Basket.objects.filter(pk=cart.pk).delete()
+    else:
+        touch(cart, now)
+    assign_number(order)
+    log_action(
+        action="order.placed",
+        acting_user=acting_user,
+        group=order.group,
+        obj=order,
+        code=order.code,
+        member=member.pk,
+        state=order.state,
+        products=[item.product_id for item in placed],
+        refused=[issue.product for issue in issues],
+        on_behalf=by_admin,
+        total=str(order.total(lines)),
+    )
+    if notify:
+        send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
+    return OrderResult(basket=order, changed=True, issues=issues)
+
+
+def _write_order(
+    md: MultiDistrib,
+    member: Member,
+    items: list[OrderLine],
+    payment_type: str,
+    delivery: bool,
+    *,
+    acting_user: Any,
+    now: datetime,
+) -> tuple[Basket, list[OrderLine]]:
+    """The order with the cart's lines added, its state and its debt (no stock, no number)."""
+    order = _order_basket(md, member)
+    fresh = order is None
     order = _open_order(md, member, order, now)
-    existing = list(order.lines.select_related("product"))
-    for item in accepted:
+    existing = [] if fresh else list(order.lines.select_related("product"))
+    for item in items:
         product = item.product
         distribution = distribution_of(md, product.catalog_id)
         lines = [line for line in existing if line.product_id == product.pk]
@@ -196,12 +264,6 @@ def order_place(
         )
         set_wholesale_claims(product, lines, tolerance, now=now)
         existing = [line for line in existing if line.product_id != product.pk] + lines
-    OrderLine.objects.filter(pk__in=[item.pk for item in accepted]).delete()
-    if not cart.lines.exists():
-        cart.delete()
-    else:
-        touch(cart, now)
-
     fields = []
     if payment_type and payment_type != order.payment_type:
         order.payment_type = payment_type
@@ -212,17 +274,9 @@ def order_place(
         fields += ["delivery", "delivery_fee"]
     if fields:
         order.save(update_fields=fields)
-    _finish(
-        order,
-        acting_user=acting_user,
-        now=now,
-        action="order.placed",
-        products=[item.product_id for item in accepted],
-        refused=[issue.product for issue in issues],
-        on_behalf=by_admin,
-    )
-    send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
-    return OrderResult(basket=order, changed=True, issues=issues)
+    touch(order, now)
+    sync_ledger(order, acting_user=acting_user, lines=existing)
+    return order, existing
 
 
 @transaction.atomic

@@ -335,3 +335,48 @@ def test_home_and_group_pages_link_to_the_shop(world, shop, client_for):
             reverse("groups:detail", kwargs={"group_slug": world.group.slug})
         ).content.decode()
     )
+
+
+def test_shop_form_sets_every_quantity_typed_and_adds_the_pressed_product(world, shop, client_for):
+    client = client_for(world.member)
+    tomatoes, bread, eggs = shop["tomatoes"], shop["bread"], shop["eggs"]
+    data = {
+        "next": url("shop", shop),
+        f"q-{tomatoes.pk}": "2",
+        f"q-{bread.pk}": "",
+        f"q-{eggs.pk}": "",
+        "add": str(bread.pk),
+    }
+    response = client.post(url("cart_add", shop), data)
+    assert response["Location"] == url("shop", shop) + f"#p{bread.pk}"
+    quantities = dict(
+        OrderLine.objects.filter(basket__state="cart").values_list("product_id", "quantity")
+    )
+    assert quantities == {tomatoes.pk: D("2"), bread.pk: D("1")}
+    # Unchanged fields change nothing; 0 removes.
+    client.post(
+        url("cart_add", shop),
+        {f"q-{tomatoes.pk}": "0", f"q-{bread.pk}": "1", "add": str(tomatoes.pk)},
+    )
+    quantities = dict(
+        OrderLine.objects.filter(basket__state="cart").values_list("product_id", "quantity")
+    )
+    assert quantities == {bread.pk: D("1")}
+
+
+def test_wholesale_products_are_ordered_in_their_base_unit_with_a_tolerance(
+    world, shop, client_for
+):
+    apples = shop["apples"]  # crates of 10 kg
+    client = client_for(world.member)
+    client.post(
+        url("cart_add", shop),
+        {f"q-{apples.pk}": "2.5", f"t-{apples.pk}": "1", "add": str(apples.pk)},
+    )
+    line = OrderLine.objects.get(product=apples)
+    assert (line.quantity, line.tolerance) == (D("0.25"), D("0.1"))
+    response = client.post(
+        url("cart_add", shop), {f"q-{apples.pk}": "2.505", "add": str(apples.pk)}, follow=True
+    )
+    assert list(response.context["messages"])
+    assert OrderLine.objects.get(product=apples).quantity == D("0.25")

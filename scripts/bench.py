@@ -1,0 +1,490 @@
+"""``make bench``: the performance budgets of design §9 for the shop and the checkout.
+
+Seeds its own data in a database of its own, never the development one: a PostgreSQL database
+``cagette_bench`` on the server of ``DATABASE_URL`` when it is set (dropped and created again),
+otherwise a SQLite file in a temporary folder. Then prints:
+
+* the shop page of a distribution with 10 and with 1,000 products in 20 catalogs: the number of
+  SQL queries (in process) and the median and 95th percentile times, in process and over HTTP;
+* 200 checkouts posted at once, through gunicorn on loopback, each buying one unit of a product
+  with 50 units left: orders per second, errors, how many were sold and the oversold count.
+
+Budgets (design §9): shop ≤ 12 queries at both sizes and median ≤ 80 ms; checkout: exactly 50
+sold, 0 errors, ≥ 100 orders/s. The exit status is 1 when a budget is missed.
+
+Options through the environment: ``BENCH_WORKERS`` (gunicorn processes, default 4),
+``BENCH_THREADS`` (threads per process, default 2), ``BENCH_RUNS`` (shop requests per size,
+default 40), ``BENCH_BUYERS`` (default 200), ``BENCH_STOCK`` (default 50).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8199"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+BUYERS = int(os.environ.get("BENCH_BUYERS", "200"))
+STOCK = int(os.environ.get("BENCH_STOCK", "50"))
+
+SETTINGS = '''"""Settings for scripts/bench.py: production-like (DEBUG off), its own database."""
+import os
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ["DEBUG"] = "0"
+from cagette.settings import *  # noqa
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+LOGGING = {"version": 1, "disable_existing_loggers": False,
+           "handlers": {"console": {"class": "logging.StreamHandler"}},
+           "root": {"handlers": ["console"], "level": "WARNING"}}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers wait for the lock instead of failing when a read transaction upgrades.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+'''
+
+
+def _prepare_database(workdir: Path) -> tuple[dict[str, str], str]:
+    env = dict(os.environ)
+    env["CAGETTE_VAR_DIR"] = str(workdir)
+    env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
+    env["PYTHONPATH"] = os.pathsep.join([str(workdir), str(ROOT), env.get("PYTHONPATH", "")])
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        env.pop("DATABASE_URL", None)
+        return env, f"SQLite {workdir / 'cagette.sqlite3'}"
+    import psycopg
+
+    parts = urlsplit(url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'cagette_bench'"
+        )
+        conn.execute("DROP DATABASE IF EXISTS cagette_bench")
+        conn.execute("CREATE DATABASE cagette_bench")
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/cagette_bench"))
+    env["CONN_MAX_AGE"] = "60"
+    return env, "PostgreSQL cagette_bench"
+
+
+def _setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path[:0] = [p for p in env["PYTHONPATH"].split(os.pathsep) if p]
+    import django
+
+    django.setup()
+
+
+# Data -------------------------------------------------------------------------------------------
+
+
+def _siret(seed: int) -> str:
+    from catalogs.validators import luhn_valid
+
+    base = f"{seed:08d}"[-8:]
+    siren = next(base + str(d) for d in range(10) if luhn_valid(base + str(d)))
+    return next(siren + "0001" + str(d) for d in range(10) if luhn_valid(siren + "0001" + str(d)))
+
+
+def _catalogs(group, count: int, products: int, offset: int) -> list:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalogs.models import Catalog, Product, Vendor
+    from catalogs.reference import taxonomy
+
+    kinds = sorted(taxonomy().kinds)[:60]
+    today = timezone.localdate()
+    catalogs = []
+    for i in range(count):
+        vendor = Vendor.objects.create(
+            name=f"Producteur {offset + i:03d}",
+            city="Arles",
+            postcode="13200",
+            legal_name=f"EARL Producteur {offset + i}",
+            siret=_siret(52000000 + offset + i),
+            legal_status=6598,
+            naf_code="0113Z",
+            registered_address="Chemin des Mas",
+            registered_postcode="13200",
+            registered_city="Arles",
+        )
+        catalogs.append(
+            Catalog.objects.create(
+                group=group,
+                vendor=vendor,
+                name=f"Catalogue {offset + i:03d}",
+                start_date=today - timedelta(days=10),
+                end_date=today + timedelta(days=300),
+                stock_tracked=True,
+            )
+        )
+    rows = []
+    for n in range(products):
+        catalog = catalogs[n % count]
+        rows.append(
+            Product(
+                group=group,
+                catalog=catalog,
+                name=f"Produit {offset + n:05d}",
+                ref=f"B{offset + n:06d}",
+                description="Un produit de saison, cultivé près d'ici.",
+                taxonomy=kinds[n % len(kinds)],
+                unit_type="kg" if n % 3 else "piece",
+                unit_quantity=Decimal("1") if n % 3 else None,
+                price=Decimal(150 + (n * 37) % 900) / 100,
+                organic=n % 4 == 0,
+                stock=Decimal(100) if n % 5 == 0 else None,
+            )
+        )
+    Product.objects.bulk_create(rows)
+    return catalogs
+
+
+def seed() -> dict:
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from catalogs.models import Product
+    from distributions import services as distribution_services
+    from groups.models import Group, Place
+    from members.models import Member, User
+    from orders import services
+
+    group = Group.objects.create(name="Banc d'essai", slug="banc")
+    places = [
+        Place.objects.create(group=group, name=f"Lieu {i}", postcode="13200", city="Arles")
+        for i in range(3)
+    ]
+    admin = User.objects.create_user("admin@bench.localhost", "x", first_name="Ad")
+    Member.objects.create(group=group, user=admin, is_admin=True)
+    now = timezone.now()
+    day = timezone.localdate(now, group.tzinfo) + timedelta(days=5)
+
+    def md_for(place, catalogs):
+        return distribution_services.md_create(
+            group=group,
+            place=place,
+            day=day,
+            start_time=clock(18, 0),
+            end_time=clock(20, 0),
+            orders_open_at=now - timedelta(hours=1),
+            orders_close_at=now + timedelta(days=3),
+            catalogs=catalogs,
+            acting_user=admin,
+        )
+
+    small = md_for(places[0], _catalogs(group, 20, 10, 0))
+    large = md_for(places[1], _catalogs(group, 20, 1000, 1000))
+    checkout_catalogs = _catalogs(group, 1, 0, 5000)
+    target = Product.objects.create(
+        group=group,
+        catalog=checkout_catalogs[0],
+        name="Le dernier produit",
+        ref="LAST",
+        price=Decimal("4.20"),
+        stock=Decimal(STOCK),
+    )
+    checkout_md = md_for(places[2], checkout_catalogs)
+
+    users = User.objects.bulk_create(
+        User(email=f"buyer{i}@bench.localhost", first_name="Buyer", last_name=f"{i:03d}")
+        for i in range(BUYERS)
+    )
+    users = list(User.objects.filter(email__endswith="@bench.localhost", first_name="Buyer"))
+    Member.objects.bulk_create(Member(group=group, user=u) for u in users)
+    md = services.base.md_for_orders(checkout_md.pk)
+    sessions = []
+    for member in Member.objects.filter(group=group, user__in=users).select_related("user"):
+        services.cart_set(member=member, md=md, product=target, quantity=1, acting_user=member.user)
+        store = SessionStore()
+        store[SESSION_KEY] = str(member.user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    store = SessionStore()
+    store[SESSION_KEY] = str(admin.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+    store.create()
+    return {
+        "small": small.pk,
+        "large": large.pk,
+        "checkout": checkout_md.pk,
+        "product": target.pk,
+        "sessions": sessions,
+        "admin_session": store.session_key,
+        "admin": admin,
+    }
+
+
+# Measures ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def shop_in_process(data: dict, md_id: int) -> tuple[int, float, float, int]:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.force_login(data["admin"])
+    url = f"/g/banc/shop/{md_id}/"
+    for _ in range(3):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    queries: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        response = client.get(url)
+    products = response.content.decode().count('<article class="product')
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    return len(queries), statistics.median(times), percentile(times, 0.95), products
+
+
+def http_request(method: str, path: str, *, session: str, body: str = "", csrf: str = ""):
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=120)
+    cookies = f"sessionid={session}" + (f"; csrftoken={csrf}" if csrf else "")
+    headers = {"Cookie": cookies, "Host": f"{HOST}:{PORT}"}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    conn.request(method, path, body=body or None, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, response.getheader("Location") or ""
+
+
+def shop_over_http(data: dict, md_id: int) -> tuple[float, float]:
+    url = f"/g/banc/shop/{md_id}/"
+    for _ in range(3):
+        status, _ = http_request("GET", url, session=data["admin_session"])
+        if status != 200:
+            raise SystemExit(f"{url} answered {status} over HTTP")
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        http_request("GET", url, session=data["admin_session"])
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), percentile(times, 0.95)
+
+
+def checkouts(data: dict) -> dict:
+    from django.middleware.csrf import _get_new_csrf_string
+
+    path = f"/g/banc/shop/{data['checkout']}/checkout/"
+    barrier = threading.Barrier(len(data["sessions"]))
+    lock = threading.Lock()
+    outcome = {"placed": 0, "refused": 0, "errors": 0, "other": 0}
+    latencies: list[float] = []
+
+    def buy(session: str) -> None:
+        csrf = _get_new_csrf_string()
+        body = f"csrfmiddlewaretoken={csrf}&payment_type=onthespot"
+        barrier.wait(timeout=60)
+        start = time.perf_counter()
+        try:
+            status, location = http_request("POST", path, session=session, body=body, csrf=csrf)
+        except OSError:
+            status, location = 0, ""
+        elapsed = (time.perf_counter() - start) * 1000
+        with lock:
+            latencies.append(elapsed)
+            if status >= 500 or status == 0:
+                outcome["errors"] += 1
+            elif status == 302 and "/orders/" in location:
+                outcome["placed"] += 1
+            elif status == 302 and "/cart/" in location:
+                outcome["refused"] += 1
+            else:
+                outcome["other"] += 1
+
+    threads = [threading.Thread(target=buy, args=(s,)) for s in data["sessions"]]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    outcome["seconds"] = elapsed
+    outcome["per_second"] = len(threads) / elapsed
+    outcome["median_ms"] = statistics.median(latencies)
+    outcome["p95_ms"] = percentile(latencies, 0.95)
+    return outcome
+
+
+def sold(data: dict) -> tuple[Decimal, Decimal]:
+    from django.db.models import Sum
+
+    from catalogs.models import Product
+    from orders.models import OrderLine
+
+    total = OrderLine.objects.filter(
+        product_id=data["product"], basket__state="confirmed"
+    ).aggregate(s=Sum("quantity"))["s"] or Decimal(0)
+    left = Product.objects.get(pk=data["product"]).stock
+    return total, left
+
+
+def _start_gunicorn(env: dict[str, str], workdir: Path) -> subprocess.Popen:
+    log = (workdir / "gunicorn.log").open("w")
+    # Our own interpreter with fixed arguments: nothing comes from outside.
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cagette.wsgi:application",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            str(WORKERS),
+            "--threads",
+            str(THREADS),
+            "--backlog",
+            "1024",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            conn.request("GET", "/", headers={"Host": f"{HOST}:{PORT}"})
+            conn.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="cagette-bench-"))
+    (workdir / "bench_settings.py").write_text(SETTINGS, encoding="utf-8")
+    env, where = _prepare_database(workdir)
+    _setup_django(env)
+    from django.core.management import call_command
+
+    print(f"Database: {where}")
+    print("Migrating and seeding…", flush=True)
+    call_command("migrate", verbosity=0)
+    data = seed()
+    from django.db import connection
+
+    connection.close()
+
+    failures = []
+    print(f"\nShop page ({RUNS} requests per size, in process then over HTTP)")
+    print("  products  queries  median ms  p95 ms  | HTTP median ms  p95 ms")
+    server = _start_gunicorn(env, workdir)
+    try:
+        results = {}
+        for label in ("small", "large"):
+            queries, median, p95, shown = shop_in_process(data, data[label])
+            http_median, http_p95 = shop_over_http(data, data[label])
+            results[label] = queries
+            print(
+                f"  {shown:>8}  {queries:>7}  {median:>9.1f}  {p95:>6.1f}  | {http_median:>14.1f}  {http_p95:>6.1f}"
+            )
+            if queries > 12:
+                failures.append(f"shop page: {queries} queries with {shown} products (budget 12)")
+            if median > 80:
+                failures.append(
+                    f"shop page: median {median:.0f} ms with {shown} products (budget 80)"
+                )
+        if results["small"] != results["large"]:
+            failures.append("shop page: the number of queries grows with the products")
+
+        print(
+            f"\nCheckout: {BUYERS} buyers at once, {STOCK} units left "
+            f"(gunicorn {WORKERS} workers x {THREADS} threads on loopback)"
+        )
+        outcome = checkouts(data)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    total, left = sold(data)
+    oversold = max(Decimal(0), total - STOCK)
+    print(
+        f"  {outcome['per_second']:.0f} checkouts/s ({outcome['seconds']:.2f} s for {BUYERS}), "
+        f"latency median {outcome['median_ms']:.0f} ms, p95 {outcome['p95_ms']:.0f} ms"
+    )
+    print(
+        f"  orders placed {outcome['placed']}, refused for stock {outcome['refused']}, "
+        f"errors {outcome['errors']}, other answers {outcome['other']}"
+    )
+    print(f"  units sold {total:f}, left {left:f}, oversold {oversold:f}")
+    if oversold or total != STOCK or left != 0:
+        failures.append(f"checkout: {total} sold of {STOCK}, {oversold} oversold")
+    if outcome["errors"] or outcome["other"]:
+        failures.append(
+            f"checkout: {outcome['errors']} errors, {outcome['other']} unexpected answers"
+        )
+    if outcome["per_second"] < 100:
+        failures.append(f"checkout: {outcome['per_second']:.0f} orders/s (budget 100)")
+
+    if os.environ.get("DATABASE_URL"):
+        connection.close()
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if failures:
+        print("\nBudgets missed:")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 1
+    print("\nAll budgets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
