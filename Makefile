@@ -44,6 +44,7 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_day.py
 
 worker: $(STAMP)
 	$(BIN)/celery -A cagette worker -l info

@@ -8,8 +8,10 @@ sum of already-rounded line totals and fees. Never round in the middle of a runn
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from functools import lru_cache
+
 from babel.core import Locale
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import get_currency_precision, get_currency_symbol, parse_pattern
 
 ZERO = Decimal("0.00")
 DEFAULT_CURRENCY = "EUR"
@@ -67,5 +69,40 @@ def format_money(
     """Display an amount in the locale: ``12,50 €`` in French, ``€12.50`` in English."""
     if amount is None or amount == "":
         return ""
+    code = currency.upper()
+    value = quantize(amount, code)
+    if value == 0:
+        value = abs(value)  # never show "-0,00 €"
+    fmt = _currency_format(locale, code)
+    sign, digits = ("-", -value) if value < 0 else ("", value)
+    whole, _, frac = f"{digits:f}".partition(".")
+    groups = []
+    while len(whole) > fmt.group_size:
+        groups.insert(0, whole[-fmt.group_size :])
+        whole = whole[: -fmt.group_size]
+    number = fmt.group.join([whole, *groups])
+    if frac:
+        number = f"{number}{fmt.decimal}{frac}"
+    prefix, suffix = (fmt.neg_prefix, fmt.neg_suffix) if sign else (fmt.prefix, fmt.suffix)
+    return f"{prefix}{number}{suffix}"
+
+
+class _CurrencyFormat:
+    __slots__ = ("decimal", "group", "group_size", "neg_prefix", "neg_suffix", "prefix", "suffix")
+
+
+@lru_cache(maxsize=64)
+def _currency_format(locale: str, currency: str) -> _CurrencyFormat:
+    """The locale's currency pattern, read once from babel: summaries format thousands of amounts."""
     babel_locale = Locale.parse(locale.replace("-", "_"))
-    return format_currency(quantize(amount, currency), currency.upper(), locale=babel_locale)
+    pattern = parse_pattern(babel_locale.currency_formats["standard"])
+    symbol = get_currency_symbol(currency, locale=babel_locale)
+    fmt = _CurrencyFormat()
+    fmt.decimal = babel_locale.number_symbols["latn"]["decimal"]
+    fmt.group = babel_locale.number_symbols["latn"]["group"]
+    fmt.group_size = pattern.grouping[0]
+    fmt.prefix, fmt.neg_prefix = (p.replace("¤", symbol) for p in pattern.prefix)
+    fmt.suffix, fmt.neg_suffix = (p.replace("¤", symbol) for p in pattern.suffix)
+    if fmt.neg_prefix == fmt.prefix and fmt.neg_suffix == fmt.suffix:
+        fmt.neg_prefix = babel_locale.number_symbols["latn"]["minusSign"] + fmt.prefix
+    return fmt

@@ -69,3 +69,14 @@ def test_money_template_filter_follows_active_language():
         assert template.render(Context({"amount": Decimal("3.5")})) == "€3.50"
     with translation.override("fr"):
         assert template.render(Context({"amount": Decimal("3.5")})) == "3,50\xa0€"
+
+
+def test_format_money_matches_babel_and_never_shows_negative_zero():
+    from babel.numbers import format_currency
+
+    for locale in ("fr", "en"):
+        for currency in ("EUR", "CHF", "JPY"):
+            for value in ["0", "1", "-1", "12.5", "-1234.56", "1234567.891", "999.995"]:
+                expected = format_currency(money.quantize(value, currency), currency, locale=locale)
+                assert money.format_money(Decimal(value), currency, locale) == expected
+    assert money.format_money(Decimal("-0.004"), "EUR", "en") == "€0.00"
