@@ -7,7 +7,6 @@ sum of already-rounded line totals and fees. Never round in the middle of a runn
 
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
 from functools import lru_cache
 
 from babel.core import Locale
