@@ -85,7 +85,7 @@ def test_real_worker_builds_the_signature_sheet_pdf(world, pdf_worker):
     document = SummaryDocument.objects.create(
         group=world.group, multidistrib=day.md, kind="signature", language="fr"
     )
-    client = Celery("probe", broker=REDIS, backend=REDIS)
+    client = Celery("probe", broker=REDIS, backend=REDIS, set_as_current=False)
     started = time.monotonic()
     result = client.send_task("orders.day_tasks.summary_pdf_build", args=[document.pk], queue=queue)
     try:
