@@ -26,7 +26,7 @@ WHOLESALE_REF = "DEMO-CAGETTE"
 
 
 def _next_open_md(group: Group, now):
-    for md in selectors.open_mds_for_groups(groups=[group], now=now, limit=4):
+    for md in selectors.open_mds_for_groups(groups=[group], now=now, limit=1):
         return selectors.md_get(group=group, md_id=md.pk)
     return None
 

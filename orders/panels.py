@@ -8,22 +8,17 @@ from orders import selectors
 
 
 def home_panel(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
-    """Distributions open for orders in the user's groups, with their cart or order (4 queries)."""
-    now = timezone.now()
-    mds = selectors.open_mds_for_groups(groups=groups, now=now)
+    """Distributions open for orders in the user's groups, with their order or cart (1 query)."""
+    mds = selectors.open_mds_for_groups(groups=groups, user=request.user, now=timezone.now())
     if not mds:
         return []
-    baskets = selectors.baskets_of_user(user=request.user, mds=mds)
-    rows = [{"md": md, **baskets.get(md.pk, {})} for md in mds]
-    return [{"template": "orders/_home_panel.html", "rows": rows, "now": now}]
+    return [{"template": "orders/_home_panel.html", "mds": mds}]
 
 
 def group_panel(request: Any, group: Any) -> list[dict[str, Any]]:
-    """The group's distributions open for orders, with a button to the shop."""
-    now = timezone.now()
-    mds = selectors.open_mds_for_groups(groups=[group], now=now, limit=4)
+    """The group's distributions open for orders, with a button to the shop (1 query)."""
+    user = request.user if request.member else None
+    mds = selectors.open_mds_for_groups(groups=[group], user=user, now=timezone.now(), limit=4)
     if not mds:
         return []
-    baskets = selectors.baskets_of_user(user=request.user, mds=mds) if request.member else {}
-    rows = [{"md": md, **baskets.get(md.pk, {})} for md in mds]
-    return [{"template": "orders/_group_panel.html", "rows": rows, "now": now, "group": group}]
+    return [{"template": "orders/_group_panel.html", "mds": mds, "group": group}]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -365,36 +365,37 @@ def my_orders(*, user: Any, now: datetime | None = None, past_days: int = 120) -
     return {"upcoming": upcoming, "past": past, "carts": carts}
 
 
-def open_mds_for_groups(*, groups: list[Group], now: datetime | None = None, limit: int = 8):
-    """Distributions whose orders are open now in these groups (home and group panels)."""
+def open_mds_for_groups(
+    *, groups: list[Group], user: Any = None, now: datetime | None = None, limit: int = 8
+) -> list[MultiDistrib]:
+    """Distributions of these groups where some catalog takes orders now, soonest first, for
+    the home and group panels: one query, whatever the number of groups and distributions.
+
+    Each comes with ``closes`` (the last closing of its catalogs) and, for ``user``,
+    ``order_code`` (their confirmed order, or None) and ``has_cart``.
+    """
     if not groups:
         return []
     now = now or timezone.now()
-    mds = list(
-        _md_queryset()
-        .filter(
-            group__in=groups,
-            start_at__gt=now,
-            distributions__orders_open_at__lte=now,
-            distributions__orders_close_at__gt=now,
-        )
-        .distinct()
-        .order_by("start_at", "pk")[:limit]
+    open_now = Distribution.objects.filter(
+        multidistrib=OuterRef("pk"),
+        orders_open_at__lte=now,
+        orders_close_at__gt=now,
+        catalog__users_can_order=True,
     )
-    return [md for md in mds if md.state(now) == State.OPEN]
-
-
-def baskets_of_user(*, user: Any, mds: list[MultiDistrib]) -> dict[int, dict[str, Basket]]:
-    if not mds or not getattr(user, "is_authenticated", False):
-        return {}
-    result: dict[int, dict[str, Basket]] = {}
-    for basket in Basket.objects.filter(multidistrib__in=mds, member__user=user).prefetch_related(
-        "lines"
-    ):
-        result.setdefault(basket.multidistrib_id, {})["cart" if basket.is_cart else "order"] = (
-            basket
+    qs = (
+        MultiDistrib.objects.filter(group__in=groups, start_at__gt=now, validated_at__isnull=True)
+        .filter(Exists(open_now))
+        .select_related("group", "place")
+        .annotate(closes=Max("distributions__orders_close_at"))
+    )
+    if getattr(user, "is_authenticated", False):
+        mine = Basket.objects.filter(multidistrib=OuterRef("pk"), member__user=user)
+        qs = qs.annotate(
+            order_code=Subquery(mine.filter(state=Basket.State.CONFIRMED).values("code")[:1]),
+            has_cart=Exists(mine.filter(state=Basket.State.CART, lines__isnull=False)),
         )
-    return result
+    return list(qs.order_by("start_at", "pk")[:limit])
 
 
 # Management ----------------------------------------------------------------------------------

@@ -528,6 +528,7 @@ def _checkout_confirm(request, md, cart, form, slot_form, delivery_form, wants_d
             payment_type=form.cleaned_data.get("payment_type", ""),
             delivery=wants_delivery,
             as_admin=False,
+            md=md,
         )
     except ValidationError as exc:
         distribution_forms.add_service_errors(form, exc)

@@ -11,7 +11,7 @@ lock it and then call our hooks, which lock members and products.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -492,15 +492,22 @@ def display_quantity(product: Product, quantity: Decimal) -> str:
 
 
 def send_basket_email(name: str, basket: Basket, **extra: Any) -> None:
-    """E-mail the basket's member, rendered after the commit: rendering takes milliseconds
-    that must not be spent holding the stock rows' locks."""
+    """E-mail the basket's member: queued after the commit (``orders.tasks``), rendered in a
+    worker, so the order's transaction never waits for it."""
+    from orders.tasks import basket_email_send
 
-    def send() -> None:
-        context = basket_email_context(basket)
-        context.update(extra)
-        send_email_to_user(name=name, user=basket.member.user, group=basket.group, context=context)
+    if "issues" in extra:
+        extra["issues"] = [asdict(issue) for issue in extra["issues"]]
+    basket_id = basket.pk
+    transaction.on_commit(
+        lambda: basket_email_send.delay(basket_id=basket_id, name=name, extra=extra)
+    )
 
-    transaction.on_commit(send)
+
+def deliver_basket_email(name: str, basket: Basket, **extra: Any) -> None:
+    context = basket_email_context(basket)
+    context.update(extra)
+    send_email_to_user(name=name, user=basket.member.user, group=basket.group, context=context)
 
 
 def touch(basket: Basket, now: datetime, *fields: str) -> None:

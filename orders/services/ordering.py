@@ -134,6 +134,7 @@ def order_place(
     delivery: bool = False,
     as_admin: bool | None = None,
     notify: bool = True,
+    md: MultiDistrib | None = None,
     now: datetime | None = None,
 ) -> OrderResult:
     """Turn a member's cart into their order for the distribution (spec §3.3 confirm), at once.
@@ -145,15 +146,18 @@ def order_place(
     ledger gets the debt (one per member and distribution) and the payment announced, the
     basket its number, and the member an e-mail after commit.
 
-    Stock (decision 6): each line's stock is taken with a conditional ``UPDATE … WHERE stock >=
-    quantity``, in product id order, *after* the order and its debt are written, so that the
-    product rows stay locked only for the end of the transaction and buyers of the same
-    product queue briefly. When an ``UPDATE`` finds the stock short, everything since the
-    savepoint is undone and the order is written again without that line.
+    Stock (decision 6): each line's stock is taken first, with a conditional ``UPDATE … WHERE
+    stock >= quantity`` in product id order; the database re-checks the condition once the row
+    lock is granted, so simultaneous buyers can never take the same units, and a buyer whose
+    line finds the stock short stops there, cheaply. (Writing the order first and taking the
+    stock last holds the rows for less time, but makes every refused buyer pay for writing an
+    order and its debt that are then undone: slower under a rush, see ``make bench``.)
 
     ``as_admin`` (default: ``acting_user`` is not the member) means an admin confirms the cart
     on the member's behalf (spec §5): allowed after the window closes, until the distribution
-    is validated. Returns the order (None when nothing could be placed) and the refused lines.
+    is validated. ``md``: the distribution as the caller already loaded it (with its catalogs),
+    to spare reading it again. Returns the order (None when nothing could be placed) and the
+    refused lines.
     """
     now = now or timezone.now()
     member = lock_member(cart.member)
@@ -164,7 +168,8 @@ def order_place(
     )
     if cart is None:
         raise OrderError(_("This cart was already confirmed or deleted."))
-    md = md_for_orders(cart.multidistrib_id)
+    if md is None or md.pk != cart.multidistrib_id:
+        md = md_for_orders(cart.multidistrib_id)
     by_admin = _acts_as_admin(acting_user, member, as_admin)
     payment_type = check_payment_type(md.group, payment_type)
     items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
@@ -183,21 +188,16 @@ def order_place(
         else:
             candidates.append(item)
 
+    # Stock first, in product id order: a buyer refused for stock stops here, cheaply.
+    for item in candidates:
+        if not take_stock(item.product, item.quantity):
+            short[item.pk] = item
+    candidates = [item for item in candidates if item.pk not in short]
     order = None
-    while candidates:
-        savepoint = transaction.savepoint()
+    if candidates:
         order, lines = _write_order(
             md, member, candidates, payment_type, delivery, acting_user=acting_user, now=now
         )
-        refused = [item for item in candidates if not take_stock(item.product, item.quantity)]
-        if not refused:
-            transaction.savepoint_commit(savepoint)
-            break
-        transaction.savepoint_rollback(savepoint)
-        order = None
-        for item in refused:
-            short[item.pk] = item
-        candidates = [item for item in candidates if item.pk not in short]
 
     for item in short.values():
         product = item.product

@@ -380,3 +380,20 @@ def test_wholesale_products_are_ordered_in_their_base_unit_with_a_tolerance(
     )
     assert list(response.context["messages"])
     assert OrderLine.objects.get(product=apples).quantity == D("0.25")
+
+
+def test_home_panel_costs_the_same_for_one_or_many_open_distributions(
+    world, client_for, django_assert_max_num_queries
+):
+    from tests.factories import PlaceFactory
+
+    first = make_shop(world)
+    client = client_for(world.member)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/")
+    for _ in range(2):
+        make_shop(world, md_kwargs={"place": PlaceFactory(group=world.group)})
+    order(first.md, member_of(world), {first["bread"]: "1"})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get("/").content.decode()
+    assert html.count("/shop/") >= 3

@@ -1,0 +1,29 @@
+"""Celery tasks of the orders app: thin adapters, ids in, a service called."""
+
+from typing import Any
+
+from celery import shared_task
+
+from orders.models import Basket
+
+
+@shared_task
+def basket_email_send(*, basket_id: int, name: str, extra: dict[str, Any]) -> bool:
+    """Render and send a basket's e-mail (confirmation, change, cancellation…) to its member.
+
+    Queued after the order's commit, so rendering happens in a worker (or right after the
+    commit when tasks run eagerly), never while the order's rows are locked.
+    """
+    from orders.services.base import LineIssue, deliver_basket_email
+
+    basket = (
+        Basket.objects.select_related("group__contact", "multidistrib__place", "member__user")
+        .filter(pk=basket_id)
+        .first()
+    )
+    if basket is None:
+        return False
+    if "issues" in extra:
+        extra = {**extra, "issues": [LineIssue(**issue) for issue in extra["issues"]]}
+    deliver_basket_email(name, basket, **extra)
+    return True
