@@ -490,10 +490,8 @@ def main() -> int:
     if outcome["per_second"] < 100:
         failures.append(f"checkout: {outcome['per_second']:.0f} orders/s (budget 100)")
 
-    if os.environ.get("DATABASE_URL"):
-        connection.close()
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+    connection.close()
+    shutil.rmtree(workdir, ignore_errors=True)
     if failures:
         print("\nBudgets missed:")
         for failure in failures:
