@@ -174,8 +174,9 @@ def manage_member(
                 or tolerances.get(pk, Decimal(0)) != current.get(pk, {}).get("t", Decimal(0))
             }
             for pk in current:
-                if pk in by_id and pk not in quantities and pk not in errors:
-                    changed[pk] = Decimal(0)  # a cleared field removes the product
+                cleared = request.POST.get(f"q-{pk}") == ""
+                if pk in by_id and cleared and pk not in errors:
+                    changed[pk] = Decimal(0)  # a field emptied removes the product
             payment_type = None
             if choices and payment_form.is_valid():
                 payment_type = payment_form.cleaned_data["payment_type"]

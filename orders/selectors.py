@@ -527,7 +527,12 @@ def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any
         .select_related("confirmed_by")
         .order_by("-confirmed_at")
     )
-    return {"rows": rows, "catalogs": list(catalogs.values()), "confirmations": confirmations}
+    with_rows = {row.product.catalog_id for row in rows}
+    return {
+        "rows": rows,
+        "catalogs": [c for pk, c in catalogs.items() if pk in with_rows],
+        "confirmations": confirmations,
+    }
 
 
 # Hooks for distributions ------------------------------------------------------------------------

@@ -397,3 +397,75 @@ def test_home_panel_costs_the_same_for_one_or_many_open_distributions(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get("/").content.decode()
     assert html.count("/shop/") >= 3
+
+
+def test_checkout_in_a_money_pot_group_pays_from_the_balance_or_says_why_not(
+    world, shop, client_for
+):
+    from payments import selectors as payment_selectors
+    from payments import services as payment_services
+
+    group = world.group
+    group.payment_types = ["moneypot"]
+    group.save()
+    member = member_of(world)
+    payment_services.payment_record(
+        group=group, member=member, amount=D("5.00"), payment_type="cash", acting_user=world.admin
+    )
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["tomatoes"].pk, "quantity": "2"})
+    response = client.post(url("checkout", shop), {})
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    shop["tomatoes"].refresh_from_db()
+    assert shop["tomatoes"].stock == D("10")
+    client.post(url("cart", shop), {f"q-{shop['tomatoes'].pk}": "1"})
+    response = client.post(url("checkout", shop), {})
+    assert response.status_code == 302
+    assert payment_selectors.balance_for_member(group=group, member=member) == D("0.20")
+
+
+def test_checkout_asks_the_address_the_group_requires(world, shop, client_for):
+    world.group.address_required = True
+    world.group.save()
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    response = client.post(url("checkout", shop), {"payment_type": "onthespot"})
+    assert {"address1", "postcode", "city"} <= set(response.context["form"].errors)
+    data = {
+        "payment_type": "onthespot",
+        "address1": "2 rue du Lavoir",
+        "postcode": "13200",
+        "city": "Arles",
+    }
+    assert client.post(url("checkout", shop), data).status_code == 302
+    world.member.refresh_from_db()
+    assert world.member.has_address
+
+
+def test_bad_input_on_order_screens_gives_messages_not_errors(world, shop, client_for):
+    basket = order(shop.md, member_of(world), {shop["tomatoes"]: "1"}).basket
+    member_client = client_for(world.member)
+    response = member_client.post(
+        basket.get_absolute_url(),
+        {"action": "save", f"q-{shop['tomatoes'].pk}": "deux"},
+        follow=True,
+    )
+    assert response.status_code == 200 and list(response.context["messages"])
+    admin = client_for(world.admin)
+    page = reverse(
+        "orders:manage_member",
+        kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk, "member_id": basket.member_id},
+    )
+    response = admin.post(page, {"action": "save", f"q-{shop['bread'].pk}": "1.5"}, follow=True)
+    assert response.status_code == 200 and list(response.context["messages"])
+    wholesale_page = reverse(
+        "orders:manage_wholesale", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk}
+    )
+    response = admin.post(
+        wholesale_page,
+        {"action": "save", "product": shop["apples"].pk, f"m-{basket.member_id}": "x"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert admin.post(wholesale_page, {"action": "apply", "product": "zz"}).status_code == 404
+    assert OrderLine.objects.get(basket=basket).quantity == D("1")
