@@ -200,6 +200,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue tasks go to and workers read by default (one Redis may serve several deployments).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# Summary PDFs of many members are built in parts of this many members, one task each, so that
+# every worker process lends a hand (orders.pdf).
+SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
 CELERY_BEAT_SCHEDULE = {
     "purge-deleted-groups": {
         "task": "groups.tasks.groups_purge_deleted",

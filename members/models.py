@@ -33,6 +33,23 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+def person_name(last_name: str, first_name: str, email: str = "") -> str:
+    """``LASTNAME Firstname``, as on the sheets; the e-mail when no name is known."""
+    return " ".join(p for p in (last_name.upper(), first_name) if p) or email
+
+
+def household_name(
+    last_name: str, first_name: str, last_name2: str, first_name2: str, email: str = ""
+) -> str:
+    """The member and the second person of the household: ``DUPONT Anne / MARTIN Paul``.
+
+    A function of plain values, so that reports reading thousands of rows as values share it.
+    """
+    first = person_name(last_name, first_name, email)
+    second = person_name(last_name2, first_name2)
+    return f"{first} / {second}" if second else first
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. Logs in by e-mail; there are no usernames."""
 
@@ -90,13 +107,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         """``LASTNAME Firstname``, as on the sheets; the e-mail when no name is known."""
-        name = " ".join(p for p in (self.last_name.upper(), self.first_name) if p)
-        return name or self.email
+        return person_name(self.last_name, self.first_name, self.email)
 
     @property
     def household_name(self) -> str:
-        second = " ".join(p for p in (self.last_name2.upper(), self.first_name2) if p)
-        return f"{self.display_name} / {second}" if second else self.display_name
+        return household_name(
+            self.last_name, self.first_name, self.last_name2, self.first_name2, self.email
+        )
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -64,6 +64,8 @@ class SummaryDocument(models.Model):
     # A digest of the orders the document was built from (see ``orders.summaries.fingerprint``).
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
+    # Long member lists are laid out in parts by several tasks, then joined (orders.pdf).
+    parts = models.PositiveSmallIntegerField(_("parts"), default=1)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

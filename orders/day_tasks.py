@@ -19,6 +19,12 @@ def summary_pdf_build(document_id: int) -> int | None:
 
 
 @shared_task(acks_late=True)
+def summary_pdf_part(document_id: int, index: int) -> int | None:
+    document = pdf.document_build_part(document_id=document_id, index=index)
+    return document.pk if document is not None else None
+
+
+@shared_task(acks_late=True)
 def distribution_validate(validation_id: int) -> str:
     row = (
         DistributionValidation.objects.select_related("group", "multidistrib", "started_by")

@@ -133,6 +133,16 @@ class Basket(models.Model):
         return money.total([self.lines_total(lines), self.delivery_fee], self.group.currency)
 
 
+def line_amount(
+    quantity: Decimal, unit_price: Decimal, fee_percent: Decimal, currency: str
+) -> Decimal:
+    """What a line costs the member: round(quantity x price x (1 + fee/100)), half-up, per line
+    (spec §1.9, decision 1). A function of plain values so reports reading rows share it."""
+    return money.quantize(
+        quantity * unit_price * (Decimal(100) + fee_percent) / Decimal(100), currency
+    )
+
+
 class OrderLine(models.Model):
     group = models.ForeignKey(
         "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
@@ -225,8 +235,7 @@ class OrderLine(models.Model):
         return self.unit_price * (Decimal(100) + self.fee_percent) / Decimal(100)
 
     def total_in(self, currency: str) -> Decimal:
-        """round(quantity x price x (1 + fee/100)), half-up, per line (spec §1.9, decision 1)."""
-        return money.quantize(self.billed_quantity * self.unit_price_with_fee, currency)
+        return line_amount(self.billed_quantity, self.unit_price, self.fee_percent, currency)
 
     @property
     def total(self) -> Decimal:

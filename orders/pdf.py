@@ -1,21 +1,30 @@
-"""Summary PDFs (spec §7, design §6): built by a worker with WeasyPrint, stored, kept until the
+"""Summary PDFs (spec §7, design §6): built by workers with WeasyPrint, stored, kept until the
 orders change.
 
 ``document_request`` returns the stored document when one of the same kind and language was
 built from the same orders (same ``summaries.fingerprint``); otherwise it records a new one and
-queues ``orders.day_tasks.summary_pdf_build`` after commit. ``document_build`` (the task's body)
-reports its progress on the row, which the progress page polls.
+queues ``orders.day_tasks.summary_pdf_build`` after commit.
+
+``document_build`` (that task's body) reads the orders once and writes the HTML. WeasyPrint lays
+out a member's block in about 25 ms, so a thousand members would take one process half a
+minute (design §9 allows 15 s): member lists longer than ``SUMMARY_PDF_PART_SIZE`` are cut into
+parts, each part's HTML stored and laid out by its own ``summary_pdf_part`` task, so every worker
+process takes a share. The task finishing the last part joins them with pypdf and stamps the page
+numbers ("3 / 250") over the pages; the row's progress counts the parts done, which the progress
+page polls.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -65,10 +74,93 @@ def render_html(context: dict[str, Any], language: str, *, size: str = "m") -> s
         )
 
 
+def parts_html(context: dict[str, Any], language: str) -> list[str]:
+    """The document's HTML, in parts of ``SUMMARY_PDF_PART_SIZE`` members for member lists.
+
+    The first part carries the heading (volunteers on duty, the group's text), the last one the
+    grand total; every part repeats the table's column headings.
+    """
+    summary = context.get("summary")
+    size = max(1, settings.SUMMARY_PDF_PART_SIZE)
+    if summary is None or len(summary.blocks) <= size:
+        return [render_html(context, language)]
+    blocks = summary.blocks
+    starts = range(0, len(blocks), size)
+    return [
+        render_html(
+            {
+                **context,
+                "part_blocks": blocks[start : start + size],
+                "continued": start > 0,
+                "continues": start + size < len(blocks),
+            },
+            language,
+        )
+        for start in starts
+    ]
+
+
 def render_pdf(html: str) -> bytes:
+    """One PDF, page numbers included (``render_pdf(parts_html(...)[0])`` for a single part)."""
+    return join_pdfs([render_part(html)])
+
+
+def render_part(html: str) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def join_pdfs(parts: list[bytes]) -> bytes:
+    """The parts as one PDF, its pages numbered "n / total" in the bottom right corner."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    count = len(writer.pages)
+    for number, page in enumerate(writer.pages, 1):
+        page.merge_page(_page_number(page, f"{number} / {count}"))
+        page.compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# Helvetica, one of the fonts every PDF reader has: nothing to embed. Advance widths (1/1000 em)
+# of the characters a page number uses, to align it on the right margin.
+_HELVETICA_WIDTHS = {" ": 278, "/": 278, **dict.fromkeys("0123456789", 556)}
+_NUMBER_SIZE = 8  # pt
+_RIGHT = 28.35  # pt from the right edge: the pages' 10 mm margin
+_BASELINE = 20.0  # pt from the bottom edge, in the 14 mm margin
+
+
+def _page_number(page, text: str):
+    """A transparent page the size of ``page`` holding only ``text``, to merge over it."""
+    from pypdf import PageObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    text_width = sum(_HELVETICA_WIDTHS[c] for c in text) * _NUMBER_SIZE / 1000
+    x = float(page.mediabox.left) + width - _RIGHT - text_width
+    y = float(page.mediabox.bottom) + _BASELINE
+    stamp = PageObject.create_blank_page(width=width, height=height)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    stamp[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/PageNumber"): font})}
+    )
+    content = DecodedStreamObject()
+    content.set_data(
+        f"q 0.2 g BT /PageNumber {_NUMBER_SIZE} Tf {x:.2f} {y:.2f} Td ({text}) Tj ET Q".encode()
+    )
+    stamp[NameObject("/Contents")] = content
+    return stamp
 
 
 def _fingerprint(group: Group, md: MultiDistrib, distribution: Distribution | None) -> str:
@@ -129,8 +221,12 @@ def _set(document: SummaryDocument, **fields: Any) -> None:
     SummaryDocument.objects.filter(pk=document.pk).update(**fields)
 
 
+def _part_name(document: SummaryDocument, index: int, ext: str) -> str:
+    return f"summaries/parts/{document.pk}/{index:04d}.{ext}"
+
+
 def document_build(*, document_id: int) -> SummaryDocument | None:
-    """Build the PDF of a requested document; the row tells the progress page how far it is."""
+    """Read the orders, write the document's HTML; lay it out here or queue one task per part."""
     document = (
         SummaryDocument.objects.select_related("group", "multidistrib", "distribution")
         .filter(pk=document_id)
@@ -140,32 +236,84 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
         return document
     _set(document, status=SummaryDocument.Status.RUNNING, progress=5)
     try:
-        group, md = document.group, document.multidistrib
         context = context_for(
             document.kind,
-            group,
-            md,
+            document.group,
+            document.multidistrib,
             distribution=document.distribution,
             progress=lambda pct: _set(document, progress=pct),
         )
-        html = render_html(context, document.language)
-        _set(document, progress=50)
-        content = render_pdf(html)
-        _set(document, progress=90)
-        from orders.day_exports import file_name
-
-        document.file.save(
-            file_name(document.kind, group, md, "pdf"), ContentFile(content), save=False
-        )
-        _set(
-            document,
-            file=document.file.name,
-            status=SummaryDocument.Status.DONE,
-            progress=100,
-            built_at=timezone.now(),
-            error="",
-        )
+        parts = parts_html(context, document.language)
+        if len(parts) == 1:
+            _set(document, progress=50)
+            _finish(document, render_pdf(parts[0]))
+            return document
+        for index, html in enumerate(parts):
+            name = _part_name(document, index, "html")
+            default_storage.delete(name)
+            default_storage.save(name, ContentFile(html.encode()))
+        _set(document, parts=len(parts), progress=10)
     except Exception as exc:
         _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])
         raise
+    from orders.day_tasks import summary_pdf_part
+
+    for index in range(len(parts)):
+        transaction.on_commit(lambda i=index: summary_pdf_part.delay(document.pk, i))
     return document
+
+
+def document_build_part(*, document_id: int, index: int) -> SummaryDocument | None:
+    """Lay out one part; the task laying out the last missing part joins them all.
+
+    Idempotent: a part laid out twice (a task delivered again) is written over, and the parts
+    are joined once, under the document row's lock.
+    """
+    document = SummaryDocument.objects.filter(pk=document_id).first()
+    if document is None or document.status != SummaryDocument.Status.RUNNING:
+        return document
+    try:
+        with default_storage.open(_part_name(document, index, "html")) as file:
+            content = render_part(file.read().decode())
+        name = _part_name(document, index, "pdf")
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(content))
+        with transaction.atomic():
+            document = SummaryDocument.objects.select_for_update().get(pk=document_id)
+            if document.status != SummaryDocument.Status.RUNNING:
+                return document
+            names = [_part_name(document, i, "pdf") for i in range(document.parts)]
+            done = sum(default_storage.exists(n) for n in names)
+            if done < document.parts:
+                _set(document, progress=10 + 80 * done // document.parts)
+                return document
+            parts = []
+            for n in names:
+                with default_storage.open(n) as file:
+                    parts.append(file.read())
+            _finish(document, join_pdfs(parts))
+    except Exception as exc:
+        _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])
+        raise
+    for i in range(document.parts):
+        default_storage.delete(_part_name(document, i, "html"))
+        default_storage.delete(_part_name(document, i, "pdf"))
+    return document
+
+
+def _finish(document: SummaryDocument, content: bytes) -> None:
+    from orders.day_exports import file_name
+
+    document.file.save(
+        file_name(document.kind, document.group, document.multidistrib, "pdf"),
+        ContentFile(content),
+        save=False,
+    )
+    _set(
+        document,
+        file=document.file.name,
+        status=SummaryDocument.Status.DONE,
+        progress=100,
+        built_at=timezone.now(),
+        error="",
+    )

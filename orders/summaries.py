@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from cagette import money
+from catalogs.models import Catalog, Product, Unit
 from distributions.models import DeliveryRequest, Duty, MultiDistrib, SlotRequest
 from groups.models import Group
-from orders.models import Basket, BasketAbsence, OrderLine
+from members.models import household_name
+from orders.models import Basket, OrderLine, line_amount
 from payments import selectors as payment_selectors
 from payments.models import ONTHESPOT, Operation
 
@@ -44,7 +46,7 @@ QTY_ZERO = Decimal("0.000")
 # --- plain data -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     product_id: int
     product_name: str
@@ -53,6 +55,7 @@ class Line:
     catalog_name: str
     vendor_name: str
     unit: str
+    unit_type: str  # catalogs.models.Unit
     quantity: Decimal  # billed: the weighed quantity once known, else the ordered one
     ordered: Decimal
     weighed: bool  # an actual weight was entered
@@ -98,7 +101,7 @@ class MemberBlock:
     lines_total: Decimal
     delivery_fee: Decimal
     total: Decimal
-    items: Decimal  # sum of the quantities (an item count per member, user-requests item 1)
+    items: Decimal  # articles to hand over (user-requests item 1): see ``articles``
     payments: list[Payment]
     paid: Decimal  # confirmed payments
     announced: Decimal  # payments announced, not received yet
@@ -191,54 +194,125 @@ class Matrix:
 # --- queries --------------------------------------------------------------------------------
 
 
-def _lines_queryset(catalog_ids: list[int] | None = None):
-    qs = OrderLine.objects.select_related("product", "distribution__catalog__vendor").order_by(
-        "distribution__catalog__name", "product_name", "pk"
+LINE_FIELDS = (
+    "basket_id",
+    "pk",
+    "product_id",
+    "product_name",
+    "product__ref",
+    "product__unit_type",
+    "product__variable_weight",
+    "distribution_id",
+    "distribution__catalog_id",
+    "distribution__catalog__name",
+    "distribution__catalog__vendor__name",
+    "quantity",
+    "actual_quantity",
+    "unit_price",
+    "vat_rate",
+    "fee_percent",
+)
+
+
+def _unit_labels() -> dict[str, str]:
+    """Unit names in the active language, translated once per report rather than per line."""
+    return {value: str(label) for value, label in Product.Unit.choices}
+
+
+def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
+    """``(basket id, distribution id, Line)`` for the rows of an ``OrderLine`` queryset.
+
+    The rows are read as tuples: a report of 8,000 lines would otherwise spend most of its time
+    building model instances.
+    """
+    units = _unit_labels()
+    result = []
+    for (
+        basket_id,
+        pk,
+        product_id,
+        product_name,
+        ref,
+        unit_type,
+        variable_weight,
+        distribution_id,
+        catalog_id,
+        catalog_name,
+        vendor_name,
+        ordered,
+        actual,
+        unit_price,
+        vat_rate,
+        fee_percent,
+    ) in lines.values_list(*LINE_FIELDS):
+        quantity = actual if actual is not None else ordered
+        goods = money.line_total(unit_price, quantity, currency)
+        total = line_amount(quantity, unit_price, fee_percent, currency)
+        line = Line(
+            line_id=pk,
+            product_id=product_id,
+            product_name=product_name,
+            ref=ref,
+            catalog_id=catalog_id,
+            catalog_name=catalog_name,
+            vendor_name=vendor_name,
+            unit=units.get(unit_type, unit_type),
+            unit_type=unit_type,
+            quantity=quantity,
+            ordered=ordered,
+            weighed=actual is not None,
+            variable_weight=variable_weight,
+            unit_price=unit_price,
+            vat_rate=vat_rate,
+            fee_percent=fee_percent,
+            goods=goods,
+            fee=total - goods,
+            total=total,
+        )
+        result.append((basket_id, distribution_id, line))
+    return result
+
+
+def articles(lines: list[Line]) -> Decimal:
+    """How many articles a member takes away: each piece counts, and a product sold by weight
+    or volume counts once (adding kilograms to loaves would mean nothing)."""
+    return sum(
+        (
+            line.quantity if line.unit_type == Unit.PIECE else Decimal(1)
+            for line in lines
+            if line.quantity
+        ),
+        QTY_ZERO,
+    )
+
+
+def _confirmed_lines(group: Group, md: MultiDistrib, catalog_ids: list[int] | None):
+    qs = OrderLine.objects.filter(
+        group=group, basket__multidistrib=md, basket__state=Basket.State.CONFIRMED
     )
     if catalog_ids is not None:
         qs = qs.filter(distribution__catalog_id__in=catalog_ids)
     return qs
 
 
-def baskets_for_summary(*, group: Group, md: MultiDistrib, catalog_ids: list[int] | None = None):
-    """Confirmed baskets of the distribution with member, lines and absence: two queries."""
-    qs = (
-        Basket.objects.filter(group=group, multidistrib=md, state=Basket.State.CONFIRMED)
-        .select_related("member__user", "absence")
-        .prefetch_related(Prefetch("lines", queryset=_lines_queryset(catalog_ids)))
-        .order_by("member__user__last_name", "member__user__first_name", "number", "pk")
-    )
-    if catalog_ids is not None:
-        qs = qs.filter(lines__distribution__catalog_id__in=catalog_ids).distinct()
-    return list(qs)
-
-
-def _line(row: OrderLine, currency: str) -> Line:
-    product = row.product
-    catalog = row.distribution.catalog
-    quantity = row.billed_quantity
-    goods = money.line_total(row.unit_price, quantity, currency)
-    total = row.total_in(currency)
-    return Line(
-        line_id=row.pk,
-        product_id=row.product_id,
-        product_name=row.product_name,
-        ref=product.ref,
-        catalog_id=catalog.pk,
-        catalog_name=catalog.name,
-        vendor_name=catalog.vendor.name,
-        unit=product.get_unit_type_display(),
-        quantity=quantity,
-        ordered=row.quantity,
-        weighed=row.actual_quantity is not None,
-        variable_weight=product.variable_weight,
-        unit_price=row.unit_price,
-        vat_rate=row.vat_rate,
-        fee_percent=row.fee_percent,
-        goods=goods,
-        fee=total - goods,
-        total=total,
-    )
+BASKET_FIELDS = (
+    "pk",
+    "code",
+    "number",
+    "member_id",
+    "member__user_id",
+    "member__user__last_name",
+    "member__user__first_name",
+    "member__user__last_name2",
+    "member__user__first_name2",
+    "member__user__email",
+    "member__user__phone",
+    "member__user__phone2",
+    "delivery",
+    "delivery_fee",
+    "payment_type",
+    "absence__pk",
+)
 
 
 def _payments_by_reference(group: Group, codes: list[str]) -> dict[str, list[Payment]]:
@@ -312,8 +386,17 @@ def member_summary(
 ) -> MemberSummary:
     """Every basket of the distribution with its lines, totals, payments, slot or address."""
     currency = group.currency
-    baskets = baskets_for_summary(group=group, md=md, catalog_ids=catalog_ids)
-    codes = [b.code for b in baskets]
+    lines_by_basket: dict[int, list[Line]] = defaultdict(list)
+    lines = _confirmed_lines(group, md, catalog_ids).order_by(
+        "distribution__catalog__name", "product_name", "pk"
+    )
+    for basket_id, _distribution_id, line in _lines(lines, currency):
+        lines_by_basket[basket_id].append(line)
+    baskets = Basket.objects.filter(group=group, multidistrib=md, state=Basket.State.CONFIRMED)
+    if catalog_ids is not None:
+        baskets = baskets.filter(pk__in=list(lines_by_basket))
+    baskets = list(baskets.values_list(*BASKET_FIELDS))
+    codes = [row[1] for row in baskets]
     payments = _payments_by_reference(group, codes) if with_payments and codes else {}
     settled = (
         payment_selectors.references_settled(group=group, references=codes)
@@ -323,46 +406,57 @@ def member_summary(
     slots = _slots(md) if md.slots_enabled else {}
     deliveries = _deliveries(md) if md.delivery_enabled else {}
     blocks = []
-    for basket in baskets:
-        user = basket.member.user
-        lines = [_line(row, currency) for row in basket.lines.all()]
-        lines_total = money.total((line.total for line in lines), currency)
+    for (
+        basket_id,
+        code,
+        number,
+        member_id,
+        user_id,
+        last_name,
+        first_name,
+        last_name2,
+        first_name2,
+        email,
+        phone,
+        phone2,
+        delivery,
+        basket_delivery_fee,
+        payment_type,
+        absence_id,
+    ) in baskets:
+        basket_lines = lines_by_basket.get(basket_id, [])
+        lines_total = money.total((line.total for line in basket_lines), currency)
         # A summary of some catalogs leaves the delivery fee out: it belongs to the basket.
-        delivery_fee = basket.delivery_fee if catalog_ids is None else ZERO
+        delivery_fee = basket_delivery_fee if catalog_ids is None else ZERO
         total = money.total([lines_total, delivery_fee], currency)
-        basket_payments = payments.get(basket.code, [])
-        phones = " / ".join(p for p in (user.phone, getattr(user, "phone2", "")) if p)
-        try:
-            absent = basket.absence is not None
-        except BasketAbsence.DoesNotExist:
-            absent = False
+        basket_payments = payments.get(code, [])
         blocks.append(
             MemberBlock(
-                basket_id=basket.pk,
-                basket_code=basket.code,
-                number=basket.number,
-                member_id=basket.member_id,
-                user_id=user.pk,
-                name=user.household_name,
-                last_name=user.last_name,
-                first_name=user.first_name,
-                email=user.email,
-                phone=phones,
-                lines=lines,
+                basket_id=basket_id,
+                basket_code=code,
+                number=number,
+                member_id=member_id,
+                user_id=user_id,
+                name=household_name(last_name, first_name, last_name2, first_name2, email),
+                last_name=last_name,
+                first_name=first_name,
+                email=email,
+                phone=" / ".join(p for p in (phone, phone2) if p),
+                lines=basket_lines,
                 lines_total=lines_total,
                 delivery_fee=delivery_fee,
                 total=total,
-                items=sum((line.quantity for line in lines), QTY_ZERO),
+                items=articles(basket_lines),
                 payments=basket_payments,
                 paid=money.total((p.amount for p in basket_payments if p.confirmed), currency),
                 announced=money.total(
                     (p.amount for p in basket_payments if not p.confirmed), currency
                 ),
-                settled=settled.get((basket.member_id, basket.code), True),
-                slot=slots.get(user.pk, ""),
-                delivery_address=deliveries.get(user.pk, "") if basket.delivery else "",
-                absent=absent,
-                payment_type=basket.payment_type,
+                settled=settled.get((member_id, code), True),
+                slot=slots.get(user_id, ""),
+                delivery_address=deliveries.get(user_id, "") if delivery else "",
+                absent=absence_id is not None,
+                payment_type=payment_type,
             )
         )
     blocks.sort(key=lambda b: (b.last_name.casefold(), b.first_name.casefold(), b.number or 0))
@@ -386,41 +480,36 @@ def product_summary(
     that each row's total is its quantity x its price. Quantities are weighed ones once known.
     """
     currency = group.currency
-    lines = (
-        OrderLine.objects.filter(
-            group=group,
-            basket__multidistrib=md,
-            basket__state=Basket.State.CONFIRMED,
-        )
-        .select_related("product", "distribution__catalog__vendor")
-        .order_by("distribution__catalog__name", "product_name", "unit_price", "pk")
+    lines = _confirmed_lines(group, md, catalog_ids).order_by(
+        "distribution__catalog__name", "product_name", "unit_price", "pk"
     )
-    if catalog_ids is not None:
-        lines = lines.filter(distribution__catalog_id__in=catalog_ids)
+    vendors = dict(
+        Catalog.objects.filter(
+            pk__in=_confirmed_lines(group, md, catalog_ids).values("distribution__catalog_id")
+        ).values_list("pk", "vendor__email")
+    )
     catalogs: dict[int, CatalogBlock] = {}
     rows: dict[tuple[int, Decimal], ProductRow] = {}
-    for row in lines:
-        line = _line(row, currency)
-        catalog = row.distribution.catalog
-        block = catalogs.get(catalog.pk)
+    for _basket_id, distribution_id, line in _lines(lines, currency):
+        block = catalogs.get(line.catalog_id)
         if block is None:
-            block = catalogs[catalog.pk] = CatalogBlock(
-                catalog_id=catalog.pk,
-                catalog_name=catalog.name,
-                vendor_name=catalog.vendor.name,
-                vendor_email=catalog.vendor.email,
-                distribution_id=row.distribution_id,
+            block = catalogs[line.catalog_id] = CatalogBlock(
+                catalog_id=line.catalog_id,
+                catalog_name=line.catalog_name,
+                vendor_name=line.vendor_name,
+                vendor_email=vendors.get(line.catalog_id, ""),
+                distribution_id=distribution_id,
             )
-        key = (row.product_id, row.unit_price)
+        key = (line.product_id, line.unit_price)
         product_row = rows.get(key)
         if product_row is None:
             product_row = rows[key] = ProductRow(
-                product_id=row.product_id,
-                product_name=row.product_name,
+                product_id=line.product_id,
+                product_name=line.product_name,
                 ref=line.ref,
                 unit=line.unit,
-                unit_price=row.unit_price,
-                vat_rate=row.vat_rate,
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
                 quantity=QTY_ZERO,
                 ordered=QTY_ZERO,
                 lines=0,

@@ -156,7 +156,7 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     # The printable signature sheet: members by surname, each with the total to sign for.
     page.click(f"a[href='{day_url}print/signature/']")
     page.wait_for_url(base + day_url + "print/signature/")
-    headings = [_text(h) for h in page.locator(".member h2").all()]
+    headings = [_text(h) for h in page.locator(".member tr.member-head th").all()]
     assert headings == [
         "#2 · ARNAUD Bernard",
         "#4 · BONNET Marc",
@@ -166,7 +166,7 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     totals = [_text(t) for t in page.locator(".member tr.total td.num").all()]
     # Each total row has the item count then the amount.
     assert totals[1::2] == [_euros(BEFORE[n]) for n in ("ARNAUD", "BONNET", "FERRAND", "VIDAL")]
-    assert page.locator(".member th.signature-cell").count() == 4
+    assert page.locator(".member td.signature-cell").count() == 4
     assert _euros(D("51.55")) in _text(page.locator("body"))
     page.screenshot(path=screens / "day-signature-sheet.png", full_page=True)
     problems["signature sheet"] = axe_violations(page)

@@ -40,6 +40,17 @@ def test_signature_sheet_lists_members_by_surname_with_sheet_text(world, day, cl
     assert "12,13" in body
 
 
+def test_sheet_escapes_what_members_and_producers_typed(world, day, client_for):
+    world.member.first_name = "<b>Maëlle</b>"
+    world.member.phone = "06 <i>"
+    world.member.save()
+    day.member_basket.lines.filter(product=day.carrots).update(product_name="Carottes <script>")
+    body = client_for(world.admin).get(url("print", world, day, kind="signature")).content.decode()
+    assert "<b>Maëlle" not in body and "&lt;b&gt;Maëlle&lt;/b&gt;" in body
+    assert "06 &lt;i&gt;" in body
+    assert "Carottes &lt;script&gt;" in body and "<script>" not in body
+
+
 def test_unknown_summary_is_404_and_member_gets_403(world, day, client_for):
     assert client_for(world.admin).get(url("print", world, day, kind="nope")).status_code == 404
     assert client_for(world.member).get(url("print", world, day, kind="members")).status_code == 403
@@ -111,6 +122,29 @@ def test_pdf_is_built_stored_and_reused_until_the_orders_change(
     assert SummaryDocument.objects.count() == 2
     newest = SummaryDocument.objects.order_by("-pk").first()
     assert "11,98" in pdf_text(newest.file.read())
+
+
+def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
+    world, day, settings, django_capture_on_commit_callbacks
+):
+    settings.SUMMARY_PDF_PART_SIZE = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        document = pdf.document_request(
+            group=world.group, md=day.md, kind="members", language="fr", acting_user=world.admin
+        )
+    document.refresh_from_db()
+    assert document.status == "done" and document.parts == 3
+    pages = PdfReader(io.BytesIO(document.file.read())).pages
+    texts = [page.extract_text() for page in pages]
+    text = "\n".join(texts)
+    # One heading, the members in order, one grand total; every page numbered "n / total".
+    assert text.count("Commandes par membre") == 1
+    assert text.index("ADMIN Alice") < text.index("COORD") < text.index("MEMBRE Maëlle")
+    assert text.count("3 paniers") == 1 and "28,51" in text
+    assert all(f"{i} / {len(pages)}" in t for i, t in enumerate(texts, 1))
+    from django.core.files.storage import default_storage
+
+    assert default_storage.listdir(f"summaries/parts/{document.pk}") == ([], [])
 
 
 def test_producers_pdf_has_excl_and_incl_vat(world, day):

@@ -44,6 +44,10 @@ def pdf_worker(tmp_path, requires_postgres):
         "MEDIA_ROOT": str(media),
         "CELERY_BROKER_URL": REDIS,
         "CELERY_RESULT_BACKEND": REDIS,
+        # The tasks the build queues (one per part) go to this worker's queue; two members per
+        # part, so that the three baskets are laid out in two parts and joined.
+        "CELERY_QUEUE": queue,
+        "SUMMARY_PDF_PART_SIZE": "2",
     }
     proc = subprocess.Popen(
         [
@@ -94,10 +98,21 @@ def test_real_worker_builds_the_signature_sheet_pdf(world, pdf_worker):
         result.backend.client.close()
         client.close()
     elapsed = time.monotonic() - started
-    document.refresh_from_db()
-    assert document.status == "done" and document.progress == 100
+    deadline = time.monotonic() + 60
+    while document.status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)  # the parts are laid out by tasks the build queued
+        document.refresh_from_db()
+    assert document.status == "done" and document.progress == 100, document.error
+    assert document.parts == 2
     content = (media / document.file.name).read_bytes()
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    pages = PdfReader(io.BytesIO(content)).pages
+    text = "\n".join(p.extract_text() for p in pages)
     assert "MEMBRE Maëlle" in text and "12,13" in text and "28,51" in text
+    assert text.index("ADMIN") < text.index("COORD") < text.index("MEMBRE")
+    # The page numbers were stamped over the joined parts: "1 / 2", "2 / 2".
+    assert [f"{i} / {len(pages)}" in page.extract_text() for i, page in enumerate(pages, 1)] == [
+        True
+    ] * len(pages)
+    assert not list((media / "summaries" / "parts").rglob("*.*"))
     assert elapsed < 60
     assert proc.poll() is None
