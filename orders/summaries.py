@@ -31,7 +31,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, Sum
 
 from cagette import money
-from catalogs.models import Catalog, Product, Unit
+from catalogs.models import Catalog, Product
 from distributions.models import DeliveryRequest, Duty, MultiDistrib, SlotRequest
 from groups.models import Group
 from members.models import household_name
@@ -55,7 +55,7 @@ class Line:
     catalog_name: str
     vendor_name: str
     unit: str
-    unit_type: str  # catalogs.models.Unit
+    measured: bool  # ordered by weight or volume (variable weight or bulk): quantity in ``unit``
     quantity: Decimal  # billed: the weighed quantity once known, else the ordered one
     ordered: Decimal
     weighed: bool  # an actual weight was entered
@@ -202,6 +202,7 @@ LINE_FIELDS = (
     "product__ref",
     "product__unit_type",
     "product__variable_weight",
+    "product__bulk",
     "distribution_id",
     "distribution__catalog_id",
     "distribution__catalog__name",
@@ -235,6 +236,7 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
         ref,
         unit_type,
         variable_weight,
+        bulk,
         distribution_id,
         catalog_id,
         catalog_name,
@@ -257,7 +259,7 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
             catalog_name=catalog_name,
             vendor_name=vendor_name,
             unit=units.get(unit_type, unit_type),
-            unit_type=unit_type,
+            measured=variable_weight or bulk,
             quantity=quantity,
             ordered=ordered,
             weighed=actual is not None,
@@ -274,11 +276,11 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
 
 
 def articles(lines: list[Line]) -> Decimal:
-    """How many articles a member takes away: each piece counts, and a product sold by weight
+    """How many articles a member takes away: each unit counts, and a product ordered by weight
     or volume counts once (adding kilograms to loaves would mean nothing)."""
     return sum(
         (
-            line.quantity if line.unit_type == Unit.PIECE else Decimal(1)
+            Decimal(1) if line.measured else line.quantity
             for line in lines
             if line.quantity
         ),

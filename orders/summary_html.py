@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cagette import money
-from catalogs.models import Unit
 from orders.summaries import MemberBlock
 
 money_text = lru_cache(maxsize=8192)(money.format_money)
@@ -110,8 +109,8 @@ def member_table(
     blocks = list(blocks)
     labels = labels or Labels.current()
     show_fees = any(line.fee for block in blocks for line in block.lines)
-    # Columns: quantity, product, catalog, unit price, [fee], total, [signature].
-    width = 5 + show_fees
+    # Columns: quantity, product · catalog, unit price, [fee], total, [signature].
+    width = 4 + show_fees
     head = _head(labels, show_fees=show_fees, signature=signature)
     out: list[str] = []
     if not one_per_page:
@@ -130,8 +129,7 @@ def member_table(
 def _head(labels: Labels, *, show_fees: bool, signature: bool) -> str:
     cells = [
         f'<th scope="col" class="num qty">{labels.quantity}</th>',
-        f'<th scope="col" class="product">{labels.product}</th>',
-        f'<th scope="col" class="catalog">{labels.catalog}</th>',
+        f'<th scope="col" class="product">{labels.product} · {labels.catalog}</th>',
         f'<th scope="col" class="num price">{labels.unit_price}</th>',
     ]
     if show_fees:
@@ -177,18 +175,16 @@ def _block(
             out.append('<tr class="cancelled">')
         else:
             quantity = _quantity(line.quantity, sep)
-            if line.unit_type != Unit.PIECE:
+            if line.measured:
                 quantity += f" {escape(line.unit)}"
             if line.weighed:
                 ordered = labels.ordered % {"q": _quantity(line.ordered, sep)}
                 quantity += f'<br><span class="muted">{escape(ordered)}</span>'
             out.append("<tr>")
-        product = escape(line.product_name)
-        if line.ref:
-            product += f' <span class="muted">{escape(line.ref)}</span>'
+        # Plain text: every inline element costs the PDF's layout as much as a cell.
         out.append(
-            f'<td class="num">{quantity}</td><td>{product}</td>'
-            f"<td>{escape(line.catalog_name)}</td>"
+            f'<td class="num">{quantity}</td>'
+            f"<td>{escape(line.product_name)} · {escape(line.catalog_name)}</td>"
             f'<td class="num">{_amount(line.unit_price, currency, language)}</td>'
         )
         if show_fees:

@@ -267,6 +267,11 @@ def main():
     )
     if summaries.member_summary(group=group, md=md).baskets != BASKETS:
         raise SystemExit("the summary lost baskets")
+    from payments.models import Operation
+
+    confirmed = Operation.objects.filter(group=group, is_money=True, state="confirmed").count()
+    if confirmed != BASKETS or md.__class__.objects.get(pk=md.pk).validated_at is None:
+        raise SystemExit(f"the validation did not confirm every payment ({confirmed})")
 
 
 if __name__ == "__main__":

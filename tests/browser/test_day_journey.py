@@ -73,7 +73,7 @@ def day_data():
     chicken = make_product(
         poultry, name="Poulet fermier", price="12.90", unit_type="kg", variable_weight=True
     )
-    tomatoes = make_product(vegetables, name="Tomates", price="3.10", unit_type="kg")
+    tomatoes = make_product(vegetables, name="Tomates", price="3.10", unit_type="kg", bulk=True)
     loaf = make_product(bread, name="Pain complet", price="3.33")
     # Yesterday from 18:00 to 20:00, orders closed the day before: over, not validated yet.
     md = make_md(group, days=-1, catalogs=[vegetables, poultry, bread])

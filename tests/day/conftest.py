@@ -38,7 +38,7 @@ def build_day(world, *, days: int = 10) -> Day:
     carrots = make_product(
         vegetables, name="Carottes", price="2.35", unit_type="kg", variable_weight=True
     )
-    tomatoes = make_product(vegetables, name="Tomates", price="3.10", unit_type="kg")
+    tomatoes = make_product(vegetables, name="Tomates", price="3.10", unit_type="kg", bulk=True)
     loaf = make_product(bread, name="Pain complet", price="3.33")
     cookie = make_product(bread, name="Cookie", price="0.99", vat="20")
     md = make_md(group, days=days, catalogs=[vegetables, bread])
