@@ -163,11 +163,14 @@ def _page_number(page, text: str):
     return stamp
 
 
+# Raised when the documents' layout changes, so that files built by the previous code are redone.
+LAYOUT_VERSION = 3
+
+
 def _fingerprint(group: Group, md: MultiDistrib, distribution: Distribution | None) -> str:
     base = summaries.fingerprint(group=group, md=md)
-    if distribution is None:
-        return base
-    return hashlib.sha256(f"{base}:{distribution.pk}".encode()).hexdigest()
+    catalog = distribution.pk if distribution is not None else ""
+    return hashlib.sha256(f"{base}:{catalog}:{LAYOUT_VERSION}".encode()).hexdigest()
 
 
 def document_request(

@@ -150,6 +150,7 @@ class ProductRow:
     goods: Decimal  # incl. VAT
     goods_ht: Decimal
     fees: Decimal
+    measured: bool = False  # quantity in ``unit`` (weight or volume), else a number of units
 
 
 @dataclass
@@ -510,6 +511,7 @@ def product_summary(
                 product_name=line.product_name,
                 ref=line.ref,
                 unit=line.unit,
+                measured=line.measured,
                 unit_price=line.unit_price,
                 vat_rate=line.vat_rate,
                 quantity=QTY_ZERO,
