@@ -280,11 +280,7 @@ def articles(lines: list[Line]) -> Decimal:
     """How many articles a member takes away: each unit counts, and a product ordered by weight
     or volume counts once (adding kilograms to loaves would mean nothing)."""
     return sum(
-        (
-            Decimal(1) if line.measured else line.quantity
-            for line in lines
-            if line.quantity
-        ),
+        (Decimal(1) if line.measured else line.quantity for line in lines if line.quantity),
         QTY_ZERO,
     )
 
