@@ -37,7 +37,7 @@ from groups.models import Group
 from members.models import household_name
 from orders.models import Basket, OrderLine, line_amount
 from payments import selectors as payment_selectors
-from payments.models import ONTHESPOT, Operation
+from payments.models import ONTHESPOT, PAYMENT_TYPE_CHOICES, Operation
 
 ZERO = Decimal("0.00")
 QTY_ZERO = Decimal("0.000")
@@ -83,6 +83,11 @@ class Payment:
     @property
     def awaits_type(self) -> bool:
         return self.payment_type == ONTHESPOT and not self.confirmed
+
+    @property
+    def type_label(self) -> str:
+        """The actual type (cash, cheque…): the label was written when the payment was announced."""
+        return str(dict(PAYMENT_TYPE_CHOICES).get(self.payment_type, self.payment_type))
 
 
 @dataclass
