@@ -216,3 +216,43 @@ def test_validation_reminders_once_then_three_days_later(
 def test_day_index_page(world, day, client_for):
     response = client_for(world.admin).get(url("index", world, day))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("print", "members"),
+        ("print", "members_pages"),
+        ("print", "signature"),
+        ("print", "products"),
+        ("print", "producers"),
+        ("print", "matrix"),
+        ("csv", "members"),
+        ("csv", "products"),
+        ("csv", "matrix"),
+    ],
+)
+def test_summary_pages_query_count_does_not_grow_with_baskets(world, day, client_for, name, kind):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.day.factories import make_basket
+    from tests.factories import MemberFactory
+
+    client = client_for(world.admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url(name, world, day, kind=kind))
+            if name == "csv":
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    client.get(url(name, world, day, kind=kind))  # sessions, caches
+    before = count()
+    for _ in range(15):
+        member = MemberFactory(group=world.group)
+        make_basket(day.md, member, [(day.carrots, 1), (day.loaf, 2)], payment_type="cash")
+    assert count() == before
+    assert before <= 20, before
