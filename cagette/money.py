@@ -30,14 +30,19 @@ def to_decimal(value: Number) -> Decimal:
         raise ValueError(f"Not an amount: {value!r}") from exc
 
 
+@lru_cache(maxsize=64)
 def precision(currency: str = DEFAULT_CURRENCY) -> int:
     return get_currency_precision(currency.upper())
 
 
+@lru_cache(maxsize=64)
+def _exponent(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-precision(currency))
+
+
 def quantize(amount: Number, currency: str = DEFAULT_CURRENCY) -> Decimal:
     """Round half-up to the currency's precision (2 places for EUR, 0 for JPY)."""
-    exponent = Decimal(1).scaleb(-precision(currency))
-    return to_decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+    return to_decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def line_total(unit_price: Number, quantity: Number, currency: str = DEFAULT_CURRENCY) -> Decimal:
