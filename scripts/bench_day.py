@@ -254,7 +254,7 @@ def main():
     if document.status != "done":
         raise SystemExit(f"the PDF was not built: {document.status} {document.error}")
     where = (
-        f"a Celery worker of {WORKER_PROCESSES} processes"
+        f"a Celery worker of {WORKER_PROCESSES} process(es)"
         if WORKER
         else "this process (no Redis: tasks run eagerly)"
     )
