@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 
@@ -18,11 +19,18 @@ def recipients_for(user: Any) -> list[str]:
     return [address for address in (user.email, getattr(user, "email2", "")) if address]
 
 
+def _render_text(template_name: str, context: dict[str, Any]) -> str:
+    """A plain-text template, not HTML-escaped: "L'AMAP & Co" stays as typed in the subject and
+    the text part (the HTML part is escaped as usual)."""
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
+
+
 def render_email(name: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     with translation.override(language):
         context = {"site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"emails/{name}_subject.txt", context)
-        text = render_to_string(f"emails/{name}_body.txt", context)
+        subject = _render_text(f"emails/{name}_subject.txt", context)
+        text = _render_text(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)
     subject = " ".join(subject.split())  # one line, whatever the template's whitespace
     return subject, text, html

@@ -20,6 +20,18 @@ def test_send_email_renders_text_and_html_and_sets_reply_to(world):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_text_parts_keep_apostrophes_and_ampersands_the_html_part_escapes_them(world):
+    world.group.name = "L'AMAP <des> Prés & Co"
+    world.group.save()
+    send_email_to_user(name="group_created", user=world.member, context={}, group=world.group)
+    message = mail.outbox[0]
+    assert message.subject == "Votre groupe L'AMAP <des> Prés & Co est prêt"
+    assert "Votre groupe L'AMAP <des> Prés & Co est créé" in message.body
+    html = message.alternatives[0][0]
+    assert "&lt;des&gt; Prés &amp; Co" in html and "<des>" not in html
+
+
+@pytest.mark.django_db(transaction=True)
 def test_send_email_uses_recipient_language(world):
     world.member.language = "en"
     send_email_to_user(name="group_created", user=world.member, context={}, group=world.group)

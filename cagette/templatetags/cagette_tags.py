@@ -1,5 +1,6 @@
 from django import template
 from django.utils import translation
+from django.utils.translation import pgettext
 
 from cagette.money import format_money
 
@@ -16,3 +17,9 @@ def money(amount, currency: str = "EUR") -> str:
 def has_right(context, right: str) -> bool:
     request = context.get("request")
     return bool(request and right in getattr(request, "group_perms", ()))
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label, as the language writes it: "Paiement : x" but "Payment: x"."""
+    return pgettext("punctuation after a label", ":")
