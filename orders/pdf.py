@@ -164,7 +164,7 @@ def _page_number(page, text: str):
 
 
 # Raised when the documents' layout changes, so that files built by the previous code are redone.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 
 def _fingerprint(group: Group, md: MultiDistrib, distribution: Distribution | None) -> str:

@@ -103,22 +103,32 @@ def member_table(
     language: str,
     signature: bool = False,
     one_per_page: bool = False,
+    on_the_spot: list[str] | None = None,
     labels: Labels | None = None,
 ) -> SafeString:
-    """The members' table (or one table per member), as safe HTML."""
+    """The members' table (or one table per member), as safe HTML.
+
+    ``on_the_spot``: the names of the group's on-the-spot payment types; a payment still waiting
+    for its type gets a box to tick for each (spec §7), else the question.
+    """
     blocks = list(blocks)
     labels = labels or Labels.current()
     show_fees = any(line.fee for block in blocks for line in block.lines)
     # Columns: quantity, product · catalog, unit price, [fee], total, [signature].
     width = 4 + show_fees
     head = _head(labels, show_fees=show_fees, signature=signature)
+    boxes = (
+        " ".join(f'<span class="box"></span>{escape(name)}' for name in on_the_spot)
+        if on_the_spot
+        else f"<strong>{labels.on_the_spot}</strong>"
+    )
     out: list[str] = []
     if not one_per_page:
         out.append(f'<table class="members">{head}')
     for block in blocks:
         if one_per_page:
             out.append(f'<table class="members one-per-page">{head}')
-        _block(out, block, labels, currency, language, width, show_fees, signature)
+        _block(out, block, labels, currency, language, width, show_fees, signature, boxes)
         if one_per_page:
             out.append("</table>")
     if not one_per_page:
@@ -149,6 +159,7 @@ def _block(
     width: int,
     show_fees: bool,
     signature: bool,
+    boxes: str,
 ) -> None:
     sep = labels.separator
     rows = len(block.lines) + 2 + bool(block.delivery_fee) + bool(block.payments or block.due)
@@ -211,7 +222,7 @@ def _block(
             )
             text = f"{mark} {escape(payment.label)} ({_amount(payment.amount, currency, language)})"
             if payment.awaits_type:
-                text += f" <strong>{labels.on_the_spot}</strong>"
+                text += f" {boxes}"
             parts.append(text)
         due = ""
         if block.due > 0:

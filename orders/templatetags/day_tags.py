@@ -1,7 +1,9 @@
 from django import template
 from django.utils import translation
 
+from groups.models import PaymentType
 from orders import summary_html
+from payments.models import ON_THE_SPOT_TYPES
 
 register = template.Library()
 
@@ -9,9 +11,14 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def member_table(context, blocks):
     """The members' blocks of a summary (see ``orders.summary_html``)."""
+    group = context["group"]
+    on_the_spot = [
+        str(PaymentType(code).label) for code in ON_THE_SPOT_TYPES if code in group.payment_types
+    ]
     return summary_html.member_table(
         blocks,
-        currency=context["group"].currency,
+        currency=group.currency,
+        on_the_spot=on_the_spot,
         language=translation.get_language() or "fr",
         signature=bool(context.get("signature")),
         one_per_page=bool(context.get("one_per_page")),

@@ -40,6 +40,15 @@ def test_signature_sheet_lists_members_by_surname_with_sheet_text(world, day, cl
     assert "12,13" in body
 
 
+def test_sheet_offers_a_box_per_on_the_spot_type_the_group_accepts(world, day, client_for):
+    world.group.payment_types = ["cash", "card_terminal", "transfer"]
+    world.group.save()
+    body = client_for(world.admin).get(url("print", world, day, kind="signature")).content.decode()
+    # Maëlle chose "on the spot": the volunteers tick what she actually pays with.
+    assert '<span class="box"></span>Espèces <span class="box"></span>Carte bancaire sur place' in body
+    assert "Chèque</" not in body and "Virement</" not in body
+
+
 def test_sheet_escapes_what_members_and_producers_typed(world, day, client_for):
     world.member.first_name = "<b>Maëlle</b>"
     world.member.phone = "06 <i>"
