@@ -320,3 +320,15 @@ def _finish(document: SummaryDocument, content: bytes) -> None:
         built_at=timezone.now(),
         error="",
     )
+    # Documents built from earlier orders are out of date: their files go.
+    stale = SummaryDocument.objects.filter(
+        multidistrib_id=document.multidistrib_id,
+        kind=document.kind,
+        language=document.language,
+        distribution_id=document.distribution_id,
+        pk__lt=document.pk,
+    ).exclude(status__in=[SummaryDocument.Status.PENDING, SummaryDocument.Status.RUNNING])
+    for old in stale:
+        if old.file:
+            old.file.delete(save=False)
+    stale.delete()

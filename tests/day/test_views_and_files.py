@@ -45,7 +45,9 @@ def test_sheet_offers_a_box_per_on_the_spot_type_the_group_accepts(world, day, c
     world.group.save()
     body = client_for(world.admin).get(url("print", world, day, kind="signature")).content.decode()
     # Maëlle chose "on the spot": the volunteers tick what she actually pays with.
-    assert '<span class="box"></span>Espèces <span class="box"></span>Carte bancaire sur place' in body
+    assert (
+        '<span class="box"></span>Espèces <span class="box"></span>Carte bancaire sur place' in body
+    )
     assert "Chèque</" not in body and "Virement</" not in body
 
 
@@ -128,9 +130,11 @@ def test_pdf_is_built_stored_and_reused_until_the_orders_change(
     line.save()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url("pdf", world, day, kind="signature"))
-    assert SummaryDocument.objects.count() == 2
-    newest = SummaryDocument.objects.order_by("-pk").first()
-    assert "11,98" in pdf_text(newest.file.read())
+    # The new file replaces the old one, which is deleted with its row.
+    old_name = document.file.name
+    newest = SummaryDocument.objects.get()
+    assert newest.pk != document.pk and "11,98" in pdf_text(newest.file.read())
+    assert not newest.file.storage.exists(old_name)
 
 
 def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
