@@ -66,6 +66,9 @@ class SummaryDocument(models.Model):
     error = models.CharField(_("error"), max_length=255, blank=True)
     # Long member lists are laid out in parts by several tasks, then joined (orders.pdf).
     parts = models.PositiveSmallIntegerField(_("parts"), default=1)
+    # Indexes of the parts whose PDF is written in full (a file's presence is not enough: another
+    # task may still be writing it).
+    parts_ready = models.JSONField(_("parts laid out"), default=list, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -235,9 +235,17 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
         .filter(pk=document_id)
         .first()
     )
-    if document is None or document.status == SummaryDocument.Status.DONE:
+    if document is None:
+        return None
+    # Claimed by one task only: a task delivered twice must not write the parts again under the
+    # tasks reading them (a lost build is redone by ``document_request``).
+    claimed = SummaryDocument.objects.filter(
+        pk=document.pk, status=SummaryDocument.Status.PENDING
+    ).update(status=SummaryDocument.Status.RUNNING, progress=5)
+    if not claimed:
+        document.refresh_from_db()
         return document
-    _set(document, status=SummaryDocument.Status.RUNNING, progress=5)
+    document.status, document.progress = SummaryDocument.Status.RUNNING, 5
     try:
         context = context_for(
             document.kind,
@@ -255,7 +263,7 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
             name = _part_name(document, index, "html")
             default_storage.delete(name)
             default_storage.save(name, ContentFile(html.encode()))
-        _set(document, parts=len(parts), progress=10)
+        _set(document, parts=len(parts), parts_ready=[], progress=10)
     except Exception as exc:
         _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])
         raise
@@ -270,7 +278,8 @@ def document_build_part(*, document_id: int, index: int) -> SummaryDocument | No
     """Lay out one part; the task laying out the last missing part joins them all.
 
     Idempotent: a part laid out twice (a task delivered again) is written over, and the parts
-    are joined once, under the document row's lock.
+    are joined once, under the document row's lock, once every part is marked ready — a part is
+    marked only after its file is written in full.
     """
     document = SummaryDocument.objects.filter(pk=document_id).first()
     if document is None or document.status != SummaryDocument.Status.RUNNING:
@@ -285,15 +294,15 @@ def document_build_part(*, document_id: int, index: int) -> SummaryDocument | No
             document = SummaryDocument.objects.select_for_update().get(pk=document_id)
             if document.status != SummaryDocument.Status.RUNNING:
                 return document
-            names = [_part_name(document, i, "pdf") for i in range(document.parts)]
-            done = sum(default_storage.exists(n) for n in names)
-            if done < document.parts:
-                _set(document, progress=10 + 80 * done // document.parts)
+            ready = sorted({*document.parts_ready, index})
+            if len(ready) < document.parts:
+                _set(document, parts_ready=ready, progress=10 + 80 * len(ready) // document.parts)
                 return document
             parts = []
-            for n in names:
-                with default_storage.open(n) as file:
+            for i in range(document.parts):
+                with default_storage.open(_part_name(document, i, "pdf")) as file:
                     parts.append(file.read())
+            _set(document, parts_ready=ready)
             _finish(document, join_pdfs(parts))
     except Exception as exc:
         _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])

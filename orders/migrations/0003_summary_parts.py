@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='parts',
             field=models.PositiveSmallIntegerField(default=1, verbose_name='parts'),
         ),
+        migrations.AddField(
+            model_name='summarydocument',
+            name='parts_ready',
+            field=models.JSONField(blank=True, default=list, verbose_name='parts laid out'),
+        ),
     ]

@@ -160,6 +160,37 @@ def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
     assert default_storage.listdir(f"summaries/parts/{document.pk}") == ([], [])
 
 
+def test_parts_are_joined_once_all_are_ready_not_when_their_files_appear(world, day, settings):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.SUMMARY_PDF_PART_SIZE = 1
+    document = SummaryDocument.objects.create(
+        group=world.group, multidistrib=day.md, kind="signature", language="fr"
+    )
+    pdf.document_build(document_id=document.pk)  # part tasks queued on commit: not run here
+    document.refresh_from_db()
+    assert document.status == "running" and document.parts == 3
+    # The build task delivered again leaves the parts alone (the marker stays).
+    first = f"summaries/parts/{document.pk}/0000.html"
+    html = default_storage.open(first).read() + b"<!-- marker -->"
+    default_storage.delete(first)
+    default_storage.save(first, ContentFile(html))
+    assert pdf.document_build(document_id=document.pk).status == "running"
+    assert default_storage.open(first).read().endswith(b"<!-- marker -->")
+    # Part 1's file is still being written by another task: present, not ready.
+    default_storage.save(f"summaries/parts/{document.pk}/0001.pdf", ContentFile(b"%PDF-1.7 trunc"))
+    for index in (0, 2, 0):  # part 0 delivered twice
+        pdf.document_build_part(document_id=document.pk, index=index)
+        document.refresh_from_db()
+        assert document.status == "running"
+    assert document.parts_ready == [0, 2] and document.progress == 10 + 80 * 2 // 3
+    pdf.document_build_part(document_id=document.pk, index=1)
+    document.refresh_from_db()
+    assert document.status == "done" and document.parts_ready == [0, 1, 2]
+    assert "MEMBRE Maëlle" in pdf_text(document.file.read())
+
+
 def test_producers_pdf_has_excl_and_incl_vat(world, day):
     context = pdf.context_for("producers", world.group, day.md)
     text = pdf_text(pdf.render_pdf(pdf.render_html(context, "fr")))
