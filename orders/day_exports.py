@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cagette.spreadsheets import text_cell
 from distributions.models import MultiDistrib
 from groups.models import Group
 from orders import summaries
@@ -33,6 +34,8 @@ def cell(value, language: str):
             value = value.normalize()
         text = format(value, "f")
         return text.replace(".", ",") if language == "fr" else text
+    if isinstance(value, str):
+        return text_cell(value)
     return "" if value is None else value
 
 

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from cagette.spreadsheets import text_cell
 from groups.models import Group
 from payments.models import Operation
 from payments.resources import OperationResource
@@ -35,7 +36,7 @@ def _csv_cell(value, language: str) -> str:
         return text.replace(".", ",") if language == "fr" else text
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y") if language == "fr" else value.isoformat()
-    return "" if value is None else str(value)
+    return "" if value is None else text_cell(str(value))
 
 
 def operations_csv(operations: QuerySet[Operation], *, language: str) -> bytes:
@@ -62,7 +63,7 @@ def operations_xlsx(operations: QuerySet[Operation]) -> bytes:
         cell.font = Font(bold=True)
     date_col, amount_col = COLUMNS.index("date") + 1, COLUMNS.index("amount") + 1
     for row in dataset:
-        sheet.append(list(row))
+        sheet.append([text_cell(v) if isinstance(v, str) else v for v in row])
         last = sheet.max_row
         sheet.cell(row=last, column=date_col).number_format = "yyyy-mm-dd"
         sheet.cell(row=last, column=amount_col).number_format = "0.00"

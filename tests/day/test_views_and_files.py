@@ -80,6 +80,18 @@ def test_csv_in_french_has_bom_semicolons_numbers_and_date_in_name(world, day, c
     assert carrots[13] == "12,13"
 
 
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(world, day, client_for):
+    world.member.last_name = "=cmd|' /C calc'!A0"
+    world.member.save()
+    raw = b"".join(
+        client_for(world.admin).get(url("csv", world, day, kind="members")).streaming_content
+    )
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    names = {r[1] for r in rows[1:]}
+    assert "'=CMD|' /C CALC'!A0 Maëlle" in names
+    assert not any(name.startswith("=") for name in names)
+
+
 def test_csv_in_english_uses_commas_and_points(world, day, client_for):
     world.admin.language = "en"
     world.admin.save()

@@ -386,6 +386,25 @@ def test_xlsx_export_has_numeric_amounts(world, client_for, member_row):
     assert sheet.cell(row=2, column=2).is_date
 
 
+def test_exports_neutralise_text_a_spreadsheet_would_run_as_a_formula(
+    world, client_for, member_row
+):
+    ordered(world.group, member_row, "B1", "12.50")
+    paid(world, member_row, "3.00", "cheque", label='=HYPERLINK("http://x","y")')
+    today = timezone.localdate()
+    params = {"start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+    client = client_for(world.admin)
+    raw = client.get(url("export", world), {**params, "format": "csv"}).content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert '\'=HYPERLINK("http://x","y")' in {row[5] for row in rows[1:]}
+    assert "-12,50" in {row[6] for row in rows[1:]}  # a negative amount stays a number
+    response = client.get(url("export", world), {**params, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    labels = [sheet.cell(row=r, column=6) for r in range(2, sheet.max_row + 1)]
+    label = next(c for c in labels if "HYPERLINK" in str(c.value))
+    assert label.data_type == "s" and label.value.startswith("'=")
+
+
 def test_export_only_has_the_period_and_the_group(world, client_for, member_row):
     _export_rows(world, member_row)
     outsider_row = Member.objects.get(user=world.outsider)
