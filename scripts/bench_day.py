@@ -287,4 +287,7 @@ if __name__ == "__main__":
     finally:
         if WORKER is not None:
             WORKER.terminate()
-            WORKER.wait(timeout=30)
+            try:
+                WORKER.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                WORKER.kill()
