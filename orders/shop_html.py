@@ -33,7 +33,8 @@ money_text = lru_cache(maxsize=8192)(money.format_money)
 
 
 @lru_cache(maxsize=8192)
-def _price_html(price: Decimal, currency: str, language: str) -> str:
+def money_html(price: Decimal, currency: str, language: str) -> str:
+    """An amount formatted in the language, HTML-escaped; cached (amounts repeat)."""
     return escape(money_text(price, currency, language))
 
 
@@ -198,7 +199,7 @@ def prepare(products: list[Product], group: Any, md: Any) -> None:
             product.shown_name = product.name
         product.url = f"{prefix}{product.pk}/"
         product.price_text = money_text(product.price, currency, language)
-        product.price_html = _price_html(product.price, currency, language)
+        product.price_html = money_html(product.price, currency, language)
         product.per_html = _per_html(
             product.price, product.unit_type, product.unit_quantity, currency, language
         )

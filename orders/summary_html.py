@@ -17,34 +17,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from html import escape as _escape
 
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from cagette import money
+from catalogs.templatetags.catalogs_tags import plain
+from orders.shop_html import escape, money_html, money_text
 from orders.summaries import MemberBlock
-
-money_text = lru_cache(maxsize=8192)(money.format_money)
-
-
-def escape(text: str) -> str:
-    return _escape(str(text), quote=True)
-
-
-@lru_cache(maxsize=4096)
-def _amount(amount: Decimal, currency: str, language: str) -> str:
-    return escape(money_text(amount, currency, language))
 
 
 @lru_cache(maxsize=4096)
 def _quantity(value: Decimal, separator: str) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", separator)
+    return plain(value).replace(".", separator)
 
 
 @dataclass(frozen=True)
@@ -196,21 +182,21 @@ def _block(
         out.append(
             f'<td class="num">{quantity}</td>'
             f"<td>{escape(line.product_name)} · {escape(line.catalog_name)}</td>"
-            f'<td class="num">{_amount(line.unit_price, currency, language)}</td>'
+            f'<td class="num">{money_html(line.unit_price, currency, language)}</td>'
         )
         if show_fees:
-            fee = _amount(line.fee, currency, language) if line.fee else ""
+            fee = money_html(line.fee, currency, language) if line.fee else ""
             out.append(f'<td class="num">{fee}</td>')
-        out.append(f'<td class="num">{_amount(line.total, currency, language)}</td></tr>')
+        out.append(f'<td class="num">{money_html(line.total, currency, language)}</td></tr>')
     if block.delivery_fee:
         out.append(
             f'<tr><td></td><td colspan="{width - 2}">{labels.delivery_fee}</td>'
-            f'<td class="num">{_amount(block.delivery_fee, currency, language)}</td></tr>'
+            f'<td class="num">{money_html(block.delivery_fee, currency, language)}</td></tr>'
         )
     out.append(
         f'<tr class="total"><td class="num">{_quantity(block.items, sep)}</td>'
         f'<td colspan="{width - 2}">{labels.total}</td>'
-        f'<td class="num">{_amount(block.total, currency, language)}</td></tr>'
+        f'<td class="num">{money_html(block.total, currency, language)}</td></tr>'
     )
     if block.payments or block.due:
         parts = []
@@ -220,7 +206,9 @@ def _block(
                 if payment.confirmed
                 else f'<span class="box" title="{labels.announced}"></span>'
             )
-            text = f"{mark} {escape(payment.label)} ({_amount(payment.amount, currency, language)})"
+            text = (
+                f"{mark} {escape(payment.label)} ({money_html(payment.amount, currency, language)})"
+            )
             if payment.awaits_type:
                 text += f" {boxes}"
             parts.append(text)
