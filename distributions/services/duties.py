@@ -200,19 +200,43 @@ def duty_signup(
 
 @transaction.atomic
 def duty_remove(*, duty: Duty, acting_user: Any) -> None:
-    """An admin takes a volunteer off a role."""
-    duty = Duty.objects.select_related("need__multidistrib", "need__role").get(pk=duty.pk)
+    """An admin takes a volunteer off a role.
+
+    The volunteer is told by e-mail (in their language, after commit): which distribution and
+    role, who removed them, and where to see the distribution's volunteers. Nobody is told when
+    the admins remove themselves.
+    """
+    duty = Duty.objects.select_related(
+        "need__multidistrib__group",
+        "need__multidistrib__group__contact",
+        "need__multidistrib__place",
+        "need__role",
+        "need__role__catalog__vendor",
+        "user",
+    ).get(pk=duty.pk)
     md = duty.need.multidistrib
     _refuse_if_validated(md)
+    role, volunteer = duty.need.role, duty.user
     log_action(
         action="duty.removed",
         acting_user=acting_user,
         group=duty.group,
         obj=md,
-        role=duty.need.role.name,
-        volunteer=duty.user_id,
+        role=role.name,
+        volunteer=volunteer.pk,
     )
     duty.delete()
+    if getattr(acting_user, "pk", None) != volunteer.pk and volunteer.is_active:
+        _send(
+            "duty_removed",
+            volunteer,
+            md,
+            {
+                "role": role,
+                "remover": getattr(acting_user, "display_name", ""),
+                "calendar_url": _calendar_url(md),
+            },
+        )
 
 
 def _catalog_managers(group_id: int, catalog_id: int | None) -> list[User]:
@@ -329,6 +353,12 @@ def _fill(text: str, md: MultiDistrib, **tokens: str) -> str:
     return text
 
 
+def _calendar_url(md: MultiDistrib, *, anchor: bool = True) -> str:
+    """The duty calendar, at this distribution's section when ``anchor``."""
+    url = reverse("distributions:duties", kwargs={"group_slug": md.group.slug})
+    return f"{url}#md-{md.pk}" if anchor else url
+
+
 def _send(name: str, user: User, md: MultiDistrib, context: dict[str, Any]) -> None:
     """One e-mail, rendered in the recipient's language and the group's time zone."""
     group = md.group
@@ -340,7 +370,7 @@ def _send(name: str, user: User, md: MultiDistrib, context: dict[str, Any]) -> N
             context={
                 "md": md,
                 "start": timezone.localtime(md.start_at, group.tzinfo),
-                "calendar_url": reverse("distributions:duties", kwargs={"group_slug": group.slug}),
+                "calendar_url": _calendar_url(md, anchor=False),
                 **context,
             },
         )

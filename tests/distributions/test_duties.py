@@ -118,6 +118,55 @@ def test_admin_removes_a_volunteer(world, duty_md):
     assert not Duty.objects.exists()
 
 
+def test_a_removed_volunteer_is_told_in_their_language(
+    world, duty_md, outbox, django_capture_on_commit_callbacks
+):
+    world.member.language = "en"
+    world.member.email2 = "second@example.org"
+    world.member.save(update_fields=["language", "email2"])
+    english = services.duty_signup(
+        need=duty_md.welcome, user=world.member, acting_user=world.member
+    )
+    french = services.duty_signup(
+        need=duty_md.cash, user=world.coordinator, acting_user=world.coordinator
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.duty_remove(duty=english, acting_user=world.admin)
+    assert not mail.outbox and len(callbacks) == 1  # queued for after the commit
+    callbacks[0]()
+    outbox.run(services.duty_remove, duty=french, acting_user=world.admin)
+
+    assert [m.to for m in mail.outbox] == [
+        [world.member.email, "second@example.org"],
+        [world.coordinator.email],
+    ]
+    en, fr = mail.outbox
+    anchor = f"/g/{world.group.slug}/duties/#md-{duty_md.pk}"
+    # Which distribution and role, who removed them, and the distribution's volunteer page.
+    assert "Thursday" in en.subject and "jeudi" not in en.subject
+    assert "jeudi" in fr.subject and "Thursday" not in fr.subject
+    assert "took you off the role" in en.body and '"Accueil"' in en.body
+    assert world.admin.display_name in en.body and world.place.name in en.body
+    assert "Thursday" in en.body and "18:30" in en.body
+    assert anchor in en.body and anchor in en.alternatives[0][0]
+    assert "Caisse" in fr.body and world.admin.display_name in fr.body
+    assert "jeudi" in fr.body and "Thursday" not in fr.body and anchor in fr.body
+    assert en.reply_to == [world.admin.email]  # the group contact (decision 11)
+    assert not Duty.objects.exists()
+
+
+def test_no_removal_mail_when_admins_take_themselves_off(world, duty_md, outbox):
+    duty = services.duty_signup(need=duty_md.welcome, user=world.admin, acting_user=world.admin)
+    outbox.run(services.duty_remove, duty=duty, acting_user=world.admin)
+    assert not Duty.objects.exists()
+    assert not mail.outbox
+    # Withdrawing oneself tells the coordinators, never with the "removed" mail.
+    duty = services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
+    outbox.run(services.duty_withdraw, duty=duty, reason="Malade", acting_user=world.member)
+    assert mail.outbox and all("took you off" not in m.body for m in mail.outbox)
+    assert world.member.email not in [m.to[0] for m in mail.outbox]
+
+
 def test_withdrawal_needs_a_reason_and_is_only_for_oneself(world, duty_md):
     duty = services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
     with pytest.raises(PermissionDenied):

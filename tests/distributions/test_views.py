@@ -3,6 +3,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -406,6 +407,26 @@ def test_admin_sets_needs_assigns_and_removes(world, client_for):
     assert client.post(page, {"action": "remove", "duty": "abc"}).status_code == 404
     assert client.post(page, {"action": "remove", "duty": duty.pk}).status_code == 302
     assert not Duty.objects.exists()
+
+
+def test_removing_a_volunteer_from_the_screen_mails_them(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    role = VolunteerRole.objects.create(group=world.group, name="Caisse")
+    md = make_md(world.group)
+    services.duty_needs_set(md=md, people={role.pk: 1}, acting_user=world.admin)
+    duty = services.duty_signup(
+        need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member
+    )
+    mail.outbox.clear()
+    client = client_for(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("manage_duties", world, md_id=md.pk), {"action": "remove", "duty": duty.pk}
+        )
+    assert response.status_code == 302
+    assert [m.to[0] for m in mail.outbox] == [world.member.email]
+    assert "Caisse" in mail.outbox[0].body and world.admin.display_name in mail.outbox[0].body
 
 
 def test_roles_pages(world, client_for):
