@@ -269,7 +269,10 @@ def md_open(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
                     % {"catalogs": ", ".join(d.catalog.name for d in result.opened)},
                 )
             for catalog, reason in result.refused:
-                messages.error(request, f"{catalog.name}: {reason}")
+                messages.error(
+                    request,
+                    _("%(catalog)s: %(problem)s") % {"catalog": catalog.name, "problem": reason},
+                )
             return _to_detail(request, md)
     return render(
         request,

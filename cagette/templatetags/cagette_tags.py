@@ -2,6 +2,7 @@ from django import template
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from cagette.dates import date_format_for, format_date
 from cagette.money import format_money
 
 register = template.Library()
@@ -23,3 +24,13 @@ def has_right(context, right: str) -> bool:
 def colon() -> str:
     """The colon after a label, as the language writes it: "Paiement : x" but "Payment: x"."""
     return pgettext("punctuation after a label", ":")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def local_date(value, name: str = "long") -> str:
+    """``{{ md.start_at|local_date:"short" }}``: "jeu. 3 déc." / "Thu 3 Dec" (see cagette.dates)."""
+    date_format_for(name)  # an unknown name is a mistake in the template: let it show
+    try:
+        return format_date(value, name)
+    except (AttributeError, TypeError):
+        return ""

@@ -377,7 +377,10 @@ def _send(name: str, user: User, md: MultiDistrib, context: dict[str, Any]) -> N
 
 
 def _volunteer_lines(duties: list[Duty]) -> str:
-    return "\n".join(f"- {d.need.role.name} : {d.user.household_name}" for d in duties)
+    return "\n".join(
+        "- " + _("%(role)s: %(name)s") % {"role": d.need.role.name, "name": d.user.household_name}
+        for d in duties
+    )
 
 
 def _missing_lines(needs: list[DutyNeed]) -> str:

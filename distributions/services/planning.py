@@ -629,7 +629,10 @@ def cycle_delete(
             with transaction.atomic():
                 md_delete(md=md, acting_user=acting_user)
         except ValidationError as exc:
-            problems.append(f"{short_date(md.date)}: {' '.join(exc.messages)}")
+            problems.append(
+                _("%(date)s: %(problem)s")
+                % {"date": short_date(md.date), "problem": " ".join(exc.messages)}
+            )
     group = cycle.group
     log_action(
         action="distribution_cycle.deleted",

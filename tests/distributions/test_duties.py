@@ -6,7 +6,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from distributions import services
 from distributions.models import Duty, DutyNeed, MultiDistrib, VolunteerRole
@@ -239,8 +240,13 @@ def test_volunteers_are_reminded_once_in_their_own_language(world, duty_md, outb
     for message in (french, english):
         assert "[LISTE_BENEVOLES]" not in message.body
         assert world.place.name in message.body
-        assert "Caisse : " in message.body and world.coordinator.household_name in message.body
+        assert world.coordinator.household_name in message.body
         assert message.alternatives[0][1] == "text/html"
+    # "Caisse: NAME" in English; in French as the French catalogue writes the same sentence.
+    line = {"role": "Caisse", "name": world.coordinator.household_name}
+    assert f"- Caisse: {line['name']}" in english.body
+    with translation.override("fr"):
+        assert "- " + _("%(role)s: %(name)s") % line in french.body
     assert "jeudi" in french.body and "Thursday" in english.body
 
 
@@ -255,7 +261,9 @@ def test_reminder_uses_the_group_text(world, duty_md, outbox):
     body = mail.outbox[0].body
     assert body.startswith("Rendez-vous jeudi ")
     assert f"à {world.place.name}" in body
-    assert f"- Accueil : {world.member.household_name}" in body
+    with translation.override("fr"):
+        line = _("%(role)s: %(name)s") % {"role": "Accueil", "name": world.member.household_name}
+    assert f"- {line}\n" in body
     assert "<br>" in mail.outbox[0].alternatives[0][0]
 
 

@@ -284,6 +284,29 @@ def test_cycle_with_a_taken_day_cannot_be_created(world, client_for):
     assert not DistributionCycle.objects.exists()
 
 
+def test_dates_and_labels_read_naturally_in_french_and_english(world, client_for):
+    services.cycle_create(
+        group=world.group,
+        place=world.place,
+        cycle_type="weekly",
+        start_date=date(2030, 1, 3),
+        end_date=date(2030, 1, 17),
+        times=services.planning.CycleTimes(time(18, 0), time(20, 0), 5, time(8, 0), 1, time(20, 0)),
+        acting_user=world.admin,
+    )
+    client = client_for(world.admin)
+    french = client.get(url("manage_list", world)).content.decode()
+    # Abbreviations with a full stop, lower-case months (Django's "M" wrote "jeu 3 Jan").
+    assert "jeu. 3 jan. 2030" in french and "Jan 2030" not in french
+    assert "3 jan. 2030" in french and "17 jan. 2030" in french
+    world.admin.language = "en"
+    world.admin.save(update_fields=["language"])
+    english = client.get(url("manage_list", world)).content.decode()
+    assert "Thu 3 Jan 2030" in english
+    assert f"Every week at {world.place.name}, from 3 Jan 2030 to 17 Jan 2030" in english
+    assert f"{world.place.name}: " not in english
+
+
 def test_delete_a_cycle(world, client_for):
     cycle = services.cycle_create(
         group=world.group,
