@@ -1,5 +1,6 @@
 """Reads for distributions. Every list runs a fixed number of queries, whatever its length."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from catalogs.models import Catalog
+from distributions import hooks
 from distributions.models import (
     DeliveryRequest,
     Distribution,
@@ -26,6 +28,7 @@ from distributions.models import (
     DutyNeed,
     MultiDistrib,
     SlotRequest,
+    State,
     TimeSlot,
     VolunteerRole,
 )
@@ -125,6 +128,50 @@ def catalogs_for_day(*, group: Group, day) -> list[Catalog]:
         .select_related("vendor")
         .order_by("name")
     )
+
+
+@dataclass
+class OpenChoice:
+    """A catalog on the open-orders page: one to tick, one already open (with its closing date),
+    or one whose orders cannot open, with the reason (decision 13)."""
+
+    catalog: Catalog
+    distribution: Distribution | None = None  # when it already takes part
+    is_open: bool = False
+    refusal: str | None = None
+
+    @property
+    def can_open(self) -> bool:
+        return not self.is_open and self.refusal is None
+
+
+def open_orders_choices(
+    *, group: Group, md: MultiDistrib, now: datetime | None = None
+) -> list[OpenChoice]:
+    """The catalogs that may take part in ``md`` (those taking part and those covering its
+    day), each with what the open-orders page may do with it.
+
+    ``md`` comes with its distributions (``md_get``)."""
+    now = now or timezone.now()
+    attached = {d.catalog_id: d for d in md.distributions.all()}
+    catalogs = {c.pk: c for c in catalogs_for_day(group=group, day=md.date)}
+    for distribution in attached.values():
+        catalogs.setdefault(distribution.catalog_id, distribution.catalog)
+    choices = []
+    for catalog in sorted(catalogs.values(), key=lambda c: (c.name.lower(), c.pk)):
+        distribution = attached.get(catalog.pk)
+        if distribution is not None:
+            distribution.multidistrib = md
+        is_open = distribution is not None and distribution.state(now) == State.OPEN
+        choices.append(
+            OpenChoice(
+                catalog=catalog,
+                distribution=distribution,
+                is_open=is_open,
+                refusal=None if is_open else hooks.open_orders_refusal(catalog),
+            )
+        )
+    return choices
 
 
 def catalogs_current(*, group: Group, now: datetime | None = None) -> list[Catalog]:

@@ -114,6 +114,9 @@ def md_edit(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
 def md_detail(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = selectors.md_with_needs(group=request.group, md_id=md_id)
     counted = selectors.md_get(group=request.group, md_id=md_id)
+    now = timezone.now()
+    distributions = list(md.distributions.all())
+    open_now = [d for d in distributions if d.state(now) == State.OPEN]
     return render(
         request,
         "distributions/md_detail.html",
@@ -121,8 +124,13 @@ def md_detail(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
             "group": request.group,
             "md": md,
             "counts": counted,
-            "now": timezone.now(),
+            "now": now,
             "states": State,
+            # Orders open: say until when; "Open orders" only while a catalog is left to open.
+            "open_until": max((d.orders_close_at for d in open_now), default=None),
+            "can_open_orders": not md.is_validated
+            and now < md.start_at
+            and (not distributions or len(open_now) < len(distributions)),
         },
     )
 
@@ -239,17 +247,21 @@ def md_catalogs(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespon
 @group_permission_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def md_open(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    """Open orders now for all or some catalogs at once."""
+    """Open orders now for all or some catalogs at once.
+
+    Only catalogs whose orders can open are offered: one already open shows its closing date
+    (its dates are changed on their own page), one whose producer's legal data is incomplete
+    shows why (decision 13).
+    """
     group, md = request.group, _md(request, md_id)
-    attached = [d.catalog for d in md.distributions.all()]
-    choices = {c.pk: c for c in selectors.catalogs_for_day(group=group, day=md.date)}
-    for catalog in attached:
-        choices.setdefault(catalog.pk, catalog)
+    now = timezone.now()
+    choices = selectors.open_orders_choices(group=group, md=md, now=now)
+    openable = [c.catalog for c in choices if c.can_open]
     form = forms.OpenOrdersForm(
         _posted(request),
         group=group,
-        choices=list(choices.values()),
-        initial={"catalogs": [c.pk for c in attached]},
+        choices=openable,
+        initial={"catalogs": [c.catalog.pk for c in choices if c.can_open and c.distribution]},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -274,10 +286,20 @@ def md_open(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
                     _("%(catalog)s: %(problem)s") % {"catalog": catalog.name, "problem": reason},
                 )
             return _to_detail(request, md)
+    boxes = {str(box.data["value"]): box for box in form["catalogs"]}
+    rows = [(choice, boxes.get(str(choice.catalog.pk))) for choice in choices]
     return render(
         request,
         "distributions/md_open.html",
-        {"group": group, "md": md, "form": form, "now": timezone.now()},
+        {
+            "group": group,
+            "md": md,
+            "form": form,
+            "rows": rows,
+            "can_open_any": bool(openable),
+            "started": now >= md.start_at,
+            "now": now,
+        },
     )
 
 

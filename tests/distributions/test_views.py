@@ -3,6 +3,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -358,6 +359,63 @@ def test_open_orders_page(world, client_for):
     assert all(d.orders_open_at <= timezone.now() for d in md.distributions.all())
     half = client.post(page, {"catalogs": [a.pk], "close_date": day.isoformat()})
     assert half.status_code == 200 and "close_date" in half.context["form"].errors
+
+
+def test_open_orders_page_offers_only_catalogs_that_can_open(world, client_for, clean_hooks):
+    """Decision 13: a producer with incomplete legal data is shown, disabled, with the reason;
+    a catalog already open shows until when instead of a box to tick."""
+    from catalogs.models import Vendor
+    from distributions.apps import producer_may_open_orders
+
+    clean_hooks.register_open_orders_check(producer_may_open_orders)
+    ready, later = CatalogFactory(group=world.group), CatalogFactory(group=world.group)
+    incomplete = CatalogFactory(group=world.group)
+    Vendor.objects.filter(pk=incomplete.vendor_id).update(siret="")
+    day = timezone.localdate() + timedelta(days=20)
+    md = make_md(world.group, day=day, opens=timezone.now() + timedelta(days=3), catalogs=[later])
+    client = client_for(world.admin)
+    page = url("manage_open", world, md_id=md.pk)
+
+    response = client.get(page)
+    html = response.content.decode()
+    offered = set(response.context["form"].fields["catalogs"].queryset)
+    assert offered == {ready, later}
+    assert f'name="catalogs" value="{incomplete.pk}"' not in html
+    assert f'aria-describedby="why-{incomplete.pk}"' in html and "disabled" in html
+    assert incomplete.vendor.name in html and "SIRET" in html  # the reason, from the catalogs app
+    # A forged post cannot open it.
+    forged = client.post(page, {"catalogs": [incomplete.pk]})
+    assert forged.status_code == 200 and "catalogs" in forged.context["form"].errors
+    assert not md.distributions.filter(catalog=incomplete).exists()
+
+    assert client.post(page, {"catalogs": [ready.pk]}).status_code == 302
+    response = client.get(page)
+    assert set(response.context["form"].fields["catalogs"].queryset) == {later}
+    opened = md.distributions.get(catalog=ready)
+    html = response.content.decode()
+    assert url("manage_window", world, md_id=md.pk, distribution_id=opened.pk) in html
+    detail = client.get(url("manage_detail", world, md_id=md.pk))
+    assert detail.context["can_open_orders"]  # "later" is not open yet
+    assert detail.context["open_until"] == opened.orders_close_at
+
+    assert client.post(page, {"catalogs": [later.pk]}).status_code == 302
+    response = client.get(page)
+    assert not response.context["can_open_any"]
+    assert "Open orders now" not in response.content.decode()
+    detail = client.get(url("manage_detail", world, md_id=md.pk))
+    assert not detail.context["can_open_orders"]
+    assert page not in detail.content.decode()  # every catalog is open: no "Open orders"
+    assert url("manage_edit", world, md_id=md.pk) in detail.content.decode()
+
+
+def test_open_orders_page_once_the_distribution_has_started(world, client_for):
+    md = make_md(world.group, catalogs=[CatalogFactory(group=world.group)])
+    client = client_for(world.admin)
+    with time_machine.travel(md.start_at + timedelta(minutes=5)):
+        response = client.get(url("manage_open", world, md_id=md.pk))
+        assert response.status_code == 200 and response.context["started"]
+        assert 'name="catalogs"' not in response.content.decode()
+        assert not client.get(url("manage_detail", world, md_id=md.pk)).context["can_open_orders"]
 
 
 def test_catalog_window_page(world, client_for):
