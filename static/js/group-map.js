@@ -3,7 +3,12 @@
   "use strict";
   var el = document.getElementById("groups-map");
   if (!el || typeof L === "undefined") { return; }
-  var map = L.map(el).setView([46.6, 2.4], 5);
+  // The zoom buttons' titles come from the page, in its language (Leaflet's are English).
+  var map = L.map(el, { zoomControl: false }).setView([46.6, 2.4], 5);
+  L.control.zoom({
+    zoomInTitle: el.dataset.zoomIn || "Zoom in",
+    zoomOutTitle: el.dataset.zoomOut || "Zoom out"
+  }).addTo(map);
   L.tileLayer(el.dataset.tiles, { attribution: "© OpenStreetMap", maxZoom: 18 }).addTo(map);
   var list = document.getElementById("groups-list");
   fetch(el.dataset.source, { headers: { Accept: "application/json" } })

@@ -5,7 +5,12 @@
     var lat = document.getElementById(el.dataset.lat);
     var lng = document.getElementById(el.dataset.lng);
     if (!lat || !lng || typeof L === "undefined") { return; }
-    var map = L.map(el, { scrollWheelZoom: false });
+    // The zoom buttons' titles come from the page, in its language (Leaflet's are English).
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: el.dataset.zoomIn || "Zoom in",
+      zoomOutTitle: el.dataset.zoomOut || "Zoom out"
+    }).addTo(map);
     L.tileLayer(el.dataset.tiles, { attribution: "© OpenStreetMap", maxZoom: 18 }).addTo(map);
     var marker = null;
     function place(latlng, pan) {

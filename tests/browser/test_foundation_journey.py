@@ -4,6 +4,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +38,11 @@ def test_newcomer_creates_a_group_and_places_it_on_the_map(live_server, page, sc
     page.fill("#id_postcode", "13200")
     page.fill("#id_city", "Arles")
     assert page.input_value("#id_latitude") == ""
+    # Leaflet's zoom buttons carry the page's translated titles, not Leaflet's English ones.
+    with translation.override("fr"):
+        zoom_in, zoom_out = gettext("Zoom in"), gettext("Zoom out")
+    assert page.get_attribute("#place-map .leaflet-control-zoom-in", "title") == zoom_in
+    assert page.get_attribute("#place-map .leaflet-control-zoom-out", "title") == zoom_out
     page.click("#place-map", position={"x": 300, "y": 150})
     assert page.input_value("#id_latitude") != ""
     assert page.input_value("#id_longitude") != ""
@@ -60,3 +67,23 @@ def test_newcomer_creates_a_group_and_places_it_on_the_map(live_server, page, sc
     page.wait_for_load_state()
     assert "Leave the group" in page.content()
     page.screenshot(path=screens / "group-page-en.png", full_page=True)
+
+
+def test_map_zoom_buttons_take_their_titles_from_the_page(live_server, page):
+    """The titles are read from the map's data attributes (filled by {% translate %}): rewrite
+    them on the way to the browser and the buttons follow."""
+    base = live_server.url
+
+    def relabel(route):
+        response = route.fetch()
+        html = response.text()
+        assert 'data-zoom-in="' in html and 'data-zoom-out="' in html
+        html = re.sub(r'data-zoom-in="[^"]*"', 'data-zoom-in="Plus près"', html)
+        html = re.sub(r'data-zoom-out="[^"]*"', 'data-zoom-out="Plus loin"', html)
+        route.fulfill(response=response, body=html)
+
+    page.route(base + "/map/", relabel)
+    page.goto(base + "/map/")
+    page.wait_for_selector("#groups-map .leaflet-control-zoom-in")
+    assert page.get_attribute("#groups-map .leaflet-control-zoom-in", "title") == "Plus près"
+    assert page.get_attribute("#groups-map .leaflet-control-zoom-out", "title") == "Plus loin"
