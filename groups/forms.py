@@ -1,6 +1,9 @@
+import zoneinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, PaymentType, Place
@@ -76,8 +79,81 @@ class PlaceForm(MapPointMixin, forms.ModelForm):
         ]
 
 
+# Where groups run (Place.COUNTRIES), the French overseas departments and territories, then the
+# rest of Europe: offered first.
+COMMON_TIME_ZONES = (
+    "Europe/Paris",
+    "Europe/Brussels",
+    "Europe/Zurich",
+    "Europe/Luxembourg",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Berlin",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "America/Miquelon",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Pacific/Wallis",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/Amsterdam",
+    "Europe/Lisbon",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Vienna",
+    "Europe/Prague",
+    "Europe/Warsaw",
+    "Europe/Copenhagen",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Helsinki",
+    "Europe/Athens",
+    "Europe/Bucharest",
+    "Atlantic/Canary",
+)
+
+
+def _zone_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+@lru_cache(maxsize=1)
+def _available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())  # reads the database's folders: once
+
+
+@lru_cache(maxsize=1)
+def _other_time_zones() -> tuple[str, ...]:
+    """Every "Region/City" zone of the time zone database, sorted, and UTC; not the legacy
+    aliases ("US/Eastern", "GB", "Etc/GMT+1")."""
+    legacy = ("Etc/", "SystemV/", "US/", "posix/", "right/")
+    zones = {z for z in _available_time_zones() if "/" in z and not z.startswith(legacy)}
+    return (*sorted(zones - set(COMMON_TIME_ZONES)), "UTC")
+
+
+def time_zone_choices(current: str = "") -> list:
+    """Grouped choices for a select: the common zones first, then all others by name. A valid
+    zone already stored but not listed (an old alias) is kept so that saving does not fail."""
+    available = _available_time_zones()
+    common = [(z, _zone_label(z)) for z in COMMON_TIME_ZONES if z in available]
+    others = [(z, _zone_label(z)) for z in _other_time_zones()]
+    listed = {z for z, _label in common + others}
+    if current and current not in listed and current in available:
+        common.insert(0, (current, _zone_label(current)))
+    return [(_("Common time zones"), common), (_("All time zones"), others)]
+
+
 class GroupGeneralForm(forms.ModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    time_zone = forms.ChoiceField(
+        label=capfirst(Group._meta.get_field("time_zone").verbose_name),
+        help_text=_("Distribution dates and hours are given in this time zone."),
+        error_messages={"invalid_choice": _("Unknown time zone.")},
+    )
 
     class Meta:
         model = Group
@@ -113,6 +189,7 @@ class GroupGeneralForm(forms.ModelForm):
         ).order_by("last_name", "first_name")
         self.fields["contact"].queryset = members
         self.fields["legal_representative"].queryset = members
+        self.fields["time_zone"].choices = time_zone_choices(self.instance.time_zone)
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

@@ -106,6 +106,62 @@ def test_admin_edits_general_settings(world, client_for):
     assert LogEntry.objects.filter(action="group.settings_changed", group=world.group).exists()
 
 
+def _general(world, **changes):
+    return {
+        "name": world.group.name,
+        "intro": "",
+        "home_text": "",
+        "sheet_text": "",
+        "website": "",
+        "contact": world.admin.pk,
+        "legal_representative": "",
+        "registration": world.group.registration,
+        "time_zone": "Europe/Paris",
+        **changes,
+    }
+
+
+def test_time_zone_is_chosen_from_a_list_common_zones_first(world, client_for):
+    url = f"/g/{world.group.slug}/manage/settings/"
+    client = client_for(world.admin)
+    page = client.get(url).content.decode()
+    select = page[
+        page.index('<select name="time_zone"') : page.index(
+            "</select>", page.index('<select name="time_zone"')
+        )
+    ]
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in select
+    assert '<option value="America/Martinique">' in select
+    assert "America/Port of Spain" in select  # every zone, in words
+    common, others = select.split("<optgroup")[1:3]
+    assert "Europe/Brussels" in common and "Indian/Reunion" in common
+    assert "Europe/Brussels" not in others and "Asia/Tokyo" in others
+    assert 'value="US/Eastern"' not in select  # legacy aliases are left out
+
+    assert client.post(url, _general(world, time_zone="America/Martinique")).status_code == 302
+    world.group.refresh_from_db()
+    assert world.group.time_zone == "America/Martinique"
+
+    for wrong in ("Europe/Atlantis", "", "Paris"):
+        response = client.post(url, _general(world, name="Renamed", time_zone=wrong))
+        assert response.status_code == 200
+        errors = response.context["form"].errors["time_zone"]
+        assert errors == (
+            ["Ce champ est obligatoire."] if not wrong else ["Fuseau horaire inconnu."]
+        )
+    world.group.refresh_from_db()
+    assert world.group.time_zone == "America/Martinique" and world.group.name != "Renamed"
+
+
+def test_a_stored_legacy_time_zone_stays_choosable(world, client_for):
+    world.group.time_zone = "US/Eastern"
+    world.group.save(update_fields=["time_zone"])
+    url = f"/g/{world.group.slug}/manage/settings/"
+    client = client_for(world.admin)
+    assert '<option value="US/Eastern" selected>' in client.get(url).content.decode()
+    assert client.post(url, _general(world, time_zone="US/Eastern")).status_code == 302
+
+
 def test_settings_reject_money_pot_with_other_types(world, client_for):
     url = f"/g/{world.group.slug}/manage/settings/payments/"
     response = client_for(world.admin).post(
