@@ -186,7 +186,7 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     page.fill(f"#w{chicken.pk}", "1,634")
     with page.expect_navigation():
         page.click("#save-weights")
-    assert gettext("Weights saved; totals and debts updated.") in page.content()
+    assert gettext("Weights saved; totals and debts updated.") in page.inner_text("body")
     vidal, arnaud, ferrand = baskets["VIDAL"], baskets["ARNAUD"], baskets["FERRAND"]
     assert _euros(WEIGHED["VIDAL"]) in _text(page.locator(f"#basket-{vidal.pk} h2"))
     assert _euros(WEIGHED["ARNAUD"]) in _text(page.locator(f"#basket-{arnaud.pk} h2"))
@@ -276,7 +276,7 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     page.fill("#id_reason", "Erreur de pesée")
     page.click("#unvalidate")
     page.wait_for_selector("#validate")
-    assert gettext("The validation was reversed.") in page.content()
+    assert gettext("The validation was reversed.") in page.inner_text("body")
     assert page.is_enabled("#validate")
     assert page.input_value(f"#w{carrots.pk}") == "1,100"
     page.screenshot(path=screens / "day-validation-reversed.png", full_page=True)
