@@ -19,6 +19,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ACCOUNT_RATE_LIMITS = False

@@ -14,10 +14,18 @@ Imported by ``orders.models`` so Django sees these models as part of the orders 
   validation reminders), which makes the hourly jobs idempotent.
 """
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cagette.storage import private_name, private_storage
+
+
+def summary_upload_to(instance: SummaryDocument, filename: str) -> str:
+    return private_name("summaries", filename)
 
 
 class SummaryDocument(models.Model):
@@ -60,7 +68,11 @@ class SummaryDocument(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    file = models.FileField(_("file"), upload_to="summaries/%Y/%m/", blank=True)
+    # Members' names, phones and amounts: private storage, unguessable name, handed out by
+    # ``day_views.document_download`` only.
+    file = models.FileField(
+        _("file"), upload_to=summary_upload_to, storage=private_storage, blank=True
+    )
     # A digest of the orders the document was built from (see ``orders.summaries.fingerprint``).
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)

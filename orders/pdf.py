@@ -24,11 +24,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from cagette.storage import private_storage
 from distributions.models import Distribution, MultiDistrib
 from groups.models import Group
 from orders import summaries
@@ -261,8 +261,8 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
             return document
         for index, html in enumerate(parts):
             name = _part_name(document, index, "html")
-            default_storage.delete(name)
-            default_storage.save(name, ContentFile(html.encode()))
+            private_storage().delete(name)
+            private_storage().save(name, ContentFile(html.encode()))
         _set(document, parts=len(parts), parts_ready=[], progress=10)
     except Exception as exc:
         _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])
@@ -285,11 +285,11 @@ def document_build_part(*, document_id: int, index: int) -> SummaryDocument | No
     if document is None or document.status != SummaryDocument.Status.RUNNING:
         return document
     try:
-        with default_storage.open(_part_name(document, index, "html")) as file:
+        with private_storage().open(_part_name(document, index, "html")) as file:
             content = render_part(file.read().decode())
         name = _part_name(document, index, "pdf")
-        default_storage.delete(name)
-        default_storage.save(name, ContentFile(content))
+        private_storage().delete(name)
+        private_storage().save(name, ContentFile(content))
         with transaction.atomic():
             document = SummaryDocument.objects.select_for_update().get(pk=document_id)
             if document.status != SummaryDocument.Status.RUNNING:
@@ -300,7 +300,7 @@ def document_build_part(*, document_id: int, index: int) -> SummaryDocument | No
                 return document
             parts = []
             for i in range(document.parts):
-                with default_storage.open(_part_name(document, i, "pdf")) as file:
+                with private_storage().open(_part_name(document, i, "pdf")) as file:
                     parts.append(file.read())
             _set(document, parts_ready=ready)
             _finish(document, join_pdfs(parts))
@@ -308,8 +308,8 @@ def document_build_part(*, document_id: int, index: int) -> SummaryDocument | No
         _set(document, status=SummaryDocument.Status.FAILED, error=str(exc)[:255])
         raise
     for i in range(document.parts):
-        default_storage.delete(_part_name(document, i, "html"))
-        default_storage.delete(_part_name(document, i, "pdf"))
+        private_storage().delete(_part_name(document, i, "html"))
+        private_storage().delete(_part_name(document, i, "pdf"))
     return document
 
 

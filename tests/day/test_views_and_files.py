@@ -167,14 +167,17 @@ def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
     assert text.index("ADMIN Alice") < text.index("COORD") < text.index("MEMBRE Maëlle")
     assert text.count("3 paniers") == 1 and "28,51" in text
     assert all(f"{i} / {len(pages)}" in t for i, t in enumerate(texts, 1))
-    from django.core.files.storage import default_storage
+    from cagette.storage import private_storage
 
-    assert default_storage.listdir(f"summaries/parts/{document.pk}") == ([], [])
+    assert private_storage().listdir(f"summaries/parts/{document.pk}") == ([], [])
 
 
 def test_parts_are_joined_once_all_are_ready_not_when_their_files_appear(world, day, settings):
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+
+    from cagette.storage import private_storage
+
+    default_storage = private_storage()
 
     settings.SUMMARY_PDF_PART_SIZE = 1
     document = SummaryDocument.objects.create(

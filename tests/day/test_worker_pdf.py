@@ -41,7 +41,8 @@ def pdf_worker(tmp_path, requires_postgres):
         "DEBUG": "1",
         "CAGETTE_VAR_DIR": str(tmp_path),
         "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(media),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_ROOT": str(media),
         "CELERY_BROKER_URL": REDIS,
         "CELERY_RESULT_BACKEND": REDIS,
         # The tasks the build queues (one per part) go to this worker's queue; two members per

@@ -1,0 +1,48 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+HUGE = "99999999999999999999"
+
+
+def url(name, world, md_id, **kw):
+    return reverse(f"day:{name}", kwargs={"group_slug": world.group.slug, "md_id": md_id, **kw})
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "absent", "basket": HUGE},
+        {"action": "onspot", "operation": HUGE, "payment_type": "cash"},
+        {"action": "weights", f"weight-{HUGE}": "1"},
+        {"action": "onspot", "operation": "1", "payment_type": "x" * 500},
+        {"action": "absent", "basket": "1.5"},
+    ],
+)
+def test_bad_posts(world, past_day, client_for, data):
+    client = client_for(world.admin)
+    client.raise_request_exception = False
+    r = client.post(url("validate", world, past_day.md.pk), data)
+    assert r.status_code in (302, 404), r.status_code
+
+
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("index", {}),
+        ("document", {"document_id": int(HUGE)}),
+        ("validation", {"validation_id": int(HUGE)}),
+    ],
+)
+def test_bad_ids(world, past_day, client_for, name, kw):
+    client = client_for(world.admin)
+    client.raise_request_exception = False
+    r = client.get(url(name, world, int(HUGE), **kw))
+    assert r.status_code == 404, r.status_code
+
+
+def test_postpone_bad_target(world, past_day, client_for):
+    client = client_for(world.admin)
+    client.raise_request_exception = False
+    r = client.post(url("postpone", world, past_day.md.pk), {"target": HUGE, "action": "confirm"})
+    assert r.status_code == 200
