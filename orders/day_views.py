@@ -32,6 +32,11 @@ Kind = SummaryDocument.Kind
 PRINTABLE = [k for k in Kind.values if k != Kind.PRODUCER_FORM]
 
 
+def _is_id(text: str) -> bool:
+    """A row id as a form sends it: digits that fit the database's integers."""
+    return text.isdigit() and len(text) <= 18
+
+
 def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
     return get_for_group(
         MultiDistrib.objects.select_related("place", "group"), request.group, pk=md_id
@@ -208,7 +213,7 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
                 weights = {
                     int(key[len("weight-") :]): value
                     for key, value in request.POST.items()
-                    if key.startswith("weight-") and key[len("weight-") :].isdigit()
+                    if key.startswith("weight-") and _is_id(key[len("weight-") :])
                 }
                 if weights:
                     validation.weights_set(

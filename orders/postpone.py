@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -195,12 +196,25 @@ def _target_basket(group, target, source_basket) -> tuple[Basket, bool]:
     )
     if basket is not None:
         if basket.state == Basket.State.CANCELLED:
+            # The cancelled order's lines stay as history until the basket is used again: they
+            # are not part of what moves here (their stock went back when it was cancelled).
+            basket.lines.all().delete()
+            basket.delivery, basket.delivery_fee = False, Decimal("0.00")
             basket.state = Basket.State.CONFIRMED
             basket.cancelled_at = None
             basket.confirmed_at = timezone.now()
             if basket.number is None:
                 basket.number = _next_number(target)
-            basket.save(update_fields=["state", "cancelled_at", "confirmed_at", "number"])
+            basket.save(
+                update_fields=[
+                    "state",
+                    "cancelled_at",
+                    "confirmed_at",
+                    "number",
+                    "delivery",
+                    "delivery_fee",
+                ]
+            )
         return basket, False
     basket = Basket.objects.create(
         group=group,

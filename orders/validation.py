@@ -32,7 +32,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cagette.audit import log_action
@@ -75,7 +75,13 @@ def basket_label(md: MultiDistrib) -> str:
 def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     """Bring the basket's debt (and an on-the-spot intention) to its current total."""
     group = basket.group
-    total = basket.total(list(basket.lines.all()))
+    # Only a confirmed basket owes anything: one cancelled (e.g. emptied by a postponement)
+    # owes neither its lines nor its delivery fee.
+    total = (
+        basket.total(list(basket.lines.all()))
+        if basket.state == Basket.State.CONFIRMED
+        else Decimal("0.00")
+    )
     payments.order_debt_record(
         group=group,
         member=basket.member,
@@ -111,12 +117,20 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     return total
 
 
+# A weighed quantity beyond these is a typing mistake (decimal point forgotten), not a weight.
+MAX_WEIGHT = Decimal("100000")
+WEIGHT_FACTOR_LIMIT = 10
+
+
 def parse_weight(value: Any) -> Decimal | None:
     text = str(value if value is not None else "").strip().replace(",", ".")
     if text == "":
         return None
     try:
-        weight = Decimal(text).quantize(QTY_PLACES)
+        weight = Decimal(text)
+        if not weight.is_finite() or abs(weight) >= MAX_WEIGHT:
+            raise InvalidOperation
+        weight = weight.quantize(QTY_PLACES)
     except InvalidOperation as exc:
         raise DayError(_("Enter a weight such as 1.25.")) from exc
     if weight < 0:
@@ -162,6 +176,19 @@ def weights_set(
         weight = parsed[line.pk]
         if weight == line.actual_quantity:
             continue
+        if weight is not None and line.quantity and weight > line.quantity * WEIGHT_FACTOR_LIMIT:
+            # 1437 typed for 1.437 kg would bill a thousand times the price.
+            raise DayError(
+                _(
+                    "%(product)s: %(weight)s is more than ten times the %(ordered)s ordered; "
+                    "check the weight."
+                )
+                % {
+                    "product": line.product_name,
+                    "weight": formats.number_format(weight.normalize()),
+                    "ordered": formats.number_format(line.quantity.normalize()),
+                }
+            )
         changed.setdefault(line.basket_id, []).append(
             {"line": line.pk, "before": str(line.actual_quantity), "after": str(weight)}
         )
@@ -317,7 +344,11 @@ def distribution_validate(
         with transaction.atomic():
             validation = _validate(group, md, acting_user, validation, progress)
     except ValidationError as exc:
-        DistributionValidation.objects.filter(pk=validation.pk).update(
+        # Only a validation still running fails: a task delivered twice must not mark failed
+        # the validation the first delivery finished.
+        DistributionValidation.objects.filter(
+            pk=validation.pk, status=DistributionValidation.Status.RUNNING
+        ).update(
             status=DistributionValidation.Status.FAILED,
             error=" ".join(exc.messages)[:2000],
             finished_at=timezone.now(),
@@ -331,6 +362,10 @@ def distribution_validate(
 
 def _validate(group, md, acting_user, validation, progress) -> DistributionValidation:
     md = _lock_md(group, md)
+    # Read again under the lock: another delivery of the same task may have finished it.
+    current = DistributionValidation.objects.select_for_update().get(pk=validation.pk)
+    if current.status != DistributionValidation.Status.RUNNING:
+        return current
     reasons = validation_refusals(group=group, md=md)
     if reasons:
         raise DayError(reasons)
@@ -391,6 +426,8 @@ def distribution_unvalidate(
         .order_by("-finished_at", "-pk")
         .first()
     )
+    if validation is None:
+        raise DayError(_("No finished validation of this distribution to reverse."))
     restored: list[int] = []
     if validation is not None:
         for batch in validation.batches:

@@ -46,3 +46,21 @@ def test_postpone_bad_target(world, past_day, client_for):
     client.raise_request_exception = False
     r = client.post(url("postpone", world, past_day.md.pk), {"target": HUGE, "action": "confirm"})
     assert r.status_code == 200
+
+
+def test_a_weight_ten_times_the_order_is_refused_with_the_reason(world, past_day, client_for):
+    from orders.models import OrderLine
+
+    line = past_day.member_basket.lines.get(product=past_day.carrots)  # 1.5 kg ordered
+    client = client_for(world.admin)
+    response = client.post(
+        url("validate", world, past_day.md.pk),
+        {"action": "weights", f"weight-{line.pk}": "1437"},
+        follow=True,
+    )
+    assert "plus de dix fois" in response.content.decode()
+    assert OrderLine.objects.get(pk=line.pk).actual_quantity is None
+    client.post(
+        url("validate", world, past_day.md.pk), {"action": "weights", f"weight-{line.pk}": "14"}
+    )
+    assert OrderLine.objects.get(pk=line.pk).actual_quantity == 14
