@@ -118,8 +118,13 @@ class MemberBlock:
 
     @property
     def due(self) -> Decimal:
-        """What is still to be paid (negative: to pay back), counting received payments only."""
-        return self.total - self.paid
+        """What is still to be paid (negative: to pay back), counting received payments only.
+
+        Nothing is due when the member's account already covers the order (money pot, credit
+        from an earlier overpayment): ``settled``, as the ledger says.
+        """
+        due = self.total - self.paid
+        return ZERO if due > 0 and self.settled else due
 
     @property
     def awaiting_type(self) -> bool:

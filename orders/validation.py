@@ -32,6 +32,8 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +41,7 @@ from cagette.audit import log_action
 from distributions.models import MultiDistrib
 from groups.models import Group
 from orders.models import Basket, BasketAbsence, DistributionValidation, OrderLine
+from orders.services.base import uses_moneypot
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT, Operation
@@ -82,14 +85,21 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
         if basket.state == Basket.State.CONFIRMED
         else Decimal("0.00")
     )
-    payments.order_debt_record(
-        group=group,
-        member=basket.member,
-        reference=basket.code,
-        amount=total,
-        label=basket_label(basket.multidistrib),
-        acting_user=acting_user,
-    )
+    if not group.payments_enabled:
+        return total  # the group keeps no accounts: nothing to write
+    debt = {
+        "group": group,
+        "member": basket.member,
+        "reference": basket.code,
+        "amount": total,
+        "label": basket_label(basket.multidistrib),
+        "acting_user": acting_user,
+    }
+    if uses_moneypot(group):
+        # Paid from the prepaid balance, as at checkout (its floor is checked there too).
+        payments.moneypot_debit(**debt)
+        return total
+    payments.order_debt_record(**debt)
     pending_onspot = (
         Operation.objects.filter(
             group=group,
@@ -281,8 +291,12 @@ def validation_refusals(*, group: Group, md: MultiDistrib, now=None) -> list[str
         return reasons
     if md.start_at > now:
         reasons.append(_("The distribution has not started yet: it cannot be validated."))
+    # An intention corrected down to zero (nothing delivered) has nothing to type.
     waiting = list(
         payment_selectors.onspot_awaiting_type(group=group, references=_present_codes(group, md))
+        .filter(reverses__isnull=True)
+        .annotate(net=F("amount") + Coalesce(Sum("corrections__amount"), Value(Decimal("0"))))
+        .exclude(net=0)
     )
     if waiting:
         names = ", ".join(sorted({op.member.user.display_name for op in waiting}))

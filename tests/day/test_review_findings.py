@@ -261,6 +261,8 @@ def test_f8_zeroed_onspot_intention_blocks_validation_forever(world, past_day, c
     page = client_for(world.admin).get(url("validate", world, day.md)).content.decode()
     assert 'name="operation"' not in page  # no form to give that payment a type
     assert validation.validation_refusals(group=world.group, md=day.md) == []
+    done = validation.distribution_validate(group=world.group, md=day.md, acting_user=world.admin)
+    assert done.status == "done"
 
 
 # --- F9: the producer of a postponed catalog never gets the new order form ----------------
