@@ -162,8 +162,10 @@ def payments_confirm_for_references(
     lock_members(group, member_ids)
     waiting = [
         op
-        for op in selectors.onspot_awaiting_type(group=group, references=refs)
-        if corrected_total(op) != 0
+        for op in selectors.onspot_awaiting_type(group=group, references=refs).filter(
+            reverses__isnull=True
+        )
+        if corrected_total(op) != 0  # corrected down to zero: nothing was paid
     ]
     if waiting:
         names = ", ".join(sorted({op.member.user.display_name for op in waiting}))
