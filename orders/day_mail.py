@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cagette.audit import log_action
@@ -24,6 +26,8 @@ from distributions.models import Distribution, MultiDistrib
 from orders import pdf
 from orders.day_exports import file_name
 from orders.models import Basket, DayMailSent, OrderLine, SummaryDocument
+
+logger = logging.getLogger(__name__)
 
 # Windows that closed longer ago than this are not sent automatically (first deployment, or a
 # job that did not run for days): the team sends them by hand if needed.
@@ -102,7 +106,9 @@ def producer_form_send(
                 message.attach(attachment, content, "application/pdf")
                 message.send()
 
-            transaction.on_commit(deliver)
+            # Sent before the record commits: a failure (SMTP down) rolls the record back, so the
+            # next hourly run tries again; the PDF is attached, the mail leaves from this worker.
+            deliver()
     except IntegrityError:
         return None  # already sent automatically
     return sent
@@ -114,8 +120,12 @@ def producer_forms_due(now=None) -> list[Distribution]:
     with_orders = OrderLine.objects.filter(
         basket__state=Basket.State.CONFIRMED, quantity__gt=0
     ).values("distribution_id")
-    sent = DayMailSent.objects.filter(kind=DayMailSent.Kind.PRODUCER_FORM, by_hand=False).values(
-        "distribution_id"
+    # Sent for this catalog at this date: a catalog postponed to another date gets its form again.
+    sent = DayMailSent.objects.filter(
+        kind=DayMailSent.Kind.PRODUCER_FORM,
+        by_hand=False,
+        distribution_id=OuterRef("pk"),
+        multidistrib_id=OuterRef("multidistrib_id"),
     )
     return list(
         Distribution.objects.filter(
@@ -125,17 +135,26 @@ def producer_forms_due(now=None) -> list[Distribution]:
             multidistrib__group__deleted_at__isnull=True,
             pk__in=with_orders,
         )
-        .exclude(pk__in=sent)
+        .exclude(Exists(sent))
         .select_related("catalog__vendor", "multidistrib__group")
         .order_by("orders_close_at", "pk")
     )
 
 
 def producer_forms_send_due(now=None) -> int:
+    """Send the forms due; one producer's failure neither stops the others nor is forgotten:
+    the first error is raised once every form was tried (and the next run tries it again)."""
     count = 0
+    errors: list[Exception] = []
     for distribution in producer_forms_due(now):
-        if producer_form_send(distribution=distribution) is not None:
-            count += 1
+        try:
+            if producer_form_send(distribution=distribution) is not None:
+                count += 1
+        except Exception as exc:  # reported below, after the other producers
+            logger.exception("Order form of distribution %s not sent", distribution.pk)
+            errors.append(exc)
+    if errors:
+        raise errors[0]
     return count
 
 
