@@ -167,10 +167,39 @@ def _page_number(page, text: str):
 LAYOUT_VERSION = 4
 
 
-def _fingerprint(group: Group, md: MultiDistrib, distribution: Distribution | None) -> str:
-    base = summaries.fingerprint(group=group, md=md)
-    catalog = distribution.pk if distribution is not None else ""
-    return hashlib.sha256(f"{base}:{catalog}:{LAYOUT_VERSION}".encode()).hexdigest()
+def document_fingerprint(
+    *,
+    group: Group,
+    md: MultiDistrib,
+    kind: str,
+    language: str,
+    distribution: Distribution | None = None,
+) -> str:
+    """A digest of everything the document shows: a stored PDF is reused while it matches.
+
+    Computed from the very data the document is built from (orders, weights, payments, names
+    and phones, volunteers on duty, slots and addresses, catalogs…), so that nothing it shows
+    can change without a new build; plus the distribution's and group's details the heading
+    and layout use, and ``LAYOUT_VERSION``.
+    """
+    with translation.override(language):
+        context = context_for(kind, group, md, distribution=distribution)
+    data = context.get("summary") or context.get("products") or context.get("matrix")
+    parts = [
+        repr(data),
+        md.start_at,
+        md.end_at,
+        md.place.name if md.place_id else "",
+        md.validated_at,
+        group.name,
+        group.sheet_text,
+        sorted(group.payment_types or []),
+        group.currency,
+        group.time_zone,
+        distribution.pk if distribution is not None else "",
+        LAYOUT_VERSION,
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def document_request(
@@ -185,7 +214,9 @@ def document_request(
     """The stored PDF for the current orders, or a new one queued for a worker."""
     if kind not in Kind.values:
         raise ValueError(f"Unknown summary {kind!r}")
-    fingerprint = _fingerprint(group, md, distribution)
+    fingerprint = document_fingerprint(
+        group=group, md=md, kind=kind, language=language, distribution=distribution
+    )
     same = SummaryDocument.objects.filter(
         group=group,
         multidistrib=md,

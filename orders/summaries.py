@@ -22,13 +22,10 @@ and volunteers, each in one query.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-
-from django.db.models import Count, Max, Q, Sum
 
 from cagette import money
 from catalogs.models import Catalog, Product
@@ -576,45 +573,3 @@ def matrix(*, group: Group, md: MultiDistrib, summary: MemberSummary | None = No
             totals[i] += line.quantity
         rows.append((block, cells))
     return Matrix(md=md, columns=ordered, rows=rows, column_totals=totals, total=summary.total)
-
-
-def fingerprint(*, group: Group, md: MultiDistrib) -> str:
-    """A digest of everything the summaries show: a stored PDF is reused while it matches.
-
-    Three aggregate queries, whatever the number of baskets.
-    """
-    lines = OrderLine.objects.filter(
-        group=group, basket__multidistrib=md, basket__state=Basket.State.CONFIRMED
-    ).aggregate(
-        n=Count("pk"),
-        last=Max("updated_at"),
-        q=Sum("quantity"),
-        a=Sum("actual_quantity"),
-        p=Sum("unit_price"),
-        ids=Sum("pk"),
-    )
-    baskets = Basket.objects.filter(group=group, multidistrib=md).aggregate(
-        n=Count("pk"),
-        confirmed=Count("pk", filter=Q(state=Basket.State.CONFIRMED)),
-        last=Max("updated_at"),
-        absent=Count("absence"),
-        ids=Sum("pk"),
-    )
-    ledger = Operation.objects.filter(
-        group=group, reference__in=Basket.objects.filter(multidistrib=md).values("code")
-    ).aggregate(
-        n=Count("pk"),
-        last=Max("pk"),
-        confirmed=Count("pk", filter=Q(state=Operation.State.CONFIRMED)),
-        typed=Count("pk", filter=~Q(payment_type=ONTHESPOT)),
-    )
-    parts = [
-        sorted(lines.items()),
-        sorted(baskets.items()),
-        sorted(ledger.items()),
-        md.start_at,
-        md.validated_at,
-        group.sheet_text,
-        group.currency,
-    ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -103,12 +103,17 @@ def test_other_groups_baskets_never_show(world, day):
 
 
 def test_fingerprint_changes_with_the_orders(world, day):
-    before = summaries.fingerprint(group=world.group, md=day.md)
-    assert before == summaries.fingerprint(group=world.group, md=day.md)
+    from orders import pdf
+
+    def fingerprint(kind="signature"):
+        return pdf.document_fingerprint(group=world.group, md=day.md, kind=kind, language="fr")
+
+    before = fingerprint()
+    assert before == fingerprint() and fingerprint("products") != before
     line = day.member_basket.lines.first()
     line.actual_quantity = D("0.5")
     line.save()
-    assert summaries.fingerprint(group=world.group, md=day.md) != before
+    assert fingerprint() != before
 
 
 @pytest.mark.parametrize("extra", [0, 29])
