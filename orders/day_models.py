@@ -105,6 +105,16 @@ class SummaryDocument(models.Model):
     def is_done(self) -> bool:
         return self.status == self.Status.DONE and bool(self.file)
 
+    @property
+    def is_lost(self) -> bool:
+        """Still "being built" long after it was asked for: its worker stopped."""
+        from orders.pdf import STALE_AFTER
+
+        return (
+            self.status in (self.Status.PENDING, self.Status.RUNNING)
+            and self.created_at < timezone.now() - STALE_AFTER
+        )
+
 
 class BasketAbsence(models.Model):
     group = models.ForeignKey(

@@ -150,12 +150,14 @@ def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDoc
             "day:document_download",
             kwargs={"group_slug": request.group.slug, "md_id": md.pk, "document_id": document.pk},
         )
+    lost = document.is_lost
     return {
-        "status": document.status,
+        # A lost build ends the page's polling with a message, rather than polling for ever.
+        "status": SummaryDocument.Status.FAILED if lost else document.status,
         "status_display": document.get_status_display(),
         "progress": 100 if document.is_done else document.progress,
         "url": url,
-        "error": document.error and _("The document could not be built. Try again."),
+        "error": (document.error or lost) and _("The document could not be built. Try again."),
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -269,10 +270,15 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
     if document is None:
         return None
     # Claimed by one task only: a task delivered twice must not write the parts again under the
-    # tasks reading them (a lost build is redone by ``document_request``).
-    claimed = SummaryDocument.objects.filter(
-        pk=document.pk, status=SummaryDocument.Status.PENDING
-    ).update(status=SummaryDocument.Status.RUNNING, progress=5)
+    # tasks reading them.
+    # A build still running after STALE_AFTER was lost with its worker: a redelivered task
+    # takes it over.
+    claimable = Q(status=SummaryDocument.Status.PENDING) | Q(
+        status=SummaryDocument.Status.RUNNING, created_at__lt=timezone.now() - STALE_AFTER
+    )
+    claimed = SummaryDocument.objects.filter(claimable, pk=document.pk).update(
+        status=SummaryDocument.Status.RUNNING, progress=5, parts_ready=[]
+    )
     if not claimed:
         document.refresh_from_db()
         return document
