@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from cagette.audit import log_action
 from cagette.mail import send_email_to_user
-from distributions.models import Distribution, MultiDistrib
+from distributions.models import DeliveryRequest, Distribution, MultiDistrib
 from groups.models import Group
 from orders.models import Basket, BasketCounter, DistributionMove, OrderLine
 from orders.validation import DayError, basket_debt_sync
@@ -229,6 +229,22 @@ def _target_basket(group, target, source_basket) -> tuple[Basket, bool]:
 
 
 @transaction.atomic
+def _move_delivery(md: MultiDistrib, target: MultiDistrib, basket: Basket, acting_user) -> None:
+    """A basket delivered at home keeps its delivery at the new date when the new date offers
+    it (the address moves with it); otherwise the delivery and its fee are dropped."""
+    user = basket.member.user
+    request = DeliveryRequest.objects.filter(multidistrib=md, user=user).first()
+    taken = DeliveryRequest.objects.filter(multidistrib=target, user=user).exists()
+    if target.delivery_enabled and (request is not None or taken):
+        if request is not None and not taken:
+            request.multidistrib = target
+            request.save(update_fields=["multidistrib"])
+        return
+    basket.delivery, basket.delivery_fee = False, Decimal("0.00")
+    basket.save(update_fields=["delivery", "delivery_fee"])
+    basket_debt_sync(basket=basket, acting_user=acting_user)
+
+
 def distribution_postpone(
     *,
     group: Group,
@@ -285,6 +301,8 @@ def distribution_postpone(
             basket.number = _next_number(target)
             basket.updated_at = now
             basket.save(update_fields=["multidistrib", "number", "updated_at"])
+            if basket.delivery:
+                _move_delivery(md, target, basket, acting_user)
             continue
         into, created = _target_basket(group, target, basket)
         OrderLine.objects.filter(basket=basket, distribution_id__in=moved_ids).update(

@@ -456,3 +456,33 @@ def test_f16_saving_weights_from_a_stale_page_erases_weights_saved_meanwhile(
     )
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437"), "B's weight was silently reset to the ordered quantity"
+
+
+def test_f15b_postponed_to_a_date_without_delivery_the_fee_goes(world, day):
+    from distributions.models import DeliveryRequest, MultiDistrib
+
+    MultiDistrib.objects.filter(pk=day.md.pk).update(delivery_enabled=True)
+    target = make_md(world.group, days=20)  # no home delivery there
+    day.md.refresh_from_db()
+    DeliveryRequest.objects.create(
+        group=world.group,
+        multidistrib=day.md,
+        user=world.member,
+        address1="1 rue des Lilas",
+        postcode="75001",
+        city="Paris",
+        fee=D("3.00"),
+    )
+    basket = day.member_basket
+    Basket.objects.filter(pk=basket.pk).update(delivery=True, delivery_fee=D("3.00"))
+    basket.refresh_from_db()
+    validation.basket_debt_sync(basket=basket, acting_user=None)
+    postpone.distribution_postpone(
+        group=world.group, md=day.md, target=target, distribution=None, acting_user=world.admin
+    )
+    basket.refresh_from_db()
+    assert basket.multidistrib_id == target.pk and not basket.delivery
+    debt = payment_selectors.debt_for_reference(
+        group=world.group, member=basket.member, reference=basket.code
+    )
+    assert debt == D("12.13")  # the order without the 3.00 delivery
