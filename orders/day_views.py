@@ -217,9 +217,18 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
                     for key, value in request.POST.items()
                     if key.startswith("weight-") and _is_id(key[len("weight-") :])
                 }
+                shown = {
+                    int(key[len("was-") :]): value
+                    for key, value in request.POST.items()
+                    if key.startswith("was-") and _is_id(key[len("was-") :])
+                }
                 if weights:
                     validation.weights_set(
-                        group=group, md=md, weights=weights, acting_user=request.user
+                        group=group,
+                        md=md,
+                        weights=weights,
+                        shown=shown,
+                        acting_user=request.user,
                     )
                 messages.success(request, _("Weights saved; totals and debts updated."))
             elif action in ("absent", "present"):

@@ -153,25 +153,36 @@ def parse_weight(value: Any) -> Decimal | None:
 
 @transaction.atomic
 def weights_set(
-    *, group: Group, md: MultiDistrib, weights: dict[int, Any], acting_user: Any
+    *,
+    group: Group,
+    md: MultiDistrib,
+    weights: dict[int, Any],
+    acting_user: Any,
+    shown: dict[int, Any] | None = None,
 ) -> list[Basket]:
     """Record weighed quantities (``{line id: weight}``; empty = back to the ordered quantity).
 
     Only variable-weight lines of confirmed baskets of this distribution. Debts follow.
     Returns the baskets changed.
+
+    ``shown``: the weights the page showed when it was loaded. Several volunteers weigh at once
+    on their phones: a field left as it was shown changes nothing (so an older page does not
+    erase a weight saved meanwhile), and a field changed on a line someone else weighed since
+    is refused. Without it (no page), an empty field changes nothing.
     """
     md = _lock_md(group, md)
     _refuse_if_validated(md)
     parsed = {int(pk): parse_weight(value) for pk, value in weights.items()}
+    before = {int(pk): parse_weight(value) for pk, value in (shown or {}).items()}
     lines = list(
-        OrderLine.objects.select_for_update()
+        OrderLine.objects.select_for_update(of=("self",))
         .filter(
             group=group,
             pk__in=list(parsed),
             basket__multidistrib=md,
             basket__state=Basket.State.CONFIRMED,
         )
-        .select_related("product")
+        .select_related("product", "basket__member__user")
         .order_by("pk")
     )
     if len(lines) != len(parsed):
@@ -186,6 +197,19 @@ def weights_set(
         weight = parsed[line.pk]
         if weight == line.actual_quantity:
             continue
+        if line.pk in before:
+            if weight == before[line.pk]:
+                continue  # not touched on this page
+            if before[line.pk] != line.actual_quantity:
+                raise DayError(
+                    _(
+                        "%(product)s of %(member)s was weighed by someone else meanwhile: "
+                        "check the weights on the page and save again."
+                    )
+                    % {"product": line.product_name, "member": line.basket.member.user.display_name}
+                )
+        elif weight is None:
+            continue  # an empty field from a page that did not say what it showed
         if weight is not None and line.quantity and weight > line.quantity * WEIGHT_FACTOR_LIMIT:
             # 1437 typed for 1.437 kg would bill a thousand times the price.
             raise DayError(

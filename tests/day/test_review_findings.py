@@ -486,3 +486,27 @@ def test_f15b_postponed_to_a_date_without_delivery_the_fee_goes(world, day):
         group=world.group, member=basket.member, reference=basket.code
     )
     assert debt == D("12.13")  # the order without the 3.00 delivery
+
+
+def test_f16b_a_weight_changed_on_an_older_page_is_refused_and_clearing_works(
+    world, past_day, client_for
+):
+    day = past_day
+    x = day.member_basket.lines.get(product=day.carrots)
+    validate = url("validate", world, day.md)
+    client_for(world.coordinator).post(validate, {"action": "weights", f"weight-{x.pk}": "1,437"})
+    # A's page showed the line empty; A types another weight: refused, B's weight stays.
+    response = client_for(world.admin).post(
+        validate,
+        {"action": "weights", f"weight-{x.pk}": "1,5", f"was-{x.pk}": ""},
+        follow=True,
+    )
+    assert "meanwhile" in response.content.decode() or "entre-temps" in response.content.decode()
+    x.refresh_from_db()
+    assert x.actual_quantity == D("1.437")
+    # From a fresh page (showing 1,437), emptying the field goes back to the ordered quantity.
+    client_for(world.admin).post(
+        validate, {"action": "weights", f"weight-{x.pk}": "", f"was-{x.pk}": "1,437"}
+    )
+    x.refresh_from_db()
+    assert x.actual_quantity is None
