@@ -49,8 +49,9 @@ def test_f3_two_deliveries_of_one_validation_task(world, requires_postgres, monk
         t.join()
     row.refresh_from_db()
     print(results, row.status, row.error)
-    assert sorted(results) == ["done", "gone"] or results.count("done") == 1
+    # The second delivery finds the validation finished and leaves it as it is.
     assert row.status == DistributionValidation.Status.DONE, (results, row.status, row.error)
+    assert len(row.batches) == 1 and "failed" not in results
 
 
 def test_f13_admin_order_entered_during_validation_escapes_it(
