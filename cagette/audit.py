@@ -15,8 +15,30 @@ def log_action(
     obj: models.Model | None = None,
     **data: Any,
 ) -> LogEntry:
+    entry = audit_entry(action=action, acting_user=acting_user, group=group, obj=obj, **data)
+    entry.save()
+    return entry
+
+
+def log_actions(entries: list[LogEntry]) -> None:
+    """Write entries made by ``audit_entry`` in one INSERT (a service logging several rows)."""
+    if len(entries) == 1:
+        entries[0].save()
+    elif entries:
+        LogEntry.objects.bulk_create(entries)
+
+
+def audit_entry(
+    *,
+    action: str,
+    acting_user: Any,
+    group: Any = None,
+    obj: models.Model | None = None,
+    **data: Any,
+) -> LogEntry:
+    """The entry ``log_action`` writes, unsaved."""
     actor = acting_user if getattr(acting_user, "is_authenticated", False) else None
-    return LogEntry.objects.create(
+    return LogEntry(
         group=group,
         actor=actor,
         action=action,

@@ -26,7 +26,7 @@ ZERO = Decimal("0")
 
 
 def _md_queryset():
-    return MultiDistrib.objects.select_related("group", "place").prefetch_related(
+    return MultiDistrib.objects.select_related("place").prefetch_related(
         Prefetch(
             "distributions",
             queryset=Distribution.objects.select_related("catalog__vendor").order_by(
@@ -37,10 +37,13 @@ def _md_queryset():
 
 
 def md_get(*, group: Group, md_id: int) -> MultiDistrib:
-    """A distribution of the group with its catalogs and producers (2 queries), or 404."""
+    """A distribution of the group with its catalogs and producers (2 queries), or 404.
+
+    ``md.group`` is the ``group`` given (the request's), not read again."""
     md = _md_queryset().filter(group=group, pk=md_id).first()
     if md is None:
         raise Http404
+    md.group = group
     for distribution in md.distributions.all():
         distribution.multidistrib = md
     return md
@@ -269,15 +272,19 @@ def wholesale_fills(*, md: MultiDistrib, products: list[Product]) -> dict[int, w
 
 
 def member_baskets(
-    *, md: MultiDistrib, member: Member | None
+    *, md: MultiDistrib, member: Member | None, lines: bool = True
 ) -> tuple[Basket | None, Basket | None]:
-    """The member's cart and order for this distribution, with their lines (2 queries)."""
+    """The member's cart and order for this distribution, with their lines (2 queries; 1
+    without the lines)."""
     if member is None:
         return None, None
     cart = order = None
-    for basket in Basket.objects.filter(multidistrib=md, member=member).prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk"))
-    ):
+    baskets = Basket.objects.filter(multidistrib=md, member=member)
+    if lines:
+        baskets = baskets.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("pk"))
+        )
+    for basket in baskets:
         basket.group = md.group
         basket.multidistrib = md
         if basket.is_cart:

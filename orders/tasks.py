@@ -7,7 +7,8 @@ from celery import shared_task
 from orders.models import Basket
 
 
-@shared_task
+# Nobody reads its result: not storing it spares the worker a write to the result backend.
+@shared_task(ignore_result=True)
 def basket_email_send(*, basket_id: int, name: str, extra: dict[str, Any]) -> bool:
     """Render and send a basket's e-mail (confirmation, change, cancellation…) to its member.
 

@@ -383,18 +383,17 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = selectors.md_get(group=group, md_id=md_id)
     now = timezone.now()
     _merge_session(request, md)
-    db_cart, order = selectors.member_baskets(md=md, member=request.member)
-    rows = _cart_rows(request, md, db_cart)
-    context: dict[str, Any] = {
-        "group": group,
-        "md": md,
-        "rows": rows,
-        "total": _cart_total(rows, group.currency),
-        "order": order,
-    }
-    if not rows:
-        messages.info(request, _("Your cart is empty."))
-        return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
+    # A member confirming their cart: its lines are read by ``order_place``, under its lock,
+    # and here only when the page is shown again.
+    confirming = request.method == "POST" and request.member is not None
+    db_cart, order = selectors.member_baskets(md=md, member=request.member, lines=not confirming)
+    context: dict[str, Any] = {"group": group, "md": md, "order": order}
+    if not (confirming and db_cart is not None):
+        rows = _cart_rows(request, md, db_cart)
+        if not rows:
+            messages.info(request, _("Your cart is empty."))
+            return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
+        context.update(rows=rows, total=_cart_total(rows, group.currency))
     if not request.user.is_authenticated:
         context["next"] = request.get_full_path()
         return render(request, "orders/checkout_login.html", context)
@@ -460,6 +459,13 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             )
             if placed is not None:
                 return placed
+    if "rows" not in context:
+        db_cart, order = selectors.member_baskets(md=md, member=request.member)
+        rows = _cart_rows(request, md, db_cart)
+        if not rows:
+            messages.info(request, _("Your cart is empty."))
+            return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
+        context.update(rows=rows, total=_cart_total(rows, group.currency), order=order)
     context.update(
         {
             "form": form,
@@ -517,7 +523,7 @@ def _checkout_confirm(request, md, cart, form, slot_form, delivery_form, wants_d
         distribution_forms.add_service_errors(delivery_form if wants_delivery else slot_form, exc)
         return None
     if joining:
-        cart, _order = selectors.member_baskets(md=md, member=request.member)
+        cart, _order = selectors.member_baskets(md=md, member=request.member, lines=False)
     if cart is None:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)

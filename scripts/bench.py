@@ -7,14 +7,30 @@ otherwise a SQLite file in a temporary folder. Then prints:
 * the shop page of a distribution with 10 and with 1,000 products in 20 catalogs: the number of
   SQL queries (in process) and the median and 95th percentile times, in process and over HTTP;
 * 200 checkouts posted at once, through gunicorn on loopback, each buying one unit of a product
-  with 50 units left: orders per second, errors, how many were sold and the oversold count.
+  with 50 units left: orders per second, errors, how many were sold and the oversold count, and
+  where the CPU went: gunicorn's workers, the database (PostgreSQL: the backends of
+  ``cagette_bench``), this script's 200 client threads and the Celery worker, per checkout.
+  Before the measure, 16 other buyers (2 per gunicorn thread) check out another product of the
+  same distribution at once, half of them served: a server that has been running has served
+  checkouts before, so the measure leaves out each thread's first database connection and
+  each process's first import of the checkout's code and broker connection (together about
+  3 ms of CPU per checkout of the 200 on the 2-CPU development box).
+
+The confirmation e-mails leave as in production (``docker-compose.yml``): when Redis answers on
+127.0.0.1:6379 (or ``$BENCH_REDIS``), a real Celery worker of one process, started on a queue of
+its own before the checkouts, renders and sends them (to files) while the checkouts run, on the
+same CPUs; the request only queues the task after its commit. The rate counts from the first
+request to the last answer, not until the last e-mail, which is reported on its own line (and
+the run fails when some are missing). Without Redis the tasks run eagerly, in the request after
+the commit, and the output says so.
 
 Budgets (design §9): shop ≤ 12 queries at both sizes and median ≤ 80 ms; checkout: exactly 50
 sold, 0 errors, ≥ 100 orders/s. The exit status is 1 when a budget is missed.
 
 Options through the environment: ``BENCH_WORKERS`` (gunicorn processes, default 4),
 ``BENCH_THREADS`` (threads per process, default 2), ``BENCH_RUNS`` (shop requests per size,
-default 40), ``BENCH_BUYERS`` (default 200), ``BENCH_STOCK`` (default 50).
+default 40), ``BENCH_BUYERS`` (default 200), ``BENCH_STOCK`` (default 50), ``BENCH_REDIS``
+(default ``redis://127.0.0.1:6379/14``).
 """
 
 from __future__ import annotations
@@ -23,6 +39,7 @@ import http.client
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +57,10 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 BUYERS = int(os.environ.get("BENCH_BUYERS", "200"))
 STOCK = int(os.environ.get("BENCH_STOCK", "50"))
+# Buyers of another product who check out first, so that every gunicorn thread has served a
+# checkout (connections open, code paths loaded) before the measure, as in a running server.
+WARMUP = 2 * WORKERS * THREADS
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
 SETTINGS = '''"""Settings for scripts/bench.py: production-like (DEBUG off), its own database."""
 import os
@@ -55,7 +76,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# Written to files, so that the e-mails sent can be counted.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.path.join(os.environ["CAGETTE_VAR_DIR"], "outbox")
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},
            "root": {"handlers": ["console"], "level": "WARNING"}}
@@ -65,11 +88,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 '''
 
 
+def _redis_up() -> bool:
+    host_port = REDIS.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def _prepare_database(workdir: Path) -> tuple[dict[str, str], str]:
     env = dict(os.environ)
     env["CAGETTE_VAR_DIR"] = str(workdir)
     env["DJANGO_SETTINGS_MODULE"] = "bench_settings"
     env["PYTHONPATH"] = os.pathsep.join([str(workdir), str(ROOT), env.get("PYTHONPATH", "")])
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_QUEUE"):
+        env.pop(name, None)
+    if _redis_up():
+        env["CELERY_BROKER_URL"] = REDIS
+        env["CELERY_QUEUE"] = f"bench-checkout-{os.getpid()}"
     url = os.environ.get("DATABASE_URL")
     if not url:
         env.pop("DATABASE_URL", None)
@@ -212,18 +250,32 @@ def seed() -> dict:
         price=Decimal("4.20"),
         stock=Decimal(STOCK),
     )
+    warm_target = Product.objects.create(
+        group=group,
+        catalog=checkout_catalogs[0],
+        name="Le produit d'échauffement",
+        ref="WARM",
+        price=Decimal("3.10"),
+        stock=Decimal(WARMUP // 2),
+    )
     checkout_md = md_for(places[2], checkout_catalogs)
 
-    users = User.objects.bulk_create(
+    User.objects.bulk_create(
         User(email=f"buyer{i}@bench.localhost", first_name="Buyer", last_name=f"{i:03d}")
-        for i in range(BUYERS)
+        for i in range(BUYERS + WARMUP)
     )
-    users = list(User.objects.filter(email__endswith="@bench.localhost", first_name="Buyer"))
+    users = list(
+        User.objects.filter(email__endswith="@bench.localhost", first_name="Buyer").order_by("pk")
+    )
     Member.objects.bulk_create(Member(group=group, user=u) for u in users)
     md = services.base.md_for_orders(checkout_md.pk)
     sessions = []
-    for member in Member.objects.filter(group=group, user__in=users).select_related("user"):
-        services.cart_set(member=member, md=md, product=target, quantity=1, acting_user=member.user)
+    members = Member.objects.filter(group=group, user__in=users).select_related("user")
+    for i, member in enumerate(members.order_by("pk")):
+        product = target if i < BUYERS else warm_target
+        services.cart_set(
+            member=member, md=md, product=product, quantity=1, acting_user=member.user
+        )
         store = SessionStore()
         store[SESSION_KEY] = str(member.user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -240,7 +292,8 @@ def seed() -> dict:
         "large": large.pk,
         "checkout": checkout_md.pk,
         "product": target.pk,
-        "sessions": sessions,
+        "sessions": sessions[:BUYERS],
+        "warm_sessions": sessions[BUYERS:],
         "admin_session": store.session_key,
         "admin": admin,
     }
@@ -367,18 +420,90 @@ def sold(data: dict) -> tuple[Decimal, Decimal]:
     return total, left
 
 
-def _workers_cpu(master: int) -> float:
-    """CPU seconds used so far by gunicorn's workers (Linux /proc; 0 elsewhere)."""
-    total = 0.0
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) used so far by one process (Linux /proc; 0 elsewhere)."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def _workers_cpu(master: int, *, with_master: bool = False) -> float:
+    """CPU seconds used so far by the children of ``master`` (gunicorn's or Celery's workers)."""
+    total = _cpu_of(master) if with_master else 0.0
     for entry in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = entry.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == master:  # ppid
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            total += _cpu_of(int(entry.parent.name))
     return total
+
+
+def _database_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend of ``cagette_bench`` (none on SQLite;
+    the server must be on this machine for /proc to see it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return {pid: _cpu_of(pid) for pid in pids}
+
+
+def _outbox_count(workdir: Path) -> int:
+    """E-mails written by the file backend so far (one Message-ID header each)."""
+    count = 0
+    for path in (workdir / "outbox").glob("*"):
+        with path.open("rb") as handle:
+            count += sum(1 for line in handle if line.startswith(b"Message-ID:"))
+    return count
+
+
+def _start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen | None:
+    """A Celery worker of one process on the bench's own queue, when Redis answers."""
+    if not env.get("CELERY_BROKER_URL"):
+        return None
+    log = (workdir / "celery.log").open("w")
+    # Our own interpreter with fixed arguments: nothing comes from outside.
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cagette",
+            "worker",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _purge_queue(env: dict[str, str]) -> None:
+    """Drop what the bench left in its Redis queue (nothing, when the worker kept up)."""
+    if not env.get("CELERY_BROKER_URL"):
+        return
+    from cagette.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(env["CELERY_QUEUE"])
+        conn.default_channel.exchange_delete(env["CELERY_QUEUE"])
 
 
 def _start_gunicorn(env: dict[str, str], workdir: Path) -> subprocess.Popen:
@@ -433,6 +558,7 @@ def main() -> int:
     from django.db import connection
 
     connection.close()
+    worker = _start_worker(env, workdir)
 
     failures = []
     print(f"\nShop page ({RUNS} requests per size, in process then over HTTP)")
@@ -460,27 +586,88 @@ def main() -> int:
             f"\nCheckout: {BUYERS} buyers at once, {STOCK} units left "
             f"(gunicorn {WORKERS} workers x {THREADS} threads on loopback)"
         )
+        warm = checkouts({**data, "sessions": data["warm_sessions"]})
+        deadline = time.perf_counter() + 60
+        while _outbox_count(workdir) < warm["placed"] and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        print(
+            f"  warm-up first, not counted: {WARMUP} buyers of another product "
+            f"({warm['placed']} placed, {warm['refused']} refused, {warm['errors']} errors)"
+        )
+        mails_before = _outbox_count(workdir)
+        db_before = _database_cpu()
+        worker_before = _workers_cpu(worker.pid, with_master=True) if worker else 0.0
         cpu_before = _workers_cpu(server.pid)
+        client_before = os.times()
         outcome = checkouts(data)
+        client_after = os.times()
         outcome["cpu_ms"] = (_workers_cpu(server.pid) - cpu_before) * 1000 / BUYERS
+        outcome["client_ms"] = (
+            (
+                (client_after.user - client_before.user)
+                + (client_after.system - client_before.system)
+            )
+            * 1000
+            / BUYERS
+        )
+        db_after = _database_cpu()
+        outcome["db_ms"] = (
+            sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items()) * 1000 / BUYERS
+            if db_after
+            else None
+        )
+        # The e-mails of the orders placed: wait for the worker (at once when eager).
+        done = time.perf_counter()
+        mails = _outbox_count(workdir) - mails_before
+        while mails < outcome["placed"] and time.perf_counter() - done < 120:
+            time.sleep(0.1)
+            mails = _outbox_count(workdir) - mails_before
+        outcome["mails"] = mails
+        outcome["mails_after_s"] = time.perf_counter() - done
+        outcome["worker_ms"] = (
+            (_workers_cpu(worker.pid, with_master=True) - worker_before) * 1000 / max(mails, 1)
+            if worker
+            else None
+        )
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, worker):
+            if process is None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        _purge_queue(env)
     total, left = sold(data)
     oversold = max(Decimal(0), total - STOCK)
     print(
         f"  {outcome['per_second']:.0f} checkouts/s ({outcome['seconds']:.2f} s for {BUYERS}), "
-        f"latency median {outcome['median_ms']:.0f} ms, p95 {outcome['p95_ms']:.0f} ms, "
-        f"server CPU {outcome['cpu_ms']:.0f} ms per checkout ({os.cpu_count()} CPUs)"
+        f"latency median {outcome['median_ms']:.0f} ms, p95 {outcome['p95_ms']:.0f} ms"
+    )
+    db = f"{outcome['db_ms']:.1f} ms" if outcome["db_ms"] is not None else "in gunicorn (SQLite)"
+    print(
+        f"  CPU per checkout ({os.cpu_count()} CPUs): gunicorn {outcome['cpu_ms']:.1f} ms, "
+        f"database {db}, client threads {outcome['client_ms']:.1f} ms"
     )
     print(
         f"  orders placed {outcome['placed']}, refused for stock {outcome['refused']}, "
         f"errors {outcome['errors']}, other answers {outcome['other']}"
     )
     print(f"  units sold {total:f}, left {left:f}, oversold {oversold:f}")
+    if worker is not None:
+        print(
+            f"  confirmation e-mails: {outcome['mails']} sent by the Celery worker, the last "
+            f"{outcome['mails_after_s']:.1f} s after the last answer "
+            f"(worker CPU {outcome['worker_ms']:.1f} ms per e-mail)"
+        )
+    else:
+        print(
+            f"  confirmation e-mails: {outcome['mails']} rendered and sent in the requests "
+            "(no Redis: Celery runs eagerly)"
+        )
+    if outcome["mails"] != outcome["placed"]:
+        failures.append(f"checkout: {outcome['mails']} e-mails for {outcome['placed']} orders")
     if oversold or total != STOCK or left != 0:
         failures.append(f"checkout: {total} sold of {STOCK}, {oversold} oversold")
     if outcome["errors"] or outcome["other"]:

@@ -92,8 +92,14 @@ def group_today(md: MultiDistrib):
     return timezone.localdate(timezone.now(), md.group.tzinfo)
 
 
-def lock_member(member: Member) -> Member:
-    return Member.objects.select_for_update().select_related("user", "group").get(pk=member.pk)
+def lock_member(member: Member | int, *, related: bool = True) -> Member:
+    """The member's row, locked (an id spares loading a member only to lock it); with its user
+    and group unless ``related`` is False."""
+    pk = member if isinstance(member, int) else member.pk
+    queryset = Member.objects.select_for_update()
+    if related:
+        queryset = queryset.select_related("user", "group")
+    return queryset.get(pk=pk)
 
 
 # What can be ordered (spec §3.2) ---------------------------------------------------------------
@@ -286,29 +292,40 @@ def add_quantity(
     *,
     acting_user: Any,
     now: datetime,
+    insert: list[OrderLine] | None = None,
 ) -> list[OrderLine]:
     """Add ``quantity`` of ``product`` to an order (spec §3.4) and return the product's lines.
 
     The quantity merges into the product's line at the same price; when the price, VAT or fee
     changed since, a new line keeps the old quantity at its old price (decision 7 fixes the
     spec's re-pricing quirk). A product weighed piece by piece gets one line per piece.
+
+    ``insert``: new lines are appended to it, unsaved, for the caller to write them all in one
+    INSERT (``OrderLine.objects.bulk_create``); without it they are saved here.
     """
     if product.multi_weight:
         created = [
             new_line(basket, distribution, product, Decimal(1), acting_user=acting_user, now=now)
             for _i in range(int(quantity))
         ]
-        OrderLine.objects.bulk_create(created)
+        if insert is None:
+            OrderLine.objects.bulk_create(created)
+        else:
+            insert.extend(created)
         return [*lines, *created]
     fee = distribution.catalog.fee_percent
     same = next((line for line in lines if _same_price(line, product, fee)), None)
     if same is not None:
         same.quantity += quantity
         same.updated_at = now
-        same.save(update_fields=["quantity", "updated_at"])
+        if same.pk is not None:
+            same.save(update_fields=["quantity", "updated_at"])
         return lines
     line = new_line(basket, distribution, product, quantity, acting_user=acting_user, now=now)
-    line.save()
+    if insert is None:
+        line.save()
+    else:
+        insert.append(line)
     return [*lines, line]
 
 
@@ -333,10 +350,15 @@ def remove_quantity(lines: list[OrderLine], quantity: Decimal, *, now: datetime)
 def set_wholesale_claims(
     product: Product, lines: list[OrderLine], tolerance: Decimal, *, now: datetime
 ) -> None:
-    """Keep a wholesale product's claims and tolerance in step with its lines (see wholesale)."""
+    """Keep a wholesale product's claims and tolerance in step with its lines (see wholesale).
+
+    Lines not written yet (see ``add_quantity``'s ``insert``) are only changed in memory."""
     if not product.wholesale or not lines:
         return
-    newest = max(lines, key=lambda x: (x.created_at, x.pk or 0))
+    # Unsaved lines are the newest, in the order they were made.
+    newest = max(
+        enumerate(lines), key=lambda x: (x[1].created_at, x[1].pk is None, x[1].pk or 0, x[0])
+    )[1]
     for line in lines:
         wanted_t = tolerance if line is newest else ZERO
         claims = wholesale.claims_update(
@@ -348,7 +370,8 @@ def set_wholesale_claims(
         if claims != line.claims or line.tolerance != wanted_t:
             line.claims = claims
             line.tolerance = wanted_t
-            line.save(update_fields=["claims", "tolerance"])
+            if line.pk is not None:
+                line.save(update_fields=["claims", "tolerance"])
 
 
 # Numbers, ledger, e-mails -----------------------------------------------------------------------
@@ -428,19 +451,10 @@ def sync_ledger(basket: Basket, *, acting_user: Any, lines: list[OrderLine] | No
     if uses_moneypot(group):
         payments.moneypot_debit(**kwargs)
         return
-    payments.order_debt_record(**kwargs)
-    if basket.payment_type and basket.payment_type not in (PaymentType.MONEYPOT, ""):
-        # When the group stopped accepting this type since the checkout, the debt above is
-        # still exact; the announced payment is only a hint for the cash desk and stays as is.
-        with contextlib.suppress(payments.PaymentError):
-            payments.payment_intention_record(
-                group=group,
-                member=basket.member,
-                reference=basket.code,
-                payment_type=basket.payment_type,
-                amount=amount,
-                acting_user=acting_user,
-            )
+    # The debt, and the payment announced at checkout brought to the same amount. When the
+    # group stopped accepting the type since the checkout, the debt is still exact; the
+    # announced payment is only a hint for the cash desk and stays as is.
+    payments.order_ledger_set(payment_type=basket.payment_type, **kwargs)
 
 
 def payment_instructions(basket: Basket, total: Decimal) -> str:
@@ -511,5 +525,8 @@ def deliver_basket_email(name: str, basket: Basket, **extra: Any) -> None:
 
 
 def touch(basket: Basket, now: datetime, *fields: str) -> None:
+    """Save ``fields`` of the basket, and its ``updated_at`` as ``now`` (one UPDATE)."""
     basket.updated_at = now
-    basket.save(update_fields=["updated_at", *fields])
+    Basket.objects.filter(pk=basket.pk).update(
+        **{name: getattr(basket, name) for name in ("updated_at", *fields)}
+    )

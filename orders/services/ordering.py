@@ -125,6 +125,10 @@ def _finish(
     )
 
 
+class _StockTakenError(Exception):
+    """Raised inside ``order_place``'s savepoint when another buyer took the last units."""
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -146,12 +150,15 @@ def order_place(
     ledger gets the debt (one per member and distribution) and the payment announced, the
     basket its number, and the member an e-mail after commit.
 
-    Stock (decision 6): each line's stock is taken first, with a conditional ``UPDATE … WHERE
-    stock >= quantity`` in product id order; the database re-checks the condition once the row
-    lock is granted, so simultaneous buyers can never take the same units, and a buyer whose
-    line finds the stock short stops there, cheaply. (Writing the order first and taking the
-    stock last holds the rows for less time, but makes every refused buyer pay for writing an
-    order and its debt that are then undone: slower under a rush, see ``make bench``.)
+    Stock (decision 6): a line whose product was already short when the cart was read (in this
+    transaction) is refused at once, without trying. For the others the order is written first,
+    in a savepoint, and the stock taken last, with a conditional ``UPDATE … WHERE stock >=
+    quantity`` per product in id order: the database re-checks the condition once the row lock
+    is granted, so simultaneous buyers can never take the same units, and a product's row stays
+    locked only from that ``UPDATE`` to the commit (the number and the audit entry), not while
+    the order and its ledger rows are written. When a line finds the stock gone meanwhile (a
+    buyer who lost a race), the savepoint is rolled back and the order written again after
+    taking the stock line by line, the refused lines left out.
 
     ``as_admin`` (default: ``acting_user`` is not the member) means an admin confirms the cart
     on the member's behalf (spec §5): allowed after the window closes, until the distribution
@@ -160,7 +167,7 @@ def order_place(
     refused lines.
     """
     now = now or timezone.now()
-    member = lock_member(cart.member)
+    member = lock_member(cart.member_id, related=False)
     cart = (
         Basket.objects.select_for_update()
         .filter(pk=cart.pk, member=member, state=Basket.State.CART)
@@ -170,13 +177,16 @@ def order_place(
         raise OrderError(_("This cart was already confirmed or deleted."))
     if md is None or md.pk != cart.multidistrib_id:
         md = md_for_orders(cart.multidistrib_id)
+    if member.group_id == md.group_id:
+        member.group = md.group
     by_admin = _acts_as_admin(acting_user, member, as_admin)
     payment_type = check_payment_type(md.group, payment_type)
     items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
     if not items:
         raise OrderError(_("Your cart is empty."))
     issues: list[LineIssue] = []
-    short: dict[int, OrderLine] = {}  # cart lines refused for stock, clamped at the end
+    # Cart lines refused for stock, clamped at the end, with the stock when known.
+    short: dict[int, tuple[OrderLine, Decimal | None]] = {}
     candidates: list[OrderLine] = []
     for item in items:
         product = item.product
@@ -184,24 +194,46 @@ def order_place(
         if reason:
             issues.append(LineIssue(product.display_name, reason, product.pk))
         elif stock_tracked(product) and product.stock is not None and product.stock < item.quantity:
-            short[item.pk] = item  # already short when read: no need to try
+            # Already short when read, a moment ago in this transaction: no need to try.
+            short[item.pk] = (item, product.stock)
         else:
             candidates.append(item)
 
-    # Stock first, in product id order: a buyer refused for stock stops here, cheaply.
-    for item in candidates:
-        if not take_stock(item.product, item.quantity):
-            short[item.pk] = item
-    candidates = [item for item in candidates if item.pk not in short]
     order = None
+    lines: list[OrderLine] = []
+    write = {
+        "md": md,
+        "member": member,
+        "cart": cart,
+        "items": items,
+        "payment_type": payment_type,
+        "delivery": delivery,
+        "acting_user": acting_user,
+        "now": now,
+    }
     if candidates:
-        order, lines = _write_order(
-            md, member, candidates, payment_type, delivery, acting_user=acting_user, now=now
-        )
+        try:
+            with transaction.atomic():
+                order, lines = _write_order(candidates=candidates, **write)
+                # Stock last, in product id order: the rows stay locked only until the commit.
+                if not all(take_stock(item.product, item.quantity) for item in candidates):
+                    raise _StockTakenError
+        except _StockTakenError:
+            # Rolled back (stock taken so far included): take the stock first, line by line,
+            # then write the order with the lines served.
+            order, lines = None, []
+            served = []
+            for item in candidates:
+                if take_stock(item.product, item.quantity):
+                    served.append(item)
+                else:
+                    short[item.pk] = (item, stock_left(item.product))
+            candidates = served
+            if candidates:
+                order, lines = _write_order(candidates=candidates, **write)
 
-    for item in short.values():
+    for item, left in short.values():
         product = item.product
-        left = stock_left(product)
         kept = floor_valid(product, left)
         if kept > 0:
             OrderLine.objects.filter(pk=item.pk).update(quantity=kept)
@@ -210,16 +242,10 @@ def order_place(
             OrderLine.objects.filter(pk=item.pk).delete()
             message = stock_message(product, left)
         issues.append(LineIssue(product.display_name, message, product.pk))
-    placed = [item for item in items if item in candidates]
     if order is None:
         touch(cart, now)
         return OrderResult(basket=None, changed=False, issues=issues)
 
-    OrderLine.objects.filter(pk__in=[item.pk for item in placed]).delete()
-    if len(placed) == len(items):
-        Basket.objects.filter(pk=cart.pk).delete()
-    else:
-        touch(cart, now)
     assign_number(order)
     log_action(
         action="order.placed",
@@ -229,7 +255,7 @@ def order_place(
         code=order.code,
         member=member.pk,
         state=order.state,
-        products=[item.product_id for item in placed],
+        products=[item.product_id for item in candidates],
         refused=[issue.product for issue in issues],
         on_behalf=by_admin,
         total=str(order.total(lines)),
@@ -240,42 +266,72 @@ def order_place(
 
 
 def _write_order(
+    *,
     md: MultiDistrib,
     member: Member,
+    cart: Basket,
     items: list[OrderLine],
+    candidates: list[OrderLine],
     payment_type: str,
     delivery: bool,
-    *,
     acting_user: Any,
     now: datetime,
 ) -> tuple[Basket, list[OrderLine]]:
-    """The order with the cart's lines added, its state and its debt (no stock, no number)."""
+    """The order with the ``candidates`` (cart lines) added, its state and its ledger rows, and
+    the cart without them (deleted when they were all its ``items``). No stock, no number."""
     order = _order_basket(md, member)
-    fresh = order is None
-    order = _open_order(md, member, order, now)
-    existing = [] if fresh else list(order.lines.select_related("product"))
-    for item in items:
+    fee = (md.delivery_fee if md.delivery_enabled else Decimal("0.00")) if delivery else None
+    existing: list[OrderLine] = []
+    if order is None:
+        order = Basket.objects.create(
+            group=md.group,
+            multidistrib=md,
+            member=member,
+            state=Basket.State.CONFIRMED,
+            payment_type=payment_type,
+            delivery=delivery,
+            delivery_fee=fee if fee is not None else Decimal("0.00"),
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )
+    else:
+        order = _open_order(md, member, order, now)
+        existing = list(order.lines.select_related("product"))
+        fields = []
+        if payment_type and payment_type != order.payment_type:
+            order.payment_type = payment_type
+            fields.append("payment_type")
+        if fee is not None and not order.delivery:
+            order.delivery = True
+            order.delivery_fee = fee
+            fields += ["delivery", "delivery_fee"]
+        touch(order, now, *fields)
+    insert: list[OrderLine] = []
+    for item in candidates:
         product = item.product
         distribution = distribution_of(md, product.catalog_id)
         lines = [line for line in existing if line.product_id == product.pk]
         tolerance = sum((line.tolerance for line in lines), ZERO) + item.tolerance
         lines = add_quantity(
-            order, lines, distribution, product, item.quantity, acting_user=acting_user, now=now
+            order,
+            lines,
+            distribution,
+            product,
+            item.quantity,
+            acting_user=acting_user,
+            now=now,
+            insert=insert,
         )
         set_wholesale_claims(product, lines, tolerance, now=now)
         existing = [line for line in existing if line.product_id != product.pk] + lines
-    fields = []
-    if payment_type and payment_type != order.payment_type:
-        order.payment_type = payment_type
-        fields.append("payment_type")
-    if delivery and not order.delivery:
-        order.delivery = True
-        order.delivery_fee = md.delivery_fee if md.delivery_enabled else Decimal("0.00")
-        fields += ["delivery", "delivery_fee"]
-    if fields:
-        order.save(update_fields=fields)
-    touch(order, now)
+    OrderLine.objects.bulk_create(insert)
     sync_ledger(order, acting_user=acting_user, lines=existing)
+    if len(candidates) == len(items):
+        Basket.objects.filter(pk=cart.pk).delete()  # its lines with it
+    else:
+        OrderLine.objects.filter(pk__in=[item.pk for item in candidates]).delete()
+        touch(cart, now)
     return order, existing
 
 
@@ -413,7 +469,7 @@ def order_cancel(
     until the distribution is validated. The member gets an e-mail.
     """
     now = now or timezone.now()
-    member = lock_member(basket.member)
+    member = lock_member(basket.member_id)
     basket = Basket.objects.select_for_update().get(pk=basket.pk)
     if not basket.is_confirmed:
         raise OrderError(_("This order is not confirmed."))

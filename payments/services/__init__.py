@@ -6,7 +6,8 @@ order so two services never wait on each other in opposite orders), then reads t
 writes, all in the same transaction. Two writers on one member are therefore serialised, and a
 check such as the money-pot floor cannot be passed by two debits at once (design §5).
 
-The orders app uses ``order_debt_record``, ``moneypot_debit``, ``payment_intention_record``,
+The orders app uses ``order_ledger_set`` (a debt and its announced payment at once),
+``order_debt_record``, ``moneypot_debit``, ``payment_intention_record``,
 ``onspot_assign_type``, ``payments_confirm_for_references`` and ``payments_confirm_reverse``;
 it passes its own reference (a basket code) and this app never looks behind it.
 """
@@ -33,6 +34,7 @@ from payments.services.orders import (
     intention_type,
     moneypot_debit,
     order_debt_record,
+    order_ledger_set,
     payment_intention_record,
 )
 
@@ -47,6 +49,7 @@ __all__ = [
     "moneypot_debit",
     "onspot_assign_type",
     "order_debt_record",
+    "order_ledger_set",
     "payment_intention_record",
     "payment_record",
     "payments_confirm",

@@ -14,7 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
+from cagette.audit import audit_entry, log_action, log_actions
 from cagette.money import quantize, to_decimal
 from groups.models import Group
 from members.models import Member
@@ -77,13 +77,46 @@ def lock_member(group: Group, member: Member) -> Member:
     return lock_members(group, [member])[member.pk]
 
 
-def write_operation(**fields: Any) -> Operation:
+# Foreign keys are not validated in Python (Django would query each one): the services pass
+# the rows themselves, ``Operation.clean`` checks that they belong together, and the database's
+# foreign keys guard the rest.
+FOREIGN_KEYS = ("group", "member", "reverses", "recorded_by", "confirmed_by")
+
+
+def new_operation(**fields: Any) -> Operation:
+    """A validated, unsaved ledger row: its fields, ``clean`` and the check constraints (see
+    ``Operation.RULES``), without a query. ValidationError with a message per field."""
     operation = Operation(**fields)
     if operation.state == State.CONFIRMED and operation.confirmed_at is None:
         operation.confirmed_at = timezone.now()
-    operation.full_clean()
+    operation.full_clean(exclude=FOREIGN_KEYS)
+    return operation
+
+
+def write_operation(**fields: Any) -> Operation:
+    operation = new_operation(**fields)
     operation.save()
     return operation
+
+
+def write_operations(operations: list[Operation]) -> list[Operation]:
+    """Append rows made by ``new_operation`` in one INSERT (ids set on them)."""
+    if len(operations) == 1:
+        operations[0].save()
+    elif operations:
+        Operation.objects.bulk_create(operations)
+    return operations
+
+
+def _operation_data(operation: Operation, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "member_id": operation.member_id,
+        "kind": operation.kind,
+        "amount": str(operation.amount),
+        "payment_type": operation.payment_type,
+        "reference": operation.reference,
+        **data,
+    }
 
 
 def log_operation(
@@ -94,12 +127,25 @@ def log_operation(
         acting_user=acting_user,
         group=group,
         obj=operation,
-        member_id=operation.member_id,
-        kind=operation.kind,
-        amount=str(operation.amount),
-        payment_type=operation.payment_type,
-        reference=operation.reference,
-        **data,
+        **_operation_data(operation, data),
+    )
+
+
+def log_operations(
+    entries: list[tuple[str, Operation, dict[str, Any]]], *, acting_user: Any, group: Group
+) -> None:
+    """``log_operation`` for several rows, in one INSERT: (action, row, extra data) each."""
+    log_actions(
+        [
+            audit_entry(
+                action=action,
+                acting_user=acting_user,
+                group=group,
+                obj=operation,
+                **_operation_data(operation, data),
+            )
+            for action, operation, data in entries
+        ]
     )
 
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from cagette.money import quantize
@@ -25,22 +24,73 @@ from payments.services.base import (
     group_today,
     lock_member,
     log_operation,
+    log_operations,
+    new_operation,
     parse_amount,
-    write_operation,
+    write_operations,
 )
 
 # --- the orders API -------------------------------------------------------------------------
 
 
-def _order_root(group: Group, member: Member, reference: str) -> Operation | None:
-    return (
-        Operation.objects.filter(group=group, member=member, reference=reference, kind=Kind.ORDER)
-        .order_by("pk")
-        .first()
-    )
+class _ReferenceRows:
+    """The member's rows for one reference (one basket), read once under the member's lock.
+
+    Every figure the order services need is computed from these rows, so recording a debt and
+    the payment announced with it reads the ledger once. Corrections carry the reference of the
+    row they correct (``correction_record`` and the services below make sure of it).
+    """
+
+    def __init__(self, group: Group, member: Member, reference: str) -> None:
+        self.group = group
+        self.rows = list(
+            Operation.objects.filter(group=group, member=member, reference=reference).order_by("pk")
+        )
+        by_pk = {op.pk: op for op in self.rows}
+        missing = {op.reverses_id for op in self.rows if op.reverses_id} - set(by_pk)
+        if missing:  # never written by the services; read rather than assumed
+            by_pk.update(Operation.objects.in_bulk(missing))
+        for op in self.rows:
+            if op.reverses_id:
+                op.reverses = by_pk[op.reverses_id]
+
+    def debt(self) -> Decimal:
+        """``selectors.debt_for_reference``: what the member owes for it, positive."""
+        total = sum(
+            (
+                op.amount
+                for op in self.rows
+                if op.kind == Kind.ORDER
+                or (
+                    op.kind == Kind.CORRECTION and op.reverses_id and op.reverses.kind == Kind.ORDER
+                )
+            ),
+            ZERO,
+        )
+        return -quantize(total, self.group.currency)
+
+    def order_root(self) -> Operation | None:
+        return next((op for op in self.rows if op.kind == Kind.ORDER), None)
+
+    def announced(self) -> Decimal:
+        """The payments announced for it, pending and received, all types."""
+        total = sum((op.amount for op in self.rows if op.is_money), ZERO)
+        return quantize(total, self.group.currency)
+
+    def pending_payments(self, payment_type: str | None = None) -> list[Operation]:
+        """Pending payment rows (not corrections), newest first."""
+        return [
+            op
+            for op in reversed(self.rows)
+            if op.is_money
+            and op.kind == Kind.PAYMENT
+            and op.state == State.PENDING
+            and (payment_type is None or op.payment_type == payment_type)
+        ]
 
 
-def _set_debt(
+def _debt_row(
+    rows: _ReferenceRows,
     *,
     group: Group,
     member: Member,
@@ -51,13 +101,13 @@ def _set_debt(
     payment_type: str = "",
     date: date_type | None = None,
 ) -> Operation | None:
-    current = selectors.debt_for_reference(group=group, member=member, reference=reference)
-    diff = amount - current
+    """The row that brings the debt for ``reference`` to ``amount`` (unsaved), or None."""
+    diff = amount - rows.debt()
     if diff == 0:
         return None
-    root = _order_root(group, member, reference)
+    root = rows.order_root()
     if root is None:
-        return write_operation(
+        return new_operation(
             group=group,
             member=member,
             kind=Kind.ORDER,
@@ -70,7 +120,7 @@ def _set_debt(
             reference=reference,
             recorded_by=acting_user,
         )
-    return write_operation(
+    return new_operation(
         group=group,
         member=member,
         kind=Kind.CORRECTION,
@@ -98,6 +148,10 @@ def _debt_args(group: Group, reference: str, amount: Any, label: str) -> Decimal
     return value
 
 
+def _debt_log(operation: Operation, value: Decimal) -> dict[str, Any]:
+    return {"total": str(value), "reason": operation.reason or operation.label}
+
+
 @transaction.atomic
 def order_debt_record(
     *,
@@ -120,7 +174,8 @@ def order_debt_record(
     """
     value = _debt_args(group, reference, amount, label)
     member = lock_member(group, member)
-    operation = _set_debt(
+    operation = _debt_row(
+        _ReferenceRows(group, member, reference),
         group=group,
         member=member,
         reference=reference,
@@ -130,13 +185,13 @@ def order_debt_record(
         date=date,
     )
     if operation is not None:
+        write_operations([operation])
         log_operation(
             "payment.order_debt",
             acting_user=acting_user,
             group=group,
             operation=operation,
-            total=str(value),
-            reason=operation.reason or operation.label,
+            **_debt_log(operation, value),
         )
     return operation
 
@@ -161,8 +216,8 @@ def moneypot_debit(
     """
     value = _debt_args(group, reference, amount, label)
     member = lock_member(group, member)
-    current = selectors.debt_for_reference(group=group, member=member, reference=reference)
-    increase = value - current
+    rows = _ReferenceRows(group, member, reference)
+    increase = value - rows.debt()
     if increase > 0:
         balance = selectors.balance_for_member(group=group, member=member)
         floor = providers.moneypot_floor(group)
@@ -171,7 +226,8 @@ def moneypot_debit(
                 _("Your prepaid balance (%(balance)s) is not enough for this order (%(amount)s).")
                 % {"balance": balance, "amount": increase}
             )
-    operation = _set_debt(
+    operation = _debt_row(
+        rows,
         group=group,
         member=member,
         reference=reference,
@@ -182,15 +238,75 @@ def moneypot_debit(
         date=date,
     )
     if operation is not None:
+        write_operations([operation])
         log_operation(
             "payment.moneypot_debit",
             acting_user=acting_user,
             group=group,
             operation=operation,
-            total=str(value),
-            reason=operation.reason or operation.label,
+            **_debt_log(operation, value),
         )
     return operation
+
+
+@transaction.atomic(savepoint=False)
+def order_ledger_set(
+    *,
+    group: Group,
+    member: Member,
+    reference: str,
+    amount: Any,
+    label: str,
+    payment_type: str,
+    acting_user: Any,
+    date: date_type | None = None,
+) -> list[Operation]:
+    """``order_debt_record`` then ``payment_intention_record`` of the same amount, at once: what
+    a checkout or an order change writes. One lock, one read of the reference's rows, the rows
+    in one INSERT and their audit entries in another.
+
+    The announced payment is left as it is when ``payment_type`` is empty, the money pot, or a
+    type the group no longer accepts: the debt is exact, the announced payment only a hint for
+    the cash desk. Runs in the caller's transaction (no savepoint): an error means the caller
+    rolls back. Returns the rows written.
+    """
+    value = _debt_args(group, reference, amount, label)
+    ptype = ""
+    if payment_type and payment_type != PaymentType.MONEYPOT:
+        try:
+            ptype = intention_type(group, payment_type)
+        except PaymentError:
+            ptype = ""
+    member = lock_member(group, member)
+    rows = _ReferenceRows(group, member, reference)
+    entries: list[tuple[str, Operation, dict[str, Any]]] = []
+    debt = _debt_row(
+        rows,
+        group=group,
+        member=member,
+        reference=reference,
+        amount=value,
+        label=label,
+        acting_user=acting_user,
+        date=date,
+    )
+    if debt is not None:
+        entries.append(("payment.order_debt", debt, _debt_log(debt, value)))
+    if ptype:
+        for operation in _intention_rows(
+            rows,
+            group=group,
+            member=member,
+            reference=reference,
+            ptype=ptype,
+            target=value,
+            acting_user=acting_user,
+            date=date,
+        ):
+            entries.append(("payment.intention", operation, _intention_log(operation, value)))
+    written = write_operations([operation for _action, operation, _data in entries])
+    log_operations(entries, acting_user=acting_user, group=group)
+    return written
 
 
 def intention_type(group: Group, payment_type: str) -> str:
@@ -238,20 +354,51 @@ def payment_intention_record(
         raise PaymentError({"amount": _("The amount cannot be negative.")})
     ptype = intention_type(group, payment_type)
     member = lock_member(group, member)
-    money = Operation.objects.filter(group=group, member=member, reference=reference, is_money=True)
-    announced = quantize(money.aggregate(s=Sum("amount"))["s"] or ZERO, group.currency)
-    diff = target - announced
+    written = _intention_rows(
+        _ReferenceRows(group, member, reference),
+        group=group,
+        member=member,
+        reference=reference,
+        ptype=ptype,
+        target=target,
+        acting_user=acting_user,
+        label=label,
+        date=date,
+    )
+    write_operations(written)
+    log_operations(
+        [("payment.intention", op, _intention_log(op, target)) for op in written],
+        acting_user=acting_user,
+        group=group,
+    )
+    return written
+
+
+def _intention_log(operation: Operation, target: Decimal) -> dict[str, Any]:
+    return {"total": str(target), "reason": operation.reason or operation.label}
+
+
+def _intention_rows(
+    rows: _ReferenceRows,
+    *,
+    group: Group,
+    member: Member,
+    reference: str,
+    ptype: str,
+    target: Decimal,
+    acting_user: Any,
+    label: str = "",
+    date: date_type | None = None,
+) -> list[Operation]:
+    """The rows (unsaved) that bring the payments announced for ``reference`` to ``target``."""
+    diff = target - rows.announced()
     written: list[Operation] = []
     today = date or group_today(group)
     if diff > 0:
-        root = (
-            money.filter(kind=Kind.PAYMENT, state=State.PENDING, payment_type=ptype)
-            .order_by("-pk")
-            .first()
-        )
+        root = next(iter(rows.pending_payments(ptype)), None)
         if root is not None:
             written.append(
-                write_operation(
+                new_operation(
                     group=group,
                     member=member,
                     kind=Kind.CORRECTION,
@@ -271,7 +418,7 @@ def payment_intention_record(
         else:
             provider = providers.provider_for(ptype)
             written.append(
-                write_operation(
+                new_operation(
                     group=group,
                     member=member,
                     kind=Kind.PAYMENT,
@@ -292,8 +439,7 @@ def payment_intention_record(
             )
     elif diff < 0:
         remaining = -diff
-        roots = money.filter(kind=Kind.PAYMENT, state=State.PENDING).order_by("-pk")
-        for root in roots:
+        for root in rows.pending_payments():
             if remaining == 0:
                 break
             available = corrected_total(root)
@@ -301,7 +447,7 @@ def payment_intention_record(
             if cut <= 0:
                 continue
             written.append(
-                write_operation(
+                new_operation(
                     group=group,
                     member=member,
                     kind=Kind.CORRECTION,
@@ -319,13 +465,4 @@ def payment_intention_record(
                 )
             )
             remaining -= cut
-    for operation in written:
-        log_operation(
-            "payment.intention",
-            acting_user=acting_user,
-            group=group,
-            operation=operation,
-            total=str(target),
-            reason=operation.reason or operation.label,
-        )
     return written

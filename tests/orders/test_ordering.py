@@ -337,3 +337,75 @@ def test_coordinators_are_limited_to_their_catalogs(world, shop):
     )
     assert [line.product_id for line in result.basket.lines.all()] == [shop["tomatoes"].pk]
     assert len(result.issues) == 1
+
+
+def _cart(member, md, items):
+    for product, quantity in items.items():
+        services.cart_set(
+            member=member, md=md, product=product, quantity=D(quantity), acting_user=member.user
+        )
+    return Basket.objects.get(member=member, state=Basket.State.CART)
+
+
+def test_a_buyer_who_loses_the_last_units_meanwhile_gets_the_other_lines_and_no_trace(
+    world, shop, monkeypatch
+):
+    """The order is written before the stock is taken: when another buyer takes the last eggs
+    in between, that attempt is rolled back whole and the order written again without them."""
+    from cagette.models import LogEntry
+    from orders.services import ordering
+
+    member = member_of(world)
+    cart = _cart(member, shop.md, {shop["eggs"]: "2", shop["bread"]: "1"})
+    write, take = ordering._write_order, ordering.take_stock
+    attempts = []
+
+    def write_order(**kwargs):
+        attempts.append([item.product_id for item in kwargs["candidates"]])
+        return write(**kwargs)
+
+    def take_stock(product, quantity):
+        if product.pk == shop["eggs"].pk:
+            # Another buyer's committed UPDATE: it stays whatever this transaction undoes.
+            Product.objects.filter(pk=product.pk).update(stock=D("0"))
+        return take(product, quantity)
+
+    monkeypatch.setattr(ordering, "_write_order", write_order)
+    monkeypatch.setattr(ordering, "take_stock", take_stock)
+    result = services.order_place(cart=cart, acting_user=world.member, payment_type="onthespot")
+    assert attempts == [sorted([shop["eggs"].pk, shop["bread"].pk]), [shop["bread"].pk]]
+    basket = result.basket
+    assert [line.product_id for line in basket.lines.all()] == [shop["bread"].pk]
+    assert [issue.product_id for issue in result.issues] == [shop["eggs"].pk]
+    assert "rupture de stock" in result.issues[0].message
+    shop["eggs"].refresh_from_db()
+    assert shop["eggs"].stock == D("0")
+    # Nothing of the first attempt is left: one order, one debt, one payment, their entries.
+    assert Basket.objects.exclude(state=Basket.State.CART).count() == 1 and basket.number == 1
+    rows = Operation.objects.filter(member=member).order_by("pk")
+    assert [(op.kind, op.amount) for op in rows] == [("order", D("-3.50")), ("payment", D("3.50"))]
+    assert LogEntry.objects.filter(action="payment.order_debt").count() == 1
+    assert LogEntry.objects.filter(action="order.placed").count() == 1
+    # The eggs left the cart (none left); the cart itself stays.
+    assert not OrderLine.objects.filter(basket__state=Basket.State.CART).exists()
+
+
+def test_placing_costs_one_stock_update_per_product_and_no_query_per_line(world, shop):
+    """The lines, the ledger rows and the audit entries are written in one INSERT each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(member, items):
+        cart = _cart(member, shop.md, items)
+        with CaptureQueriesContext(connection) as ctx:
+            result = services.order_place(
+                cart=cart, acting_user=member.user, payment_type="onthespot", md=shop.md
+            )
+        assert result.basket is not None and not result.issues
+        return len(ctx.captured_queries)
+
+    one = queries(member_of(world), {shop["bread"]: "1"})
+    two = queries(new_member(world.group), {shop["bread"]: "1", shop["flour"]: "1.5"})
+    assert two == one
+    with_stock = queries(new_member(world.group), {shop["bread"]: "1", shop["tomatoes"]: "1"})
+    assert with_stock == one + 1  # the conditional UPDATE of the tomatoes' stock

@@ -469,3 +469,39 @@ def test_bad_input_on_order_screens_gives_messages_not_errors(world, shop, clien
     assert response.status_code == 200
     assert admin.post(wholesale_page, {"action": "apply", "product": "zz"}).status_code == 404
     assert OrderLine.objects.get(basket=basket).quantity == D("1")
+
+
+def test_checkout_of_a_cart_emptied_meanwhile_goes_back_to_the_shop(world, shop, client_for):
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    assert client.get(url("checkout", shop)).status_code == 200
+    OrderLine.objects.filter(basket__state="cart").delete()  # another tab emptied it
+    response = client.post(url("checkout", shop), {"payment_type": "onthespot"})
+    assert response.status_code == 302 and response["Location"] == url("shop", shop)
+    assert not Basket.objects.exclude(state="cart").exists()
+
+
+def test_checkout_form_errors_show_the_cart_again(world, shop, client_for):
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "2"})
+    response = client.post(url("checkout", shop), {})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert [row.product.pk for row in response.context["rows"]] == [shop["bread"].pk]
+    assert response.context["total"] == D("7.00")
+    assert "Pain de campagne" in text(response)
+
+
+def test_checkout_placing_an_order_reads_the_cart_once(world, shop, client_for):
+    """The cart's lines are read by the order service under its lock, not before by the view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url("checkout", shop), {"payment_type": "onthespot"})
+    assert response.status_code == 302
+    line_reads = [
+        q for q in ctx.captured_queries if q["sql"].startswith('SELECT "orders_orderline"')
+    ]
+    assert len(line_reads) == 1
