@@ -26,6 +26,16 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Eager tasks set a process-wide Celery flag while they run and put back what they found:
+    tasks queued from several threads at once (the concurrency tests) can leave it set, and a
+    later ``result.get()`` in this process would be refused. Start each test with it cleared."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
 @dataclass
 class World:
     group: object

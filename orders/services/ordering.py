@@ -328,7 +328,7 @@ def _write_order(
     OrderLine.objects.bulk_create(insert)
     sync_ledger(order, acting_user=acting_user, lines=existing)
     if len(candidates) == len(items):
-        Basket.objects.filter(pk=cart.pk).delete()  # its lines with it
+        cart.delete()  # its lines with it (the row is loaded: no query to collect it)
     else:
         OrderLine.objects.filter(pk__in=[item.pk for item in candidates]).delete()
         touch(cart, now)

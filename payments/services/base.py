@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,10 +102,11 @@ def write_operation(**fields: Any) -> Operation:
 
 def write_operations(operations: list[Operation]) -> list[Operation]:
     """Append rows made by ``new_operation`` in one INSERT (ids set on them)."""
-    if len(operations) == 1:
-        operations[0].save()
-    elif operations:
+    if len(operations) > 1 and connection.features.can_return_rows_from_bulk_insert:
         Operation.objects.bulk_create(operations)
+    else:  # one row, or a database that would not give the ids back
+        for operation in operations:
+            operation.save()
     return operations
 
 
