@@ -212,6 +212,7 @@ def order_place(
         "now": now,
     }
     if candidates:
+        cart_id = cart.pk
         try:
             with transaction.atomic():
                 order, lines = _write_order(candidates=candidates, **write)
@@ -219,8 +220,9 @@ def order_place(
                 if not all(take_stock(item.product, item.quantity) for item in candidates):
                     raise _StockTakenError
         except _StockTakenError:
-            # Rolled back (stock taken so far included): take the stock first, line by line,
-            # then write the order with the lines served.
+            # Rolled back (stock taken so far and the cart's deletion included): take the stock
+            # first, line by line, then write the order with the lines served.
+            cart.pk = cart_id  # ``delete()`` cleared it; the row is back
             order, lines = None, []
             served = []
             for item in candidates:

@@ -390,6 +390,34 @@ def test_a_buyer_who_loses_the_last_units_meanwhile_gets_the_other_lines_and_no_
     assert not OrderLine.objects.filter(basket__state=Basket.State.CART).exists()
 
 
+def test_a_buyer_whose_first_try_failed_is_served_whole_on_the_second(world, shop, monkeypatch):
+    """Stock given back between the two tries: everything is placed and the cart, deleted by
+    the rolled-back try, is deleted again."""
+    from orders.services import ordering
+
+    member = member_of(world)
+    cart = _cart(member, shop.md, {shop["eggs"]: "2", shop["bread"]: "1"})
+    take, tries = ordering.take_stock, []
+
+    def take_stock(product, quantity):
+        tries.append(product.pk)
+        if len(tries) == 1:
+            return False  # someone held the last eggs, then cancelled
+        return take(product, quantity)
+
+    monkeypatch.setattr(ordering, "take_stock", take_stock)
+    result = services.order_place(cart=cart, acting_user=world.member, payment_type="onthespot")
+    assert tries == [shop["eggs"].pk, shop["eggs"].pk, shop["bread"].pk]
+    assert not result.issues
+    assert sorted(line.product_id for line in result.basket.lines.all()) == sorted(
+        [shop["eggs"].pk, shop["bread"].pk]
+    )
+    assert not Basket.objects.filter(state=Basket.State.CART).exists()
+    shop["eggs"].refresh_from_db()
+    assert shop["eggs"].stock == D("1")
+    assert Operation.objects.filter(member=member, kind="order").count() == 1
+
+
 def test_placing_costs_one_stock_update_per_product_and_no_query_per_line(world, shop):
     """The lines, the ledger rows and the audit entries are written in one INSERT each."""
     from django.db import connection
