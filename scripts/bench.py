@@ -496,14 +496,21 @@ def _start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen | None
 
 
 def _purge_queue(env: dict[str, str]) -> None:
-    """Drop what the bench left in its Redis queue (nothing, when the worker kept up)."""
+    """Remove what the bench's queue left in Redis: the queue (empty when the worker kept up),
+    its priority lists and kombu's bindings, all named after it (the name is this run's)."""
     if not env.get("CELERY_BROKER_URL"):
         return
-    from cagette.celery import app
+    import redis
 
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(env["CELERY_QUEUE"])
-        conn.default_channel.exchange_delete(env["CELERY_QUEUE"])
+    name = env["CELERY_QUEUE"]
+    client = redis.Redis.from_url(env["CELERY_BROKER_URL"])
+    try:
+        for key in client.scan_iter(match=f"*{name}*"):
+            text = key.decode(errors="replace")
+            if text == name or text.startswith(name + "\x06") or text.endswith("." + name):
+                client.delete(key)
+    finally:
+        client.close()
 
 
 def _start_gunicorn(env: dict[str, str], workdir: Path) -> subprocess.Popen:
