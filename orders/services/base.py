@@ -93,8 +93,9 @@ def group_today(md: MultiDistrib):
 
 
 def lock_member(member: Member | int, *, related: bool = True) -> Member:
-    """The member's row, locked (an id spares loading a member only to lock it); with its user
-    and group unless ``related`` is False."""
+    """The member's row, locked (an id spares loading a member only to lock it), with its user
+    and group, whose rows the join locks too; only the member's row when ``related`` is False
+    (see ``order_place``)."""
     pk = member if isinstance(member, int) else member.pk
     queryset = Member.objects.select_for_update()
     if related:

@@ -167,7 +167,13 @@ def order_place(
     refused lines.
     """
     now = now or timezone.now()
-    member = lock_member(cart.member_id, related=False)
+    # ``lock_member`` locks the member's user and group rows with theirs (a join ``FOR
+    # UPDATE``), which queues every order service of the group behind one another and behind
+    # group-wide writes (the validation of a distribution). A member's own checkout
+    # (``as_admin=False``, refused anyway once the window is closed) needs only their row, so
+    # that simultaneous buyers of a group are not served one at a time; an admin's entry keeps
+    # the whole lock.
+    member = lock_member(cart.member_id, related=as_admin is not False)
     cart = (
         Basket.objects.select_for_update()
         .filter(pk=cart.pk, member=member, state=Basket.State.CART)

@@ -124,3 +124,62 @@ def test_the_same_cart_confirmed_twice_at_once_makes_one_order(world, requires_p
     shop["eggs"].refresh_from_db()
     assert shop["eggs"].stock == Decimal("1")
     assert OrderLine.objects.get(basket__state="confirmed").quantity == D("2")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_members_of_a_group_check_out_at_the_same_time(world, requires_postgres, monkeypatch):
+    """A member's own checkout locks their row, not the group's: another member's checkout
+    goes through while the first one is still writing its order (they used to queue one
+    behind the other on the group's row, locked by the join of ``lock_member``)."""
+    from orders.services import ordering
+
+    shop = make_shop(world)
+    first, second = new_member(world.group), new_member(world.group)
+    carts = {}
+    for member in (first, second):
+        services.cart_set(
+            member=member,
+            md=shop.md,
+            product=shop["bread"],
+            quantity=D("1"),
+            acting_user=member.user,
+        )
+        carts[member.pk] = Basket.objects.get(member=member, state="cart").pk
+    writing, finish = threading.Event(), threading.Event()
+    write = ordering._write_order
+
+    def slow_for_the_first(**kwargs):
+        if kwargs["member"].pk == first.pk:
+            writing.set()
+            finish.wait(timeout=20)
+        return write(**kwargs)
+
+    monkeypatch.setattr(ordering, "_write_order", slow_for_the_first)
+    outcomes, errors = {}, []
+
+    def checkout(member) -> None:
+        close_old_connections()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '5s'")
+            cart = Basket.objects.get(pk=carts[member.pk])
+            result = services.order_place(cart=cart, acting_user=member.user, as_admin=False)
+            outcomes[member.pk] = result.basket.number
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=checkout, args=(first,))
+    slow.start()
+    assert writing.wait(timeout=20)
+    fast = threading.Thread(target=checkout, args=(second,))
+    fast.start()
+    fast.join(timeout=30)
+    finished_while_the_first_wrote = second.pk in outcomes
+    finish.set()
+    slow.join(timeout=30)
+    assert not errors, errors
+    assert finished_while_the_first_wrote
+    assert outcomes == {second.pk: 1, first.pk: 2}
