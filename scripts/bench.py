@@ -13,8 +13,8 @@ otherwise a SQLite file in a temporary folder. Then prints:
   Before the measure, 16 other buyers (2 per gunicorn thread) check out another product of the
   same distribution at once, half of them served: a server that has been running has served
   checkouts before, so the measure leaves out each thread's first database connection and
-  each process's first import of the checkout's code and broker connection (together about
-  3 ms of CPU per checkout of the 200 on the 2-CPU development box).
+  each process's first import of the checkout's code and broker connection (together 2 to 3 ms
+  of gunicorn's CPU per checkout of the 200 on the 2-CPU development box).
 
 The confirmation e-mails leave as in production (``docker-compose.yml``): when Redis answers on
 127.0.0.1:6379 (or ``$BENCH_REDIS``), a real Celery worker of one process, started on a queue of
