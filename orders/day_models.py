@@ -16,12 +16,17 @@ Imported by ``orders.models`` so Django sees these models as part of the orders 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cagette.storage import private_name, private_storage
+
+# A document still being built after this long is taken as lost (worker stopped) and rebuilt.
+STALE_AFTER = timedelta(minutes=15)
 
 
 def summary_upload_to(instance: SummaryDocument, filename: str) -> str:
@@ -108,8 +113,6 @@ class SummaryDocument(models.Model):
     @property
     def is_lost(self) -> bool:
         """Still "being built" long after it was asked for: its worker stopped."""
-        from orders.pdf import STALE_AFTER
-
         return (
             self.status in (self.Status.PENDING, self.Status.RUNNING)
             and self.created_at < timezone.now() - STALE_AFTER

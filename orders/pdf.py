@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,12 +31,11 @@ from django.utils import timezone, translation
 from cagette.storage import private_storage
 from distributions.models import Distribution, MultiDistrib
 from groups.models import Group
-from orders import summaries
+from orders import day_models, summaries
 from orders.models import SummaryDocument
 
 Kind = SummaryDocument.Kind
-# A document still being built after this long is taken as lost (worker stopped) and rebuilt.
-STALE_AFTER = timedelta(minutes=15)
+STALE_AFTER = day_models.STALE_AFTER
 SIZES = {"s": "0.75em", "m": "1em", "l": "1.25em", "xl": "1.5em"}
 
 
