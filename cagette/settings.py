@@ -7,7 +7,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from cagette.env import env_bool, env_int, env_list, env_str
+from kernel.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CAGETTE_VAR_DIR", str(BASE_DIR / "var")))
@@ -47,15 +47,18 @@ INSTALLED_APPS = [
     "allauth.account",
     "import_export",
     "leaflet",
-    # Ours, in dependency order (design §3): an app imports only from apps above it.
-    "cagette",
+    # Ours, in dependency order (design §3): an app imports only from apps above it;
+    # "cagette" is the project's wiring (settings, URLs, Celery, seed_demo) and may import them all.
+    "kernel",
     "groups",
     "members",
     "catalogs",
     "distributions",
     "payments",
     "orders",
+    "day",
     "messaging",
+    "cagette",
 ]
 
 MIDDLEWARE = [
@@ -65,11 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "cagette.tenancy.UserLanguageMiddleware",
+    "members.tenancy.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "cagette.tenancy.GroupMiddleware",
+    "members.tenancy.GroupMiddleware",
 ]
 
 ROOT_URLCONF = "cagette.urls"
@@ -86,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "cagette.context_processors.site",
+                "kernel.context_processors.site",
             ],
         },
     },
@@ -166,7 +169,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Files only the app hands out, after checking rights (summary PDFs: members' names, phones and
-# amounts): outside MEDIA_ROOT, never served by URL (cagette.storage).
+# amounts): outside MEDIA_ROOT, never served by URL (kernel.storage).
 PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -210,7 +213,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The queue tasks go to and workers read by default (one Redis may serve several deployments).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Summary PDFs of many members are built in parts of this many members, one task each, so that
-# every worker process lends a hand (orders.pdf).
+# every worker process lends a hand (day.pdf).
 SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
 CELERY_BEAT_SCHEDULE = {
     "purge-deleted-groups": {
@@ -234,11 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
     },
     "producer-order-forms": {
-        "task": "orders.day_tasks.producer_forms_send_due",
+        "task": "day.tasks.producer_forms_send_due",
         "schedule": crontab(minute=20),
     },
     "validation-reminders": {
-        "task": "orders.day_tasks.validation_reminders_send",
+        "task": "day.tasks.validation_reminders_send",
         "schedule": crontab(minute=25),
     },
 }

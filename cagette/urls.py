@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("catalogs.urls")),
     path("", include("orders.urls")),
-    path("", include("orders.day_urls")),
+    path("", include("day.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
 ]
 

@@ -4,7 +4,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from cagette import home as home_panels
+from groups.models import live_group_q
+from kernel import home as home_panels
 from members.models import Member
 
 
@@ -13,9 +14,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home_anonymous.html", {})
     memberships = list(
-        Member.objects.filter(
-            user=request.user, left_at__isnull=True, group__deleted_at__isnull=True
-        )
+        Member.objects.active()
+        .filter(live_group_q("group"), user=request.user)
         .select_related("group", "group__main_place")
         .order_by("group__name")
     )

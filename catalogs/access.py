@@ -18,8 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from cagette.tenancy import get_for_group
 from catalogs.models import Catalog, CatalogLink, ProducerCatalog, ProducerProduct, Vendor
+from groups.tenancy import get_for_group
 
 ALL_CATALOGS = "can_manage_catalogs"
 

@@ -7,7 +7,7 @@ class CatalogsConfig(AppConfig):
     verbose_name = _("Catalogs")
 
     def ready(self) -> None:
-        from cagette import home
         from catalogs.home import home_panels
+        from kernel import home
 
         home.register(home_panels)

@@ -272,7 +272,8 @@ class CoordinatorsForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["coordinators"]
         field.queryset = (
-            Member.objects.filter(group=group, left_at__isnull=True)
+            Member.objects.active()
+            .filter(group=group)
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
         )

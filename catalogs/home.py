@@ -1,4 +1,4 @@
-"""Home page panels (``cagette.home``): the producer space, producers whose legal data is
+"""Home page panels (``kernel.home``): the producer space, producers whose legal data is
 incomplete (for those managing catalogs), and the catalogs a member coordinates."""
 
 from typing import Any
@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from catalogs.models import Catalog, Vendor, VendorInvitation
 from catalogs.selectors import catalogs_with_incomplete_legal_data, group_today
+from groups.models import live_group_q
+from members.models import active_member_q
 
 
 def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
@@ -16,7 +18,7 @@ def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
     vendors = list(Vendor.objects.filter(managers=user).order_by("name"))
     invitations = list(
         VendorInvitation.objects.filter(
-            status=VendorInvitation.Status.PENDING, group__deleted_at__isnull=True
+            live_group_q("group"), status=VendorInvitation.Status.PENDING
         )
         .filter(Q(email__iexact=user.email) | Q(vendor__managers=user))
         .select_related("group")
@@ -38,7 +40,7 @@ def home_panels(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
     if groups:
         catalogs = list(
             Catalog.objects.filter(
-                group__in=groups, coordinators__user=user, coordinators__left_at__isnull=True
+                active_member_q("coordinators"), group__in=groups, coordinators__user=user
             )
             .select_related("group", "vendor")
             .order_by("group__name", "name")

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
-from cagette import money
 from catalogs.reference import (
     COOPERATIVE_STATUSES,
     legal_status_choices,
@@ -33,6 +32,7 @@ from catalogs.reference import (
     taxonomy,
 )
 from catalogs.validators import siret_is_valid, validate_naf_code, validate_siret
+from kernel import money
 
 LATITUDE_VALIDATORS = [MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))]
 LONGITUDE_VALIDATORS = [MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))]

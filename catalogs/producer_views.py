@@ -23,6 +23,7 @@ from catalogs.access import (
 )
 from catalogs.models import ProducerCatalog, ProducerProduct, VendorInvitation, VendorPhoto
 from catalogs.reference import naf_choices
+from groups.models import live_group_q
 from members.models import Member
 
 
@@ -233,7 +234,7 @@ def producer_catalog_publish(request: HttpRequest, producer_catalog_id: int) -> 
         messages.error(request, _("Choose one of your groups."))
         return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)
     group = form.cleaned_data["group"]
-    member = Member.objects.filter(group=group, user=request.user, left_at__isnull=True).first()
+    member = Member.objects.of_user(group=group, user=request.user).first()
     try:
         catalog = services.catalog_link_create(
             producer_catalog=pc,
@@ -335,7 +336,7 @@ def producer_invitation(request: HttpRequest, code: str) -> HttpResponse:
         VendorInvitation.objects.select_related(
             "group", "vendor", "producer_catalog", "created_by", "catalog"
         )
-        .filter(code=code, group__deleted_at__isnull=True)
+        .filter(live_group_q("group"), code=code)
         .first()
     )
     if invitation is None:

@@ -20,7 +20,8 @@ from catalogs.models import (
     VendorInvitation,
 )
 from catalogs.reference import taxonomy
-from groups.models import Group
+from groups.models import Group, live_group_q
+from members.models import active_member_q
 
 
 def group_today(group: Group):
@@ -58,9 +59,9 @@ def catalogs_coordinated_by(*, user: Any, groups: list[Group]) -> list[Catalog]:
         return []
     return list(
         Catalog.objects.filter(
+            active_member_q("coordinators"),
             group__in=groups,
             coordinators__user=user,
-            coordinators__left_at__isnull=True,
             end_date__gte=timezone.localdate(),
         )
         .select_related("group", "vendor")
@@ -128,7 +129,7 @@ def vendor_list_for_user(*, user: Any) -> list[Vendor]:
 def group_catalogs_of_vendors(*, vendors: list[Vendor]) -> list[Catalog]:
     """The groups' catalogs of these producers: the groups they supply."""
     return list(
-        Catalog.objects.filter(vendor__in=vendors, group__deleted_at__isnull=True)
+        Catalog.objects.filter(live_group_q("group"), vendor__in=vendors)
         .select_related("group", "vendor", "source_link__producer_catalog")
         .order_by("-end_date", "group__name", "name")
     )
@@ -158,7 +159,7 @@ def invitation_list_for_user(*, user: Any) -> list[VendorInvitation]:
     return list(
         VendorInvitation.objects.filter(status=VendorInvitation.Status.PENDING)
         .filter(Q(email__iexact=user.email) | Q(vendor__managers=user))
-        .filter(group__deleted_at__isnull=True)
+        .filter(live_group_q("group"))
         .select_related("group", "vendor", "producer_catalog", "created_by")
         .distinct()
         .order_by("-created_at")
@@ -170,9 +171,9 @@ def groups_where_user_manages_catalogs(*, user: Any) -> list[Group]:
     return list(
         Group.objects.alive()
         .filter(
+            active_member_q("members"),
             Q(members__is_admin=True) | Q(members__can_manage_catalogs=True),
             members__user=user,
-            members__left_at__isnull=True,
         )
         .distinct()
         .order_by("name")

@@ -24,9 +24,6 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette import money
-from cagette.audit import log_action
-from cagette.mail import send_email, send_email_to_user
 from catalogs.exceptions import (
     CatalogError,
     CatalogNotOrderableError,
@@ -46,6 +43,9 @@ from catalogs.models import (
 )
 from catalogs.selectors import group_today
 from groups.models import Group
+from kernel import money
+from kernel.audit import log_action
+from kernel.mail import send_email, send_email_to_user
 from members.models import Member
 
 # Fields a producer's product hands down to the groups' products at every sync (spec §12.3).
@@ -785,7 +785,7 @@ def catalog_link_create(
     catalog.save()
     # The producer's users who belong to the group coordinate the catalog, as does the inviter.
     members = list(coordinators) + list(
-        Member.objects.filter(group=group, left_at__isnull=True, user__in=vendor.managers.all())
+        Member.objects.active().filter(group=group, user__in=vendor.managers.all())
     )
     if members:
         catalog.coordinators.set({m.pk: m for m in members if m.group_id == group.pk}.values())
@@ -811,13 +811,13 @@ def _group_side_addresses(catalog: Catalog) -> list[str]:
     addresses = []
     if group.contact_id:
         addresses.append(group.contact.email)
-    for member in catalog.coordinators.select_related("user").filter(left_at__isnull=True):
+    for member in catalog.coordinators.active().select_related("user"):
         addresses.append(member.user.email)
     if not addresses:
         addresses = list(
-            Member.objects.filter(group=group, is_admin=True, left_at__isnull=True).values_list(
-                "user__email", flat=True
-            )
+            Member.objects.active()
+            .filter(group=group, is_admin=True)
+            .values_list("user__email", flat=True)
         )
     return list(dict.fromkeys(a for a in addresses if a))
 
@@ -971,9 +971,7 @@ def vendor_invitation_accept(
     elif producer_catalog.vendor_id != vendor.pk:
         raise CatalogError(_("This catalog belongs to another producer."))
     group = invitation.group
-    inviter = Member.objects.filter(
-        group=group, user=invitation.created_by, left_at__isnull=True
-    ).first()
+    inviter = Member.objects.of_user(group=group, user=invitation.created_by).first()
     catalog = catalog_link_create(
         producer_catalog=producer_catalog,
         group=group,

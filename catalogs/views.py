@@ -15,7 +15,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette.tenancy import get_for_group, group_member_required, group_permission_required
 from catalogs import forms, selectors, services
 from catalogs.access import (
     catalog_get_for_manager,
@@ -24,6 +23,7 @@ from catalogs.access import (
 )
 from catalogs.exceptions import ProductImportError
 from catalogs.models import Catalog, ProducerCatalog, Product, Vendor, VendorInvitation
+from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from members.models import Member
 
 PRODUCTS_PER_PAGE = 100

@@ -7,8 +7,8 @@ class DistributionsConfig(AppConfig):
     verbose_name = _("Distributions")
 
     def ready(self) -> None:
-        from cagette import home
         from distributions import hooks, panels
+        from kernel import home
 
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)

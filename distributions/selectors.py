@@ -32,8 +32,8 @@ from distributions.models import (
     TimeSlot,
     VolunteerRole,
 )
-from groups.models import Group
-from members.models import Member, User
+from groups.models import Group, live_group_q
+from members.models import Member, User, active_member_q
 
 
 def _with_counts(qs: QuerySet[MultiDistrib]) -> QuerySet[MultiDistrib]:
@@ -98,15 +98,22 @@ def md_list(
     return _with_counts(qs).prefetch_related(_distributions_prefetch())
 
 
-def md_get(*, group: Group, md_id: int) -> MultiDistrib:
-    md = (
-        _with_counts(MultiDistrib.objects.filter(group=group, pk=md_id))
-        .select_related("place", "cycle", "group")
-        .prefetch_related(_distributions_prefetch())
-        .first()
-    )
+def md_get(*, group: Group, md_id: Any, counts: bool = False) -> MultiDistrib:
+    """The one way to fetch a general distribution of a group from a URL, or 404.
+
+    Its place, cycle and catalogs with their producers come along (2 queries); ``counts`` adds
+    the volunteer, delivery and slot figures of the admin pages. ``md.group`` is the ``group``
+    given (the request's), and each catalog participation points back to ``md``: neither is
+    read again."""
+    qs = MultiDistrib.objects.filter(group=group, pk=md_id).select_related("place", "cycle")
+    if counts:
+        qs = _with_counts(qs)
+    md = qs.prefetch_related(_distributions_prefetch()).first()
     if md is None:
         raise Http404
+    md.group = group
+    for distribution in md.distributions.all():
+        distribution.multidistrib = md
     return md
 
 
@@ -260,7 +267,7 @@ def md_with_needs(*, group: Group, md_id: int) -> MultiDistrib:
 
 def active_members(*, group: Group) -> QuerySet[User]:
     return User.objects.filter(
-        memberships__in=Member.objects.filter(group=group, left_at__isnull=True)
+        memberships__in=Member.objects.active().filter(group=group)
     ).order_by("last_name", "first_name", "email")
 
 
@@ -317,7 +324,7 @@ def member_feed(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
     """A member's calendar: distributions of their groups (from a month ago) and their duties."""
     now = now or timezone.now()
     since = now - timedelta(days=31)
-    groups = Group.objects.alive().filter(members__user=user, members__left_at__isnull=True)
+    groups = Group.objects.alive().filter(active_member_q("members"), members__user=user)
     mds = list(
         MultiDistrib.objects.filter(group__in=groups, end_at__gte=since)
         .select_related("place", "group")
@@ -326,9 +333,9 @@ def member_feed(*, user: Any, now: datetime | None = None) -> dict[str, Any]:
     )
     duties = list(
         Duty.objects.filter(
+            live_group_q("group"),
             user=user,
             need__multidistrib__end_at__gte=since,
-            group__deleted_at__isnull=True,
         )
         .select_related("need__role", "need__multidistrib__place", "need__multidistrib__group")
         .order_by("need__multidistrib__start_at", "pk")

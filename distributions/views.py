@@ -11,12 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette.tenancy import (
-    get_for_group,
-    group_member_required,
-    group_permission_required,
-    group_public,
-)
 from distributions import feeds, forms, selectors, services
 from distributions.models import (
     DeliveryRequest,
@@ -28,6 +22,12 @@ from distributions.models import (
     State,
     VolunteerRole,
 )
+from groups.tenancy import (
+    get_for_group,
+    group_member_required,
+    group_permission_required,
+    group_public,
+)
 
 MANAGE = "can_manage_catalogs"  # the distribution section needs "all catalogs" (spec §1.13)
 
@@ -38,7 +38,7 @@ def _posted(request: HttpRequest):
 
 
 def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
-    return selectors.md_get(group=request.group, md_id=md_id)
+    return selectors.md_get(group=request.group, md_id=md_id, counts=True)
 
 
 def _to_detail(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
@@ -113,7 +113,7 @@ def md_edit(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
 @require_GET
 def md_detail(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = selectors.md_with_needs(group=request.group, md_id=md_id)
-    counted = selectors.md_get(group=request.group, md_id=md_id)
+    counted = selectors.md_get(group=request.group, md_id=md_id, counts=True)
     now = timezone.now()
     distributions = list(md.distributions.all())
     open_now = [d for d in distributions if d.state(now) == State.OPEN]

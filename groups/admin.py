@@ -21,9 +21,9 @@ class DeletedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "alive":
-            return queryset.filter(deleted_at__isnull=True)
+            return queryset.alive()
         if self.value() == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
+            return queryset.deleted()
         return queryset
 
 
@@ -58,7 +58,7 @@ class GroupAdmin(admin.ModelAdmin):
     @admin.action(description=_("Restore the selected deleted groups"))
     def restore_groups(self, request, queryset):
         count = 0
-        for group in queryset.filter(deleted_at__isnull=False):
+        for group in queryset.deleted():
             services.group_restore(group=group, acting_user=request.user)
             count += 1
         self.message_user(

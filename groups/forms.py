@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -182,11 +183,12 @@ class GroupGeneralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from members.models import User
-
-        members = User.objects.filter(
-            memberships__group=self.instance, memberships__left_at__isnull=True
-        ).order_by("last_name", "first_name")
+        members = (
+            get_user_model()
+            # ``members`` is the reverse accessor of members.Member (an app to the right).
+            .objects.filter(memberships__in=self.instance.members.active())
+            .order_by("last_name", "first_name")
+        )
         self.fields["contact"].queryset = members
         self.fields["legal_representative"].queryset = members
         self.fields["time_zone"].choices = time_zone_choices(self.instance.time_zone)

@@ -37,9 +37,18 @@ class PaymentType(models.TextChoices):
     ONLINE = "online", _("Online card payment")
 
 
+def live_group_q(path: str = "group") -> models.Q:
+    """Rows whose group, reached through ``path`` ("group", "multidistrib__group", or "" for
+    groups themselves), is not deleted: the one spelling of "a live group" for related lookups."""
+    return models.Q(**{f"{path}__deleted_at__isnull" if path else "deleted_at__isnull": True})
+
+
 class GroupQuerySet(models.QuerySet["Group"]):
     def alive(self):
-        return self.filter(deleted_at__isnull=True)
+        return self.filter(live_group_q(""))
+
+    def deleted(self):
+        return self.exclude(live_group_q(""))
 
 
 class Group(models.Model):

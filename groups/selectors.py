@@ -50,6 +50,6 @@ def group_map_geojson() -> dict[str, Any]:
 def group_list_for_user(*, user: Any) -> QuerySet[Group]:
     return (
         Group.objects.alive()
-        .filter(members__user=user, members__left_at__isnull=True)
+        .filter(members__in=user.memberships.active())
         .select_related("main_place")
     )

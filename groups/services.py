@@ -12,10 +12,8 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
-from cagette.mail import send_email_to_user
 from groups.models import RESERVED_SLUGS, Group, Place
-from members.models import Member
+from kernel.audit import log_action
 
 
 def _unique_slug(name: str) -> str:
@@ -54,7 +52,7 @@ MODE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 @transaction.atomic
-def group_create(
+def group_and_place_create(
     *,
     name: str,
     group_type: str,
@@ -68,7 +66,11 @@ def group_create(
     longitude: Any = None,
     acting_user: Any,
 ) -> Group:
-    """Create a group, its first place, and make the creator its admin with every right."""
+    """Create a group and its first place, with the creator as contact.
+
+    The founder becomes its admin in ``members.services.group_create``, the workflow every
+    caller uses: ``groups`` sits left of ``members`` and knows no member.
+    """
     group = Group(
         name=name.strip(),
         slug=_unique_slug(name),
@@ -99,19 +101,6 @@ def group_create(
     place.save()
     group.main_place = place
     group.save(update_fields=["main_place"])
-    Member.objects.create(
-        group=group,
-        user=acting_user,
-        is_admin=True,
-        can_manage_catalogs=True,
-        can_manage_members=True,
-        can_manage_payments=True,
-        can_send_messages=True,
-    )
-    log_action(
-        action="group.created", acting_user=acting_user, group=group, obj=group, name=group.name
-    )
-    send_email_to_user(name="group_created", user=acting_user, context={}, group=group)
     return group
 
 

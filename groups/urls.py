@@ -21,7 +21,6 @@ group_patterns = [
 
 urlpatterns = [
     path("g/<slug:group_slug>/", include(group_patterns)),
-    path("groups/new/", views.group_create, name="create"),
     path("map/", views.group_map, name="map"),
     path("map/groups.geojson", views.group_map_geojson, name="map_geojson"),
 ]

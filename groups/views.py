@@ -1,32 +1,14 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette import home as home_panels
-from cagette.tenancy import get_for_group, group_permission_required, group_public
 from groups import forms, selectors, services
 from groups.models import Place
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def group_create(request: HttpRequest) -> HttpResponse:
-    form = forms.GroupCreateForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.group_create(acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("Your group is created. Complete its settings, then add producers.")
-            )
-            return redirect("groups:manage", group_slug=group.slug)
-    return render(request, "groups/group_create.html", {"form": form})
+from groups.tenancy import get_for_group, group_permission_required, group_public
+from kernel import home as home_panels
 
 
 @group_public

@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from groups.tenancy import MEMBER_RIGHTS
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -149,9 +151,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().save(*args, **kwargs)
 
 
+def active_member_q(path: str = "") -> models.Q:
+    """Members who have not left, reached through ``path`` ("memberships", "coordinators",
+    "members"…, or "" for members themselves): the one spelling of "an active member"."""
+    return models.Q(**{f"{path}__left_at__isnull" if path else "left_at__isnull": True})
+
+
 class MemberQuerySet(models.QuerySet["Member"]):
     def active(self):
-        return self.filter(left_at__isnull=True)
+        return self.filter(active_member_q())
+
+    def of_user(self, *, group, user):
+        """The active membership of ``user`` in ``group`` (anonymous users have none)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.active().filter(group=group, user=user)
 
 
 class Member(models.Model):
@@ -178,12 +192,7 @@ class Member(models.Model):
 
     objects = MemberQuerySet.as_manager()
 
-    RIGHTS = (
-        "can_manage_catalogs",
-        "can_manage_members",
-        "can_manage_payments",
-        "can_send_messages",
-    )
+    RIGHTS = MEMBER_RIGHTS
 
     class Meta:
         verbose_name = _("member")

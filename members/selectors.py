@@ -13,7 +13,7 @@ RIGHT_FILTER = (
 
 
 def member_list(*, group: Group, search: str = "", rights: str = "") -> QuerySet[Member]:
-    qs = Member.objects.filter(group=group, left_at__isnull=True).select_related("user")
+    qs = Member.objects.active().filter(group=group).select_related("user")
     if search:
         terms = search.split()
         for term in terms:
@@ -33,8 +33,4 @@ def member_list(*, group: Group, search: str = "", rights: str = "") -> QuerySet
 
 
 def member_get(*, group: Group, member_id: int) -> Member | None:
-    return (
-        Member.objects.filter(group=group, pk=member_id, left_at__isnull=True)
-        .select_related("user")
-        .first()
-    )
+    return Member.objects.active().filter(group=group, pk=member_id).select_related("user").first()

@@ -7,8 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
 from groups.models import Group
+from groups.services import group_and_place_create
+from kernel.audit import log_action
+from kernel.mail import send_email_to_user
 from members.models import Member, User
 
 
@@ -55,7 +57,8 @@ def member_leave(*, member: Member, acting_user: Any) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if (
         member.is_admin
-        and not Member.objects.filter(group_id=member.group_id, is_admin=True, left_at__isnull=True)
+        and not Member.objects.active()
+        .filter(group_id=member.group_id, is_admin=True)
         .exclude(pk=member.pk)
         .exists()
     ):
@@ -102,3 +105,21 @@ def user_update_profile(*, user: User, changed: list[str], acting_user: Any) -> 
     user.save(update_fields=changed or None)
     log_action(action="user.profile_changed", acting_user=acting_user, obj=user, fields=changed)
     return user
+
+
+@transaction.atomic
+def group_create(*, acting_user: Any, **details: Any) -> Group:
+    """Create a group and its first place (``groups.services.group_and_place_create`` takes
+    ``details``), make the creator its admin with every right and welcome them by e-mail."""
+    group = group_and_place_create(acting_user=acting_user, **details)
+    Member.objects.create(
+        group=group,
+        user=acting_user,
+        is_admin=True,
+        **dict.fromkeys(Member.RIGHTS, True),
+    )
+    log_action(
+        action="group.created", acting_user=acting_user, group=group, obj=group, name=group.name
+    )
+    send_email_to_user(name="group_created", user=acting_user, context={}, group=group)
+    return group

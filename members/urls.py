@@ -13,5 +13,6 @@ group_patterns = [
 
 urlpatterns = [
     path("account/profile/", views.profile, name="profile"),
+    path("groups/new/", views.group_create, name="group_create"),
     path("g/<slug:group_slug>/", include(group_patterns)),
 ]

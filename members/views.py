@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette.tenancy import group_member_required, group_permission_required, group_public
+from groups.forms import GroupCreateForm
+from groups.tenancy import group_member_required, group_permission_required, group_public
 from members import forms, selectors, services
 
 
@@ -98,3 +99,20 @@ def member_rights(request: HttpRequest, group_slug: str, member_id: int) -> Http
         "members/member_rights.html",
         {"group": request.group, "form": form, "member": member},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Your group is created. Complete its settings, then add producers.")
+            )
+            return redirect("groups:manage", group_slug=group.slug)
+    return render(request, "groups/group_create.html", {"form": form})

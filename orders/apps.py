@@ -7,8 +7,8 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from cagette import home
         from distributions import hooks
+        from kernel import home
         from orders import panels, selectors, services
 
         # What distributions asks about orders (distributions.hooks): counts before removing a

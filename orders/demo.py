@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalogs.models import Product
 from catalogs.services import product_save
+from distributions.selectors import md_get
 from groups.models import Group
 from members.demo import demo_users
 from members.models import Member
@@ -27,7 +28,7 @@ WHOLESALE_REF = "DEMO-CAGETTE"
 
 def _next_open_md(group: Group, now):
     for md in selectors.open_mds_for_groups(groups=[group], now=now, limit=1):
-        return selectors.md_get(group=group, md_id=md.pk)
+        return md_get(group=group, md_id=md.pk)
     return None
 
 

@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cagette import money
-from cagette.tenancy import get_for_group, group_member_required, group_permission_required
 from catalogs.access import (
     coordinated_catalog_ids,
     manages_all_catalogs,
@@ -28,6 +26,9 @@ from catalogs.access import (
 from catalogs.models import Product
 from catalogs.services import catalog_order_blockers
 from distributions.models import MultiDistrib
+from distributions.selectors import md_get
+from groups.tenancy import get_for_group, group_member_required, group_permission_required
+from kernel import money
 from members.models import Member
 from orders import forms, selectors, services
 from payments import providers
@@ -71,7 +72,7 @@ def manage_list(request: HttpRequest, group_slug: str) -> HttpResponse:
 def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Every order of the distribution (or of the coordinator's catalogs), by basket number."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     scope, everything = _scope(request, md)
     baskets = selectors.md_orders(md=md, catalog_ids=None if everything else scope)
     currency = group.currency
@@ -104,7 +105,8 @@ def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
 
 def _members(group):
     return (
-        Member.objects.filter(group=group, left_at__isnull=True)
+        Member.objects.active()
+        .filter(group=group)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__email")
     )
@@ -114,7 +116,7 @@ def _members(group):
 @require_GET
 def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Pick the member to enter an order for."""
-    md = selectors.md_get(group=request.group, md_id=md_id)
+    md = md_get(group=request.group, md_id=md_id)
     _scope(request, md)
     form = forms.MemberChoiceForm(request.GET or None, members=_members(request.group))
     if form.is_valid():
@@ -137,7 +139,7 @@ def manage_member(
     """Enter or change a member's order (spec §10): after the window closes too, until the
     distribution is validated; stock and ledger follow, every change is audited."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     scope, everything = _scope(request, md)
     member = get_for_group(Member.objects.select_related("user"), group, pk=member_id)
     products = selectors.member_order_products(md=md, catalog_ids=scope)
@@ -250,7 +252,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
     """Carts never confirmed (spec §5): confirm one on the member's behalf, delete it, or
     remind the members by e-mail."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     carts = selectors.md_carts(md=md)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -307,7 +309,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
 def manage_wholesale(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Balance the units of wholesale products, then confirm them (spec §11)."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     scope, _everything = _scope(request, md)
     if request.method == "POST":
         action = request.POST.get("action")

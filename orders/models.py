@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
-from cagette import money
+from kernel import money
 
 # No 0/O, 1/I/L: codes are read aloud at distributions and typed from e-mails.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -303,25 +303,3 @@ class WholesaleConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.catalog_id} @ {self.multidistrib_id}"
-
-
-# Distribution day (summaries, validation, postponing): models in their own module.
-from orders.day_models import (  # noqa: E402
-    BasketAbsence,
-    DayMailSent,
-    DistributionMove,
-    DistributionValidation,
-    SummaryDocument,
-)
-
-__all__ = [
-    "Basket",
-    "BasketAbsence",
-    "BasketCounter",
-    "DayMailSent",
-    "DistributionMove",
-    "DistributionValidation",
-    "OrderLine",
-    "SummaryDocument",
-    "WholesaleConfirmation",
-]

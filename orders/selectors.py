@@ -17,36 +17,12 @@ from catalogs.models import Catalog, Product, Vendor
 from catalogs.reference import fold, taxonomy
 from catalogs.services import catalog_order_blockers
 from distributions.models import Distribution, MultiDistrib, State
-from groups.models import Group
+from groups.models import Group, live_group_q
 from members.models import Member
 from orders import wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
 
 ZERO = Decimal("0")
-
-
-def _md_queryset():
-    return MultiDistrib.objects.select_related("place").prefetch_related(
-        Prefetch(
-            "distributions",
-            queryset=Distribution.objects.select_related("catalog__vendor").order_by(
-                "catalog__name", "pk"
-            ),
-        )
-    )
-
-
-def md_get(*, group: Group, md_id: int) -> MultiDistrib:
-    """A distribution of the group with its catalogs and producers (2 queries), or 404.
-
-    ``md.group`` is the ``group`` given (the request's), not read again."""
-    md = _md_queryset().filter(group=group, pk=md_id).first()
-    if md is None:
-        raise Http404
-    md.group = group
-    for distribution in md.distributions.all():
-        distribution.multidistrib = md
-    return md
 
 
 # The shop --------------------------------------------------------------------------------------
@@ -351,8 +327,8 @@ def my_orders(*, user: Any, now: datetime | None = None, past_days: int = 120) -
     now = now or timezone.now()
     qs = (
         Basket.objects.filter(
+            live_group_q("group"),
             member__user=user,
-            group__deleted_at__isnull=True,
             multidistrib__end_at__gte=now - timedelta(days=past_days),
         )
         .select_related("group", "multidistrib__place")

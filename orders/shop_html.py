@@ -22,9 +22,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cagette import money
 from catalogs.models import REFERENCE_UNITS, Product
 from catalogs.templatetags.catalogs_tags import plain
+from kernel import money
 from orders import wholesale
 
 # Prices, steps and units repeat across products and requests: each is formatted once per

@@ -17,14 +17,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette import money
-from cagette.tenancy import group_member_required, group_public
 from catalogs.models import Product
 from distributions import forms as distribution_forms
 from distributions import selectors as distribution_selectors
 from distributions import services as distribution_services
 from distributions.models import MultiDistrib, State
+from distributions.selectors import md_get
 from groups.models import Group
+from groups.tenancy import group_member_required, group_public
+from kernel import money
 from members import services as member_services
 from orders import forms, selectors, services, session_cart, shop_html
 from orders.models import Basket
@@ -128,7 +129,7 @@ def _shop_url(group: Group, md: MultiDistrib) -> str:
 def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Every product members can order for this distribution, by category and producer."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     now = timezone.now()
     _merge_session(request, md)
     distributions = selectors.shop_distributions(md, now)
@@ -185,7 +186,7 @@ def product_detail(
     request: HttpRequest, group_slug: str, md_id: int, product_id: int
 ) -> HttpResponse:
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     now = timezone.now()
     distributions = selectors.shop_distributions(md, now)
     product = selectors.shop_product_get(md=md, distributions=distributions, product_id=product_id)
@@ -219,7 +220,7 @@ def cart_add(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     button pressed (``add=<id>``) adds its product even with an empty field (one unit).
     """
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     back = _shop_url(group, md)
     wanted = _posted_single(request) if "product" in request.POST else _posted_shop(request)
     if wanted is None:
@@ -326,7 +327,7 @@ def _set_in_cart(
 def cart(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """The cart: change quantities, remove products, go to the checkout."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     _merge_session(request, md)
     db_cart, order = selectors.member_baskets(md=md, member=request.member)
     rows = _cart_rows(request, md, db_cart)
@@ -380,7 +381,7 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Log in or sign up on the way, join the group, give the details the group asks for,
     choose a time slot or home delivery, a payment, and confirm (spec §3.3)."""
     group = request.group
-    md = selectors.md_get(group=group, md_id=md_id)
+    md = md_get(group=group, md_id=md_id)
     now = timezone.now()
     _merge_session(request, md)
     # A member confirming their cart: its lines are read by ``order_place``, under its lock,

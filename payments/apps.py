@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from cagette import home
+        from kernel import home
         from payments.home import balances_panel
 
         home.register(balances_panel)

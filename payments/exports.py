@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from cagette.spreadsheets import text_cell
 from groups.models import Group
+from kernel.spreadsheets import text_cell
 from payments.models import Operation
 from payments.resources import OperationResource
 

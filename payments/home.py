@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
-from cagette.money import quantize
+from kernel.money import quantize
 from payments.models import COUNTED, Operation
 
 

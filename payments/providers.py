@@ -26,8 +26,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cagette.money import format_money
 from groups.models import Group, PaymentType
+from kernel.money import format_money
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT
 
 

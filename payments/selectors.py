@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
-from cagette.money import quantize
 from groups.models import Group
-from members.models import Member
+from kernel.money import quantize
+from members.models import Member, active_member_q
 from payments.models import COUNTED, ONTHESPOT, Operation
 
 ZERO = Decimal("0.00")
@@ -128,7 +128,7 @@ def member_balance_list(*, group: Group, search: str = "", status: str = "") -> 
             balance=Round(_sum("operations__amount", filter=counted), 2, output_field=MONEY),
             pending=Round(_sum("operations__amount", filter=pending), 2, output_field=MONEY),
         )
-        .filter(Q(left_at__isnull=True) | ~Q(balance=ZERO))
+        .filter(active_member_q() | ~Q(balance=ZERO))
     )
     for term in search.split():
         qs = qs.filter(

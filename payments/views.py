@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cagette.tenancy import get_for_group, group_member_required, group_permission_required
+from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from members.models import Member
 from payments import exports, forms, providers, selectors, services
 from payments.models import Operation

@@ -215,7 +215,7 @@ def setup():
 def main():
     from django.template.loader import render_to_string
 
-    from orders import day_exports, pdf, summaries, validation
+    from day import exports, pdf, summaries, validation
 
     group, md = setup()
     times = []
@@ -224,7 +224,7 @@ def main():
             t = time.perf_counter()
             context = pdf.context_for("members", group, md)
             html = render_to_string(
-                "orders/day/print.html", {**context, "font_size": "1em", "sizes": [], "size": "m"}
+                "day/print.html", {**context, "font_size": "1em", "sizes": [], "size": "m"}
             )
             times.append((time.perf_counter() - t) * 1000)
     print(
@@ -235,7 +235,7 @@ def main():
     t = time.perf_counter()
     first = None
     size = 0
-    for chunk in day_exports.stream("members", group, md, "fr"):
+    for chunk in exports.stream("members", group, md, "fr"):
         if first is None:
             first = time.perf_counter() - t
         size += len(chunk)

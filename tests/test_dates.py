@@ -1,4 +1,4 @@
-"""Dates as each language writes them (cagette.dates and the ``local_date`` filter)."""
+"""Dates as each language writes them (kernel.dates and the ``local_date`` filter)."""
 
 from datetime import UTC, date, datetime
 
@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
-from cagette.dates import FORMATS, format_date
+from kernel.dates import FORMATS, format_date
 
 # 17:30 UTC is 18:30 in Paris (winter time).
 THURSDAY = datetime(2026, 12, 3, 17, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ it otherwise), each URL keyword needs a sample here, and public views are listed
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from cagette.tenancy import PUBLIC
+from groups.tenancy import PUBLIC
 
 # Views open to anyone: adding one is a deliberate decision.
 PUBLIC_VIEWS = {

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from cagette.mail import recipients_for, send_email, send_email_to_user
+from kernel.mail import recipients_for, send_email, send_email_to_user
 from tests.factories import UserFactory
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cagette import money
+from kernel import money
 
 
 def test_quantize_rounds_half_up_to_cents():

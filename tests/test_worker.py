@@ -72,7 +72,7 @@ def test_real_worker_delivers_an_email_from_redis(worker):
     proc, outbox = worker
     client = Celery("probe", broker=REDIS, backend=REDIS, set_as_current=False)
     result = client.send_task(
-        "cagette.tasks.email_deliver",
+        "kernel.tasks.email_deliver",
         kwargs={
             "subject": "Essai",
             "text": "Bonjour",

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils import formats, translation
 
-from cagette.money import format_money
+from kernel.money import format_money
 
 register = template.Library()
 

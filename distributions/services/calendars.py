@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import transaction
 
-from cagette.audit import log_action
 from distributions.models import CalendarToken, new_calendar_token
+from kernel.audit import log_action
 
 
 def calendar_token_get(*, user: Any) -> CalendarToken:

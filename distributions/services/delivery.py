@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
-from cagette.money import quantize
 from distributions.cycles import aware
 from distributions.models import DeliveryRequest, MultiDistrib, SlotRequest, State
+from kernel.audit import log_action
+from kernel.money import quantize
 from members.models import Member, User
 
 
@@ -107,7 +107,7 @@ def delivery_request_save(
         raise ValidationError(_("This distribution does not offer home delivery."))
     if md.state(now) != State.OPEN:
         raise ValidationError(_("Orders are not open: delivery cannot be asked now."))
-    if not Member.objects.filter(group=md.group, user=user, left_at__isnull=True).exists():
+    if not Member.objects.of_user(group=md.group, user=user).exists():
         raise ValidationError(_("Only members of the group can ask for delivery."))
     errors = {}
     for name, value in (("address1", address1), ("postcode", postcode), ("city", city)):

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
-from cagette.mail import send_email_to_user
 from distributions.models import Duty, DutyNeed, MultiDistrib, VolunteerRole
-from members.models import Member, User
+from groups.models import live_group_q
+from kernel.audit import log_action
+from kernel.mail import send_email_to_user
+from members.models import Member, User, active_member_q
 
 
 def _refuse_if_validated(md: MultiDistrib) -> None:
@@ -136,7 +137,7 @@ def duty_needs_set(*, md: MultiDistrib, people: dict[int, int], acting_user: Any
 
 
 def _is_member(user: User, group_id: int) -> bool:
-    return Member.objects.filter(group_id=group_id, user=user, left_at__isnull=True).exists()
+    return Member.objects.of_user(group=group_id, user=user).exists()
 
 
 @transaction.atomic
@@ -246,9 +247,7 @@ def _catalog_managers(group_id: int, catalog_id: int | None) -> list[User]:
         rights |= Q(can_manage_catalogs=True) | Q(coordinated_catalogs=catalog_id)
     return list(
         User.objects.filter(
-            memberships__in=Member.objects.filter(group_id=group_id, left_at__isnull=True).filter(
-                rights
-            )
+            memberships__in=Member.objects.active().filter(group_id=group_id).filter(rights)
         ).distinct()
     )
 
@@ -291,8 +290,8 @@ def duty_withdraw(
     else:
         recipients = list(
             User.objects.filter(
+                active_member_q("memberships"),
                 memberships__group=group,
-                memberships__left_at__isnull=True,
                 notify_volunteer_alerts=True,
                 is_active=True,
             )
@@ -403,11 +402,11 @@ def duty_reminders_send(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = (
         Duty.objects.filter(
+            live_group_q("need__multidistrib__group"),
             reminded_at__isnull=True,
             need__multidistrib__start_at__gt=now,
             need__multidistrib__start_at__lte=now + timedelta(days=15),
             need__multidistrib__validated_at__isnull=True,
-            need__multidistrib__group__deleted_at__isnull=True,
         )
         .select_related("need__multidistrib__group")
         .order_by("need__multidistrib_id", "user_id")
@@ -461,11 +460,11 @@ def vacant_roles_alerts_send(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     candidates = MultiDistrib.objects.filter(
+        live_group_q("group"),
         vacant_roles_mailed_at__isnull=True,
         validated_at__isnull=True,
         start_at__gt=now,
         start_at__lte=now + timedelta(days=15),
-        group__deleted_at__isnull=True,
     ).select_related("group", "group__contact", "place")
     sent = 0
     for md in candidates:
@@ -488,8 +487,8 @@ def vacant_roles_alerts_send(*, now: datetime | None = None) -> int:
             if not claimed:
                 continue
             recipients = User.objects.filter(
+                active_member_q("memberships"),
                 memberships__group=group,
-                memberships__left_at__isnull=True,
                 notify_volunteer_alerts=True,
                 is_active=True,
             ).order_by("pk")

@@ -11,7 +11,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cagette.audit import log_action
 from catalogs.models import Catalog
 from distributions import hooks
 from distributions.cycles import MAX_DATES, CycleTimes, PlannedDate, aware, cycle_dates, plan
@@ -25,6 +24,7 @@ from distributions.models import (
 )
 from distributions.services.timeslots import regenerate_slots
 from groups.models import Group, Place
+from kernel.audit import log_action
 
 
 class ConfirmationRequired(Exception):  # noqa: N818 (a request for confirmation, not an error)

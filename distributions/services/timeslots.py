@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
-from cagette.mail import send_email_to_user
 from distributions import hooks, slots
 from distributions.cycles import aware
 from distributions.models import MultiDistrib, SlotRequest, State, TimeSlot
-from members.models import Member, User
+from groups.models import live_group_q
+from kernel.audit import log_action
+from kernel.mail import send_email_to_user
+from members.models import Member, User, active_member_q
 
 MIN_MINUTES, MAX_MINUTES, MAX_SLOTS = 5, 240, 96
 
@@ -182,7 +183,7 @@ def slot_request_save(
         raise ValidationError(_("This distribution has no time slots."))
     if md.state(now) != State.OPEN:
         raise ValidationError({"slots": _("Orders are not open: slots cannot be chosen now.")})
-    if not Member.objects.filter(group=md.group, user=user, left_at__isnull=True).exists():
+    if not Member.objects.of_user(group=md.group, user=user).exists():
         raise ValidationError(_("Only members of the group can choose a slot."))
     chosen = list(TimeSlot.objects.filter(multidistrib=md, pk__in=slot_ids))
     if not chosen or len(chosen) != len(set(slot_ids)):
@@ -289,8 +290,8 @@ def slots_resolve(
     )
     if notify:
         admins = User.objects.filter(
+            active_member_q("memberships"),
             memberships__group=md.group,
-            memberships__left_at__isnull=True,
             memberships__is_admin=True,
         )
         url = reverse(
@@ -336,7 +337,7 @@ def slot_assign(*, md: MultiDistrib, user: User, slot: TimeSlot | None, acting_u
         raise ValidationError(_("This distribution is validated: it can no longer be changed."))
     if slot is not None and slot.multidistrib_id != md.pk:
         raise ValidationError(_("Choose one of this distribution's slots."))
-    if not Member.objects.filter(group=md.group, user=user, left_at__isnull=True).exists():
+    if not Member.objects.of_user(group=md.group, user=user).exists():
         raise ValidationError(_("Only members of the group can be given a slot."))
     request, _created = SlotRequest.objects.get_or_create(
         multidistrib=md, user=user, defaults={"group": md.group}
@@ -362,11 +363,11 @@ def slots_resolve_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = (
         MultiDistrib.objects.filter(
+            live_group_q("group"),
             slot_minutes__isnull=False,
             slots_resolved_at__isnull=True,
             validated_at__isnull=True,
             start_at__gt=now - timedelta(days=1),
-            group__deleted_at__isnull=True,
         )
         .annotate(last_close=Max("distributions__orders_close_at"))
         .order_by("start_at")

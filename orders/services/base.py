@@ -24,13 +24,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cagette import money
-from cagette.mail import send_email_to_user
 from catalogs.exceptions import ProductQuantityError
 from catalogs.models import Catalog, Product
 from catalogs.services import catalog_order_blockers, product_validate_quantity
 from distributions.models import Distribution, MultiDistrib, State
 from groups.models import PaymentType
+from kernel import money
+from kernel.mail import send_email_to_user
 from members.models import Member
 from orders import wholesale
 from orders.models import Basket, BasketCounter, OrderLine

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
 from catalogs.models import Product
 from distributions.models import MultiDistrib
+from kernel.audit import log_action
 from members.models import Member
 from orders.models import Basket, OrderLine
 from orders.services.base import (

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
 from catalogs.models import Catalog, Product
 from catalogs.templatetags.catalogs_tags import qty
 from distributions.models import MultiDistrib, State
+from kernel.audit import log_action
 from members.models import Member
 from orders import wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation

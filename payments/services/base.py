@@ -15,9 +15,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import audit_entry, log_action, log_actions
-from cagette.money import quantize, to_decimal
 from groups.models import Group
+from kernel.audit import audit_entry, log_action, log_actions
+from kernel.money import quantize, to_decimal
 from members.models import Member
 from payments.models import Operation
 

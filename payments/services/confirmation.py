@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cagette.audit import log_action
 from groups.models import Group
+from kernel.audit import log_action
 from payments import selectors
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT, Operation
 from payments.services.base import (

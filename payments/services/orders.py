@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cagette.money import quantize
 from groups.models import Group, PaymentType
+from kernel.money import quantize
 from members.models import Member
 from payments import providers, selectors
 from payments.models import ONTHESPOT, Operation
@@ -166,7 +166,7 @@ def order_debt_record(
     """Make the member's debt for ``reference`` (one basket) equal ``amount``.
 
     ``amount`` is the basket total, zero or positive, already rounded per line by the caller
-    (``cagette.money.line_total``); the ledger stores it negative. The first call writes an
+    (``kernel.money.line_total``); the ledger stores it negative. The first call writes an
     order row (pending: the order can still change until the distribution is validated); later
     calls append a correction of the difference, never edit the row (0 cancels the debt).
     Returns the row written, or None when the debt already had that amount. No balance check:

@@ -20,7 +20,8 @@ from decimal import Decimal
 import pytest
 from django.utils.translation import gettext, ngettext
 
-from orders.models import Basket, BasketAbsence, DistributionValidation
+from day.models import BasketAbsence, DistributionValidation
+from orders.models import Basket
 from payments import selectors as payment_selectors
 from payments.models import Operation
 from tests.browser.test_accessibility import axe_violations

@@ -1,7 +1,7 @@
 """Objects of world.group for the URL keywords of the distribution day (test_isolation)."""
 
+from day.models import DistributionValidation, SummaryDocument
 from distributions.models import MultiDistrib
-from orders.models import DistributionValidation, SummaryDocument
 from tests.distributions.samples import distribution_samples
 
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from day import demo as day_demo
 from distributions.models import MultiDistrib
 from groups.models import Group
-from orders import day_demo
 from orders.models import Basket
 from tests.day.factories import make_catalog, make_product
 
@@ -15,12 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_day_demo_has_one_validated_and_one_waiting_and_is_idempotent():
-    from groups import demo as groups_demo
     from members import demo as members_demo
 
     out = io.StringIO()
     members_demo.seed(out)
-    groups_demo.seed(out)
     group = Group.objects.get(slug="demo")
     catalog = make_catalog(
         group,

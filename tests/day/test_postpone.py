@@ -6,9 +6,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from cagette.models import LogEntry
-from orders import postpone
-from orders.models import Basket, DistributionMove, OrderLine
+from day import postpone
+from day.models import DistributionMove
+from kernel.models import LogEntry
+from orders.models import Basket, OrderLine
 from payments import selectors as payment_selectors
 from payments.models import Operation
 from tests.day.factories import make_basket, make_catalog, make_md, make_product

@@ -6,8 +6,9 @@ import time
 import pytest
 from django.db import connection
 
-from orders import day_tasks, validation
-from orders.models import DistributionValidation
+from day import tasks as day_tasks
+from day import validation
+from day.models import DistributionValidation
 from payments import services as payments
 from payments.models import Operation
 from tests.day.conftest import build_day

@@ -10,9 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from day import mail as day_mail
+from day import pdf, postpone, summaries, validation
+from day.models import DistributionValidation, SummaryDocument
 from members.models import Member
-from orders import day_mail, pdf, postpone, summaries, validation
-from orders.models import Basket, DistributionValidation, SummaryDocument
+from orders.models import Basket
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Operation
@@ -359,7 +361,7 @@ def test_f14_producer_form_marked_sent_when_the_smtp_send_fails(
     from django.core import mail
     from django.core.mail import EmailMultiAlternatives
 
-    from orders.models import DayMailSent
+    from day.models import DayMailSent
 
     d = past_day.md.distributions.get(catalog=past_day.vegetables)
     now = d.orders_close_at + timedelta(hours=1)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders import summaries
+from day import summaries
 from tests.day.factories import make_basket
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_other_groups_baskets_never_show(world, day):
 
 
 def test_fingerprint_changes_with_the_orders(world, day):
-    from orders import pdf
+    from day import pdf
 
     def fingerprint(kind="signature"):
         return pdf.document_fingerprint(group=world.group, md=day.md, kind=kind, language="fr")

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from cagette.models import LogEntry
-from orders import validation
-from orders.models import DistributionValidation
+from day import validation
+from day.models import DistributionValidation
+from kernel.models import LogEntry
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Operation

@@ -9,8 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
-from orders import day_mail, pdf
-from orders.models import DayMailSent, SummaryDocument
+from day import mail as day_mail
+from day import pdf
+from day.models import DayMailSent, SummaryDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
     assert text.index("ADMIN Alice") < text.index("COORD") < text.index("MEMBRE Maëlle")
     assert text.count("3 paniers") == 1 and "28,51" in text
     assert all(f"{i} / {len(pages)}" in t for i, t in enumerate(texts, 1))
-    from cagette.storage import private_storage
+    from kernel.storage import private_storage
 
     assert private_storage().listdir(f"summaries/parts/{document.pk}") == ([], [])
 
@@ -175,7 +176,7 @@ def test_long_member_lists_are_laid_out_in_parts_then_joined_and_numbered(
 def test_parts_are_joined_once_all_are_ready_not_when_their_files_appear(world, day, settings):
     from django.core.files.base import ContentFile
 
-    from cagette.storage import private_storage
+    from kernel.storage import private_storage
 
     default_storage = private_storage()
 

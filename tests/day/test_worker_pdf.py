@@ -16,7 +16,7 @@ from celery import Celery
 from django.db import connection
 from pypdf import PdfReader
 
-from orders.models import SummaryDocument
+from day.models import SummaryDocument
 from tests.test_worker import REDIS, _redis_up
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -92,7 +92,7 @@ def test_real_worker_builds_the_signature_sheet_pdf(world, pdf_worker):
     )
     client = Celery("probe", broker=REDIS, backend=REDIS, set_as_current=False)
     started = time.monotonic()
-    result = client.send_task("orders.day_tasks.summary_pdf_build", args=[document.pk], queue=queue)
+    result = client.send_task("day.tasks.summary_pdf_build", args=[document.pk], queue=queue)
     try:
         assert result.get(timeout=90) == document.pk
     finally:

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cagette.models import LogEntry
 from distributions import services
 from distributions.cycles import CycleTimes, aware
 from distributions.models import (
@@ -20,6 +19,7 @@ from distributions.models import (
     State,
     VolunteerRole,
 )
+from kernel.models import LogEntry
 from tests.distributions.factories import CatalogFactory, make_md
 from tests.factories import PlaceFactory
 

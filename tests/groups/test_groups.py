@@ -6,10 +6,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cagette.models import LogEntry
 from groups import services
 from groups.models import Group, Place
+from kernel.models import LogEntry
 from members.models import Member
+from members.services import group_create
 from tests.factories import PlaceFactory, UserFactory
 
 CREATE = {
@@ -52,7 +53,7 @@ def test_group_create_makes_creator_admin_with_every_right_and_mails_them(client
 
 def test_csa_group_defaults(db):
     user = UserFactory()
-    group = services.group_create(
+    group = group_create(
         acting_user=user, **{**CREATE, "group_type": "csa", "latitude": None, "longitude": None}
     )
     assert not group.shop_mode and group.has_membership and group.registration == "waiting_list"
@@ -76,8 +77,8 @@ def test_group_create_requires_login(client):
 
 def test_slug_is_unique_and_avoids_reserved_words(db):
     user = UserFactory()
-    first = services.group_create(acting_user=user, **{**CREATE, "name": "Map"})
-    second = services.group_create(acting_user=user, **{**CREATE, "name": "Map"})
+    first = group_create(acting_user=user, **{**CREATE, "name": "Map"})
+    second = group_create(acting_user=user, **{**CREATE, "name": "Map"})
     assert first.slug == "map-groupe"
     assert second.slug.startswith("map-groupe-") and second.slug != first.slug
 

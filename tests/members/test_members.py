@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from cagette.models import LogEntry
+from kernel.models import LogEntry
 from members import services
 from members.models import Member, User
 from tests.factories import MemberFactory, UserFactory

@@ -8,7 +8,6 @@ import pytest
 
 from catalogs.models import Product
 from distributions import demo as distributions_demo
-from groups import demo as groups_demo
 from groups.models import Group
 from members import demo as members_demo
 from orders import demo as orders_demo
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.django_db
 def _demo_with_catalogs():
     out = io.StringIO()
     members_demo.seed(out)
-    groups_demo.seed(out)
     group = Group.objects.get(slug="demo")
     farm = CatalogFactory(
         group=group, vendor=VendorFactory(name="Ferme des Quatre Vents"), stock_tracked=True

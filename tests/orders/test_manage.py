@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cagette.models import LogEntry
+from kernel.models import LogEntry
 from members.models import Member
 from orders import services
 from orders.models import Basket, OrderLine

@@ -352,7 +352,7 @@ def test_a_buyer_who_loses_the_last_units_meanwhile_gets_the_other_lines_and_no_
 ):
     """The order is written before the stock is taken: when another buyer takes the last eggs
     in between, that attempt is rolled back whole and the order written again without them."""
-    from cagette.models import LogEntry
+    from kernel.models import LogEntry
     from orders.services import ordering
 
     member = member_of(world)

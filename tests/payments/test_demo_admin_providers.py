@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from cagette.models import LogEntry
 from groups.models import Group
+from kernel.models import LogEntry
 from payments import demo, providers, selectors
 from payments.models import ONTHESPOT, Operation
 from tests.factories import UserFactory
@@ -115,12 +115,10 @@ def test_admin_export_page_answers(world, member_row, operator, client_for):
 
 
 def test_demo_seed_is_idempotent_and_varied(db):
-    from groups import demo as groups_demo
     from members import demo as members_demo
 
     out = io.StringIO()
     members_demo.seed(out)
-    groups_demo.seed(out)
     demo.seed(out)
     group = Group.objects.get(slug="demo")
     rows = list(Operation.objects.filter(group=group).values_list("pk", "amount", "state"))

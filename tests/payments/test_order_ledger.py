@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from cagette.models import LogEntry
+from kernel.models import LogEntry
 from payments import selectors, services
 from payments.models import ONTHESPOT, Operation
 from tests.factories import MemberFactory

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from cagette.models import LogEntry
+from kernel.models import LogEntry
 from members.models import Member
 from payments import selectors, services
 from payments.models import ONTHESPOT, ImmutableOperationError, Operation

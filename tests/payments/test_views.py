@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cagette.models import LogEntry
+from kernel.models import LogEntry
 from members.models import Member
 from payments import services
 from payments.models import ONTHESPOT, Operation

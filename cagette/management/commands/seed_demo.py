@@ -8,12 +8,11 @@ from django.db import transaction
 # Each app may provide ``<app>.demo.seed(stdout)``; they run in dependency order.
 DEMO_MODULES = [
     "members.demo",
-    "groups.demo",
     "catalogs.demo",
     "distributions.demo",
     "payments.demo",
     "orders.demo",
-    "orders.day_demo",
+    "day.demo",
     "messaging.demo",
 ]
 

@@ -1,0 +1,41 @@
+from django.urls import include, path
+
+from day import views
+
+app_name = "day"
+
+PREFIX = "manage/distributions/<int:md_id>/day/"
+
+group_patterns = [
+    path(PREFIX, views.day_index, name="index"),
+    path(PREFIX + "print/<str:kind>/", views.summary_print, name="print"),
+    path(PREFIX + "csv/<str:kind>/", views.summary_csv, name="csv"),
+    path(PREFIX + "pdf/<str:kind>/", views.summary_pdf, name="pdf"),
+    path(PREFIX + "documents/<int:document_id>/", views.document_detail, name="document"),
+    path(
+        PREFIX + "documents/<int:document_id>/status/",
+        views.document_status,
+        name="document_status",
+    ),
+    path(
+        PREFIX + "documents/<int:document_id>/download/",
+        views.document_download,
+        name="document_download",
+    ),
+    path(PREFIX + "validate/", views.validate, name="validate"),
+    path(PREFIX + "validate/reverse/", views.unvalidate, name="unvalidate"),
+    path(PREFIX + "validations/<int:validation_id>/", views.validation_detail, name="validation"),
+    path(
+        PREFIX + "validations/<int:validation_id>/status/",
+        views.validation_status,
+        name="validation_status",
+    ),
+    path(
+        PREFIX + "order-forms/<int:distribution_id>/",
+        views.producer_form,
+        name="producer_form",
+    ),
+    path(PREFIX + "postpone/", views.postpone_view, name="postpone"),
+]
+
+urlpatterns = [path("g/<slug:group_slug>/", include(group_patterns))]

@@ -1,0 +1,424 @@
+"""Distribution day screens: summaries (HTML, CSV, PDF), validation, postponing, order forms.
+
+All need the distribution section's right (``can_manage_catalogs``, implied by admin); the
+reversal of a validation needs a group admin (decision 5).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from day import exports, pdf, postpone, summaries, validation
+from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
+from distributions.models import Distribution, MultiDistrib
+from distributions.selectors import md_get
+from groups.tenancy import get_for_group, group_permission_required
+from orders.models import Basket
+from payments import providers
+
+MANAGE = "can_manage_catalogs"
+Kind = SummaryDocument.Kind
+PRINTABLE = [k for k in Kind.values if k != Kind.PRODUCER_FORM]
+
+
+def _is_id(text: str) -> bool:
+    """A row id as a form sends it: digits that fit the database's integers."""
+    return text.isdigit() and len(text) <= 18
+
+
+def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
+    return md_get(group=request.group, md_id=md_id)
+
+
+def _kind(kind: str) -> str:
+    if kind not in PRINTABLE:
+        raise Http404
+    return kind
+
+
+def _to(name: str, request: HttpRequest, md: MultiDistrib, **kw) -> HttpResponse:
+    return redirect(f"day:{name}", group_slug=request.group.slug, md_id=md.pk, **kw)
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    group = request.group
+    documents = SummaryDocument.objects.filter(group=group, multidistrib=md).exclude(
+        kind=Kind.PRODUCER_FORM
+    )[:10]
+    distributions = list(
+        Distribution.objects.filter(group=group, multidistrib=md).select_related("catalog__vendor")
+    )
+    sent = {}
+    for mail in DayMailSent.objects.filter(
+        group=group, multidistrib=md, kind=DayMailSent.Kind.PRODUCER_FORM
+    ).order_by("sent_at"):
+        sent[mail.distribution_id] = mail
+    for d in distributions:
+        d.form_sent = sent.get(d.pk)
+    return render(
+        request,
+        "day/index.html",
+        {
+            "group": group,
+            "md": md,
+            "kinds": [(k, Kind(k).label) for k in PRINTABLE],
+            "csv_kinds": exports.KINDS,
+            "documents": documents,
+            "distributions": distributions,
+            "moves": DistributionMove.objects.filter(group=group, source=md)[:5],
+            "moves_in": DistributionMove.objects.filter(group=group, target=md)[:5],
+            "validations": DistributionValidation.objects.filter(group=group, multidistrib=md)[:5],
+            "baskets": Basket.objects.filter(
+                group=group, multidistrib=md, state=Basket.State.CONFIRMED
+            ).count(),
+        },
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def summary_print(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
+    md = _md(request, md_id)
+    context = pdf.context_for(_kind(kind), request.group, md)
+    size = request.GET.get("size", "m")
+    return render(
+        request,
+        "day/print.html",
+        {
+            **context,
+            "font_size": pdf.SIZES.get(size, pdf.SIZES["m"]),
+            "size": size if size in pdf.SIZES else "m",
+            "sizes": list(pdf.SIZES),
+        },
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def summary_csv(request: HttpRequest, group_slug: str, md_id: int, kind: str):
+    md = _md(request, md_id)
+    if kind not in exports.KINDS:
+        raise Http404
+    return exports.csv_response(kind, request.group, md, translation.get_language() or "fr")
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def summary_pdf(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
+    md = _md(request, md_id)
+    document = pdf.document_request(
+        group=request.group,
+        md=md,
+        kind=_kind(kind),
+        language=translation.get_language() or "fr",
+        acting_user=request.user,
+    )
+    return _to("document", request, md, document_id=document.pk)
+
+
+def _document(request: HttpRequest, md: MultiDistrib, document_id: int) -> SummaryDocument:
+    return get_for_group(
+        SummaryDocument.objects.all(), request.group, pk=document_id, multidistrib=md
+    )
+
+
+def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDocument) -> dict:
+    url = ""
+    if document.is_done:
+        url = reverse(
+            "day:document_download",
+            kwargs={"group_slug": request.group.slug, "md_id": md.pk, "document_id": document.pk},
+        )
+    lost = document.is_lost
+    return {
+        # A lost build ends the page's polling with a message, rather than polling for ever.
+        "status": SummaryDocument.Status.FAILED if lost else document.status,
+        "status_display": document.get_status_display(),
+        "progress": 100 if document.is_done else document.progress,
+        "url": url,
+        "error": (document.error or lost) and _("The document could not be built. Try again."),
+    }
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def document_detail(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
+    md = _md(request, md_id)
+    document = _document(request, md, document_id)
+    return render(
+        request,
+        "day/progress.html",
+        {
+            "group": request.group,
+            "md": md,
+            "title": document.get_kind_display(),
+            "state": _document_state(request, md, document),
+            "status_url": reverse(
+                "day:document_status",
+                kwargs={"group_slug": group_slug, "md_id": md.pk, "document_id": document.pk},
+            ),
+        },
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def document_status(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
+    md = _md(request, md_id)
+    return JsonResponse(_document_state(request, md, _document(request, md, document_id)))
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def document_download(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
+    md = _md(request, md_id)
+    document = _document(request, md, document_id)
+    if not document.is_done:
+        raise Http404
+    name = exports.file_name(document.kind, request.group, md, "pdf")
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=name)
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+@group_permission_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    group = request.group
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "weights":
+                weights = {
+                    int(key[len("weight-") :]): value
+                    for key, value in request.POST.items()
+                    if key.startswith("weight-") and _is_id(key[len("weight-") :])
+                }
+                shown = {
+                    int(key[len("was-") :]): value
+                    for key, value in request.POST.items()
+                    if key.startswith("was-") and _is_id(key[len("was-") :])
+                }
+                if weights:
+                    validation.weights_set(
+                        group=group,
+                        md=md,
+                        weights=weights,
+                        shown=shown,
+                        acting_user=request.user,
+                    )
+                messages.success(request, _("Weights saved; totals and debts updated."))
+            elif action in ("absent", "present"):
+                basket = get_for_group(
+                    Basket.objects.select_related("multidistrib"),
+                    group,
+                    pk=request.POST.get("basket") or 0,
+                    multidistrib=md,
+                )
+                validation.absence_set(
+                    group=group, basket=basket, absent=action == "absent", acting_user=request.user
+                )
+            elif action == "onspot":
+                validation.onspot_type_set(
+                    group=group,
+                    md=md,
+                    operation_id=int(request.POST.get("operation") or 0),
+                    payment_type=request.POST.get("payment_type", ""),
+                    acting_user=request.user,
+                )
+                messages.success(request, _("Payment type saved."))
+            elif action == "validate":
+                row = validation.validation_start(group=group, md=md, acting_user=request.user)
+                from django.db import transaction
+
+                from day.tasks import distribution_validate
+
+                transaction.on_commit(lambda: distribution_validate.delay(row.pk))
+                return _to("validation", request, md, validation_id=row.pk)
+            else:
+                messages.error(request, _("Unknown action."))
+        except ValidationError as exc:
+            _error(request, exc)
+        except ValueError:
+            messages.error(request, _("Unknown action."))
+        return _to("validate", request, md)
+    summary = summaries.member_summary(group=group, md=md)
+    return render(
+        request,
+        "day/validate.html",
+        {
+            "group": group,
+            "md": md,
+            "summary": summary,
+            "refusals": validation.validation_refusals(group=group, md=md),
+            "onspot_choices": providers.onspot_choices(group),
+            "operations": _onspot_ids(group, summary),
+            "started": md.start_at <= timezone.now(),
+            "validation": DistributionValidation.objects.filter(
+                group=group, multidistrib=md
+            ).first(),
+        },
+    )
+
+
+def _onspot_ids(group, summary) -> dict[str, int]:
+    """Basket code → id of its on-the-spot payment waiting for a type (one query)."""
+    from payments import selectors as payment_selectors
+
+    codes = [b.basket_code for b in summary.blocks if b.awaiting_type]
+    return {
+        op.reference: op.pk
+        for op in payment_selectors.onspot_awaiting_type(group=group, references=codes).filter(
+            reverses__isnull=True
+        )
+    }
+
+
+def _validation_state(row: DistributionValidation) -> dict:
+    return {
+        "status": row.status,
+        "status_display": row.get_status_display(),
+        "progress": validation.validation_progress(row),
+        "error": row.error,
+        "url": "",
+    }
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def validation_detail(request: HttpRequest, group_slug: str, md_id: int, validation_id: int):
+    md = _md(request, md_id)
+    row = get_for_group(
+        DistributionValidation.objects.all(), request.group, pk=validation_id, multidistrib=md
+    )
+    return render(
+        request,
+        "day/progress.html",
+        {
+            "group": request.group,
+            "md": md,
+            "title": _("Validation"),
+            "state": _validation_state(row),
+            "done_url": reverse("day:validate", kwargs={"group_slug": group_slug, "md_id": md.pk}),
+            "status_url": reverse(
+                "day:validation_status",
+                kwargs={"group_slug": group_slug, "md_id": md.pk, "validation_id": row.pk},
+            ),
+        },
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def validation_status(request: HttpRequest, group_slug: str, md_id: int, validation_id: int):
+    md = _md(request, md_id)
+    row = get_for_group(
+        DistributionValidation.objects.all(), request.group, pk=validation_id, multidistrib=md
+    )
+    return JsonResponse(_validation_state(row))
+
+
+@group_permission_required("admin")
+@require_POST
+def unvalidate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    try:
+        validation.distribution_unvalidate(
+            group=request.group,
+            md=md,
+            acting_user=request.user,
+            reason=request.POST.get("reason", "").strip()[:255],
+        )
+        messages.success(request, _("The validation was reversed."))
+    except ValidationError as exc:
+        _error(request, exc)
+    return _to("validate", request, md)
+
+
+# --- producer order forms -------------------------------------------------------------------
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def producer_form(request: HttpRequest, group_slug: str, md_id: int, distribution_id: int):
+    md = _md(request, md_id)
+    distribution = get_for_group(
+        Distribution.objects.select_related("catalog__vendor"),
+        request.group,
+        pk=distribution_id,
+        multidistrib=md,
+    )
+    from day import mail
+
+    if not mail.producer_form_recipients(distribution):
+        messages.error(request, _("This producer has no e-mail address."))
+        return _to("index", request, md)
+    from django.db import transaction
+
+    from day.tasks import producer_form_send
+
+    user_id = request.user.pk
+    transaction.on_commit(lambda: producer_form_send.delay(distribution.pk, user_id))
+    messages.success(request, _("The order form is being sent to the producer."))
+    return _to("index", request, md)
+
+
+# --- postponing -----------------------------------------------------------------------------
+
+
+@group_permission_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def postpone_view(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    group = request.group
+    form = postpone.PostponeForm(request.POST or None, group=group, md=md)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            preview = postpone.postpone_preview(
+                group=group,
+                md=md,
+                target=form.cleaned_data["target"],
+                distribution=form.cleaned_data["distribution"],
+            )
+            if request.POST.get("action") == "confirm":
+                move = postpone.distribution_postpone(
+                    group=group,
+                    md=md,
+                    target=form.cleaned_data["target"],
+                    distribution=form.cleaned_data["distribution"],
+                    acting_user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Orders moved: %(lines)s lines, %(members)s members notified.")
+                    % {"lines": move.lines, "members": move.members_notified},
+                )
+                return redirect(
+                    "day:index", group_slug=group.slug, md_id=form.cleaned_data["target"].pk
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            preview = None
+    return render(
+        request,
+        "day/postpone.html",
+        {"group": group, "md": md, "form": form, "preview": preview},
+    )
