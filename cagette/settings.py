@@ -18,6 +18,11 @@ DEBUG = env_bool("DEBUG", False)
 
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if key and not DEBUG and ("change-me" in key or len(key) < 40):
+        raise RuntimeError(
+            "SECRET_KEY is the example's placeholder or shorter than 40 characters: "
+            "set a long random key (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
     if key:
         return key
     if not DEBUG:
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.tenancy.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kernel.security.ControlCharactersMiddleware",
+    "kernel.security.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.tenancy.GroupMiddleware",
@@ -253,6 +260,13 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The login limits (allauth) count in the cache: a per-process cache lets each worker process
+# count on its own, so production needs a shared one unless it serves from a single process.
+if not DEBUG and not env_str("REDIS_URL") and not env_bool("SINGLE_PROCESS", False):
+    raise RuntimeError(
+        "REDIS_URL must be set when DEBUG is off: without a shared cache the login rate limits "
+        "are counted per process (set SINGLE_PROCESS=1 only for a one-process server)."
+    )
 
 # Online payment is switched on by the presence of Stripe keys.
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
@@ -282,6 +296,12 @@ LEAFLET_CONFIG = {
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Hosts pages may load images from, beside this site (kernel.security): the map tiles.
+CSP_IMG_HOSTS = ["https://tile.openstreetmap.org"]
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

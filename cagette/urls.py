@@ -1,9 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from cagette import views
+from kernel.security import media_serve
 
 admin.site.site_header = "Cagette"
 admin.site.site_title = "Cagette"
@@ -20,9 +19,10 @@ urlpatterns = [
     path("", include("catalogs.urls")),
     path("", include("orders.urls")),
     path("", include("day.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media"),
+    path("media/<path:path>", media_serve, name="media"),
 ]
 
+handler400 = "cagette.views.error_400"
 handler404 = "cagette.views.error_404"
 handler403 = "cagette.views.error_403"
 handler500 = "cagette.views.error_500"

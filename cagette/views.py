@@ -42,12 +42,20 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(next_url)
     if lang in supported:
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax"
+            settings.LANGUAGE_COOKIE_NAME,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
         )
         if request.user.is_authenticated and request.user.language != lang:
             request.user.language = lang
             request.user.save(update_fields=["language"])
     return response
+
+
+def error_400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
 
 
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:

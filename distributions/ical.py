@@ -23,13 +23,20 @@ class Event:
     url: str = ""
 
 
+# Control characters other than tab have no place in iCalendar text (RFC 5545 §3.3.11).
+_CONTROLS = str.maketrans(dict.fromkeys([*range(0, 9), *range(11, 32), 127]))
+
+
 def escape(text: str) -> str:
+    """TEXT value escaping: backslash, semicolon, comma; every line end (CRLF, LF or a lone CR)
+    becomes ``\\n``, so no text can start a property line of its own."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .translate(_CONTROLS)
     )
 
 

@@ -109,6 +109,9 @@ def _prepare_database(workdir: Path) -> tuple[dict[str, str], str]:
     if _redis_up():
         env["CELERY_BROKER_URL"] = REDIS
         env["CELERY_QUEUE"] = f"bench-checkout-{os.getpid()}"
+        env["REDIS_URL"] = REDIS  # a shared cache, as production settings require
+    else:
+        env["SINGLE_PROCESS"] = "1"  # no login rate limit is exercised without Redis
     url = os.environ.get("DATABASE_URL")
     if not url:
         env.pop("DATABASE_URL", None)

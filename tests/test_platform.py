@@ -23,6 +23,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
         "ALLOWED_HOSTS": "cagette.example.org",
         "CAGETTE_VAR_DIR": str(tmp_path),
+        "REDIS_URL": "redis://127.0.0.1:6379/9",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
