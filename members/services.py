@@ -46,8 +46,12 @@ def member_add(*, group: Group, user: User, acting_user: Any, **rights: bool) ->
     if not created:
         if member.left_at is None:
             return member
+        # A former member comes back with the rights given now, none kept from before.
         member.left_at = None
-        member.save(update_fields=["left_at"])
+        member.joined_at = timezone.now()
+        for name in ("is_admin", *Member.RIGHTS):
+            setattr(member, name, bool(rights.get(name, False)))
+        member.save(update_fields=["left_at", "joined_at", "is_admin", *Member.RIGHTS])
     log_action(action="member.added", acting_user=acting_user, group=group, obj=member)
     return member
 
@@ -65,9 +69,24 @@ def member_leave(*, member: Member, acting_user: Any) -> Member:
         raise MembershipError(
             _("You are the group's only admin: name another admin before leaving.")
         )
+    # Decision 17: leaving drops every right and coordination (kept in the audit entry), so
+    # coming back starts as a plain member and nobody acts with the rights of someone gone.
+    held = sorted(member.perms)
+    coordinated = list(member.coordinated_catalogs.values_list("pk", flat=True))
     member.left_at = timezone.now()
-    member.save(update_fields=["left_at"])
-    log_action(action="member.left", acting_user=acting_user, group=member.group, obj=member)
+    member.is_admin = False
+    for name in Member.RIGHTS:
+        setattr(member, name, False)
+    member.save(update_fields=["left_at", "is_admin", *Member.RIGHTS])
+    member.coordinated_catalogs.clear()
+    log_action(
+        action="member.left",
+        acting_user=acting_user,
+        group=member.group,
+        obj=member,
+        rights=held,
+        coordinated_catalogs=coordinated,
+    )
     return member
 
 
