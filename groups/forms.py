@@ -1,5 +1,5 @@
 import zoneinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 from django import forms
@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, PaymentType, Place
+from kernel.numbers import NumberError, parse_decimal
 
 
 class MapPointMixin:
@@ -304,16 +305,15 @@ class VatRatesForm(forms.Form):
         rates = []
         for i in range(self.ROWS):
             label = (cleaned.get(f"label_{i}") or "").strip()
-            raw = (cleaned.get(f"rate_{i}") or "").strip().replace(",", ".")
             if not label:
                 continue
             try:
-                rate = Decimal(raw)
-            except InvalidOperation:
-                self.add_error(f"rate_{i}", _("Enter a number, such as 5.5."))
+                rate = parse_decimal(cleaned.get(f"rate_{i}"), places=3, maximum=Decimal("99.999"))
+            except NumberError as exc:
+                self.add_error(f"rate_{i}", str(exc))
                 continue
-            if not Decimal(0) <= rate < Decimal(100):
-                self.add_error(f"rate_{i}", _("A rate is between 0 and 100."))
+            if rate is None:
+                self.add_error(f"rate_{i}", _("Enter a number, such as 5.5."))
                 continue
             rates.append(
                 {
