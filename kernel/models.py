@@ -36,3 +36,21 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class SubmissionToken(models.Model):
+    """A form's one-time token, claimed by the write it allowed (kernel.idempotency).
+
+    A double click or a replayed POST carries the same token: the second claim fails and the
+    write is not made twice. Purged after ``kernel.idempotency.KEEP_DAYS``.
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return self.token

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group
+from kernel.idempotency import OneTimeSubmissionField
 from payments import providers
 from payments.models import ON_THE_SPOT_TYPES, Operation
 
@@ -55,6 +56,7 @@ def _not_in_future(value: date, group: Group) -> date:
 
 
 class _EntryForm(forms.Form):
+    submission = OneTimeSubmissionField()
     payment_type = forms.ChoiceField(label=_("Payment type"))
     amount = AmountField()
     date = forms.DateField(label=_("Date"), widget=DateInput())
@@ -86,6 +88,7 @@ class RefundForm(_EntryForm):
 class CorrectionForm(forms.Form):
     prefix = "correction"
 
+    submission = OneTimeSubmissionField()
     reverses = forms.IntegerField(required=False, widget=forms.HiddenInput)
     amount = AmountField(
         positive=False,
@@ -128,6 +131,7 @@ class CorrectionForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
+    submission = OneTimeSubmissionField()
     operations = forms.ModelMultipleChoiceField(
         label=_("Payments received"),
         queryset=Operation.objects.none(),

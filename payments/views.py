@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
+from kernel.idempotency import AlreadySubmittedError
 from members.models import Member
 from payments import exports, forms, providers, selectors, services
 from payments.models import Operation
@@ -162,7 +163,11 @@ def member_payment(request: HttpRequest, group_slug: str, member_id: int) -> Htt
                 label=form.cleaned_data["label"],
                 date=form.cleaned_data["date"],
                 acting_user=request.user,
+                submission=form.cleaned_data["submission"],
             )
+        except AlreadySubmittedError:
+            messages.info(request, AlreadySubmittedError.message)
+            return _back(request, member)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -188,7 +193,11 @@ def member_refund(request: HttpRequest, group_slug: str, member_id: int) -> Http
                 reason=form.cleaned_data["reason"],
                 date=form.cleaned_data["date"],
                 acting_user=request.user,
+                submission=form.cleaned_data["submission"],
             )
+        except AlreadySubmittedError:
+            messages.info(request, AlreadySubmittedError.message)
+            return _back(request, member)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -214,7 +223,11 @@ def member_correction(request: HttpRequest, group_slug: str, member_id: int) -> 
                 label=form.cleaned_data["label"],
                 reverses=form.target,
                 acting_user=request.user,
+                submission=form.cleaned_data["submission"],
             )
+        except AlreadySubmittedError:
+            messages.info(request, AlreadySubmittedError.message)
+            return _back(request, member)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -233,7 +246,11 @@ def _confirm(request: HttpRequest, form: forms.ConfirmForm) -> bool:
             operation_ids=[op.pk for op in form.cleaned_data["operations"]],
             onspot_type=form.cleaned_data["onspot_type"],
             acting_user=request.user,
+            submission=form.cleaned_data["submission"],
         )
+    except AlreadySubmittedError:
+        messages.info(request, AlreadySubmittedError.message)
+        return True
     except ValidationError as exc:
         _add_errors(form, exc)
         return False

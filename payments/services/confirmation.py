@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from groups.models import Group
 from kernel.audit import log_action
+from kernel.idempotency import submission_claim
 from payments import selectors
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT, Operation
 from payments.services.base import (
@@ -57,6 +58,7 @@ def payments_confirm(
     operation_ids: Iterable[int],
     acting_user: Any,
     onspot_type: str = "",
+    submission: str = "",
 ) -> list[int]:
     """Mark pending payments as received ("I have received this payment"), one or many.
 
@@ -64,6 +66,7 @@ def payments_confirm(
     type: ``onspot_type`` gives it to every such row selected; without it they are refused.
     Returns the ids of the rows confirmed.
     """
+    submission_claim(submission)  # a double click or a replay confirms once
     rows = _confirmable(group, operation_ids)
     if not rows:
         raise PaymentError(_("Select at least one pending payment."))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from groups.models import Group, PaymentType
+from kernel.idempotency import submission_claim
 from members.models import Member
 from payments import providers, selectors
 from payments.models import Operation
@@ -39,12 +40,14 @@ def payment_record(
     date: date_type | None = None,
     reference: str = "",
     acting_user: Any,
+    submission: str = "",
 ) -> Operation:
     """Record money received from a member, confirmed at once.
 
     ``amount`` is positive. ``payment_type`` is one of ``providers.manual_entry_choices()``:
     the money pot is the balance itself and online payments are never entered by hand.
     """
+    submission_claim(submission)  # a double click or a replay writes once
     amount = parse_amount(amount, group)
     if amount <= 0:
         raise PaymentError({"amount": _("The amount must be greater than zero.")})
@@ -88,11 +91,13 @@ def refund_record(
     date: date_type | None = None,
     reference: str = "",
     acting_user: Any,
+    submission: str = "",
 ) -> Operation:
     """Record money given back to a member (a negative payment, spec §2.1).
 
     ``amount`` is positive and cannot exceed the member's credit, read under the member's lock.
     """
+    submission_claim(submission)  # a double click or a replay writes once
     amount = parse_amount(amount, group)
     if amount <= 0:
         raise PaymentError({"amount": _("The amount must be greater than zero.")})
@@ -144,6 +149,7 @@ def correction_record(
     label: str = "",
     date: date_type | None = None,
     acting_user: Any,
+    submission: str = "",
 ) -> Operation:
     """Fix a mistake with a new signed row; history is never edited.
 
@@ -153,6 +159,7 @@ def correction_record(
     sign (a payment cannot become negative, a debt positive); ``-row total`` cancels it.
     Without ``reverses``, it is a confirmed adjustment of the balance. ``reason`` is required.
     """
+    submission_claim(submission)  # a double click or a replay writes once
     amount = parse_amount(amount, group)
     if amount == 0:
         raise PaymentError({"amount": _("A correction cannot be zero.")})
