@@ -202,3 +202,18 @@ def validation_reminders_send(now=None) -> int:
             continue
         sent += 1
     return sent
+
+
+@transaction.atomic
+def producer_form_resend(*, distribution: Distribution, acting_user: Any) -> bool:
+    """Send the order form again by hand, from a worker after commit.
+
+    False when the producer has no e-mail address: nothing is queued.
+    """
+    if not producer_form_recipients(distribution):
+        return False
+    from day.tasks import producer_form_send  # day.tasks imports this module
+
+    user_id = getattr(acting_user, "pk", None)
+    transaction.on_commit(lambda: producer_form_send.delay(distribution.pk, user_id))
+    return True

@@ -71,9 +71,7 @@ def test_f2_nan_weight_is_refused_not_a_500(world, past_day, client_for, bad):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
-    response = client.post(
-        url("validate", world, past_day.md), {"action": "weights", f"weight-{line.pk}": bad}
-    )
+    response = client.post(url("weights", world, past_day.md), {f"weight-{line.pk}": bad})
     assert response.status_code == 302  # a message, not a 500
 
 
@@ -82,9 +80,7 @@ def test_f2_huge_weight_is_refused_not_a_500(world, past_day, client_for, big):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
-    response = client.post(
-        url("validate", world, past_day.md), {"action": "weights", f"weight-{line.pk}": big}
-    )
+    response = client.post(url("weights", world, past_day.md), {f"weight-{line.pk}": big})
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.actual_quantity is None  # refused with a message
@@ -429,16 +425,14 @@ def test_f16_saving_weights_from_a_stale_page_erases_weights_saved_meanwhile(
     page = client_for(world.admin).get(url("validate", world, day.md)).content.decode()
     assert f'name="weight-{x.pk}"' in page and f'name="weight-{y.pk}"' in page  # both empty
     # Volunteer B weighs the member's carrots.
-    client_for(world.coordinator).post(
-        url("validate", world, day.md), {"action": "weights", f"weight-{x.pk}": "1,437"}
-    )
+    client_for(world.coordinator).post(url("weights", world, day.md), {f"weight-{x.pk}": "1,437"})
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437")
     # Volunteer A, on the page loaded before, weighs the admin's carrots: the form posts every
     # weight field, the member's one still empty.
     client_for(world.admin).post(
-        url("validate", world, day.md),
-        {"action": "weights", f"weight-{x.pk}": "", f"weight-{y.pk}": "2,104"},
+        url("weights", world, day.md),
+        {f"weight-{x.pk}": "", f"weight-{y.pk}": "2,104"},
     )
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437"), "B's weight was silently reset to the ordered quantity"
@@ -479,20 +473,18 @@ def test_f16b_a_weight_changed_on_an_older_page_is_refused_and_clearing_works(
 ):
     day = past_day
     x = day.member_basket.lines.get(product=day.carrots)
-    validate = url("validate", world, day.md)
-    client_for(world.coordinator).post(validate, {"action": "weights", f"weight-{x.pk}": "1,437"})
+    weights = url("weights", world, day.md)
+    client_for(world.coordinator).post(weights, {f"weight-{x.pk}": "1,437"})
     # A's page showed the line empty; A types another weight: refused, B's weight stays.
     response = client_for(world.admin).post(
-        validate,
-        {"action": "weights", f"weight-{x.pk}": "1,5", f"was-{x.pk}": ""},
+        weights,
+        {f"weight-{x.pk}": "1,5", f"was-{x.pk}": ""},
         follow=True,
     )
     assert "meanwhile" in response.content.decode() or "entre-temps" in response.content.decode()
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437")
     # From a fresh page (showing 1,437), emptying the field goes back to the ordered quantity.
-    client_for(world.admin).post(
-        validate, {"action": "weights", f"weight-{x.pk}": "", f"was-{x.pk}": "1,437"}
-    )
+    client_for(world.admin).post(weights, {f"weight-{x.pk}": "", f"was-{x.pk}": "1,437"})
     x.refresh_from_db()
     assert x.actual_quantity is None
