@@ -7,16 +7,13 @@ from distributions.services.delivery import (
     delivery_request_save,
 )
 from distributions.services.duties import (
-    default_vacant_text,
-    default_volunteers_text,
+    duty_mail_send,
     duty_needs_set,
-    duty_reminders_send,
     duty_remove,
     duty_signup,
     duty_withdraw,
     role_delete,
     role_save,
-    vacant_roles_alerts_send,
 )
 from distributions.services.planning import (
     ConfirmationRequired,
@@ -53,14 +50,12 @@ __all__ = [
     "cycle_create",
     "cycle_delete",
     "cycle_preview",
-    "default_vacant_text",
-    "default_volunteers_text",
     "delivery_configure",
     "delivery_request_cancel",
     "delivery_request_save",
     "distribution_update_window",
+    "duty_mail_send",
     "duty_needs_set",
-    "duty_reminders_send",
     "duty_remove",
     "duty_signup",
     "duty_withdraw",
@@ -80,5 +75,4 @@ __all__ = [
     "slots_resolve",
     "slots_resolve_due",
     "slots_unresolve",
-    "vacant_roles_alerts_send",
 ]
