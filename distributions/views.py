@@ -397,11 +397,6 @@ def _duties_page(
     )
 
 
-def _needs_form(request: HttpRequest, md: MultiDistrib, data) -> forms.DutyNeedsForm:
-    roles = list(selectors.role_list(group=request.group))
-    return forms.DutyNeedsForm(data, roles=roles, needs=list(md.duty_needs.all()))
-
-
 def _assign_form(request: HttpRequest, md: MultiDistrib, data) -> forms.DutyAssignForm:
     return forms.DutyAssignForm(data, md=md, members=selectors.active_members(group=request.group))
 
@@ -421,7 +416,8 @@ def manage_duties(request: HttpRequest, group_slug: str, md_id: int) -> HttpResp
 @require_POST
 def manage_duty_needs(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = selectors.md_with_needs(group=request.group, md_id=md_id)
-    form = _needs_form(request, md, request.POST)
+    roles = list(selectors.role_list(group=request.group))
+    form = forms.DutyNeedsForm(request.POST, roles=roles, needs=list(md.duty_needs.all()))
     if form.is_valid():
         try:
             services.duty_needs_set(md=md, people=form.people(), acting_user=request.user)

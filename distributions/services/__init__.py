@@ -17,8 +17,6 @@ from distributions.services.duties import (
 )
 from distributions.services.planning import (
     ConfirmationRequired,
-    OpenResult,
-    PreviewRow,
     cycle_create,
     cycle_delete,
     cycle_preview,
@@ -28,11 +26,9 @@ from distributions.services.planning import (
     md_open_orders,
     md_set_catalogs,
     md_update,
-    refresh_active_until,
 )
 from distributions.services.timeslots import (
     slot_assign,
-    slot_request_delete,
     slot_request_save,
     slots_configure,
     slots_disable,
@@ -43,8 +39,6 @@ from distributions.services.timeslots import (
 
 __all__ = [
     "ConfirmationRequired",
-    "OpenResult",
-    "PreviewRow",
     "calendar_token_get",
     "calendar_token_reset",
     "cycle_create",
@@ -64,11 +58,9 @@ __all__ = [
     "md_open_orders",
     "md_set_catalogs",
     "md_update",
-    "refresh_active_until",
     "role_delete",
     "role_save",
     "slot_assign",
-    "slot_request_delete",
     "slot_request_save",
     "slots_configure",
     "slots_disable",
