@@ -14,6 +14,7 @@ from day import mail as day_mail
 from day import pdf, postpone, summaries, validation
 from day.models import DistributionValidation, SummaryDocument
 from members.models import Member
+from messaging.notifications import day as day_notifications
 from orders.models import Basket
 from payments import selectors as payment_selectors
 from payments import services as payments
@@ -273,7 +274,7 @@ def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_d
     day = past_day
     d = day.md.distributions.get(catalog=day.vegetables)
     now = d.orders_close_at + timedelta(hours=1)
-    assert d in day_mail.producer_forms_due(now)
+    assert d in day_notifications.producer_forms_due(now)
     assert day_mail.producer_form_send(distribution=d) is not None
     target = make_md(world.group, days=10)
     target.distributions.all().delete()
@@ -282,7 +283,9 @@ def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_d
     )
     d.refresh_from_db()
     later = d.orders_close_at + timedelta(hours=1)
-    assert d in day_mail.producer_forms_due(later), "the form for the new date is never sent"
+    assert d in day_notifications.producer_forms_due(later), (
+        "the form for the new date is never sent"
+    )
 
 
 # --- F10: the stored PDF is reused after what it shows changed -----------------------------
@@ -371,11 +374,11 @@ def test_f14_producer_form_marked_sent_when_the_smtp_send_fails(
         pytest.raises(ConnectionRefusedError),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        day_mail.producer_forms_send_due(now)
+        day_notifications.producer_forms_send_due(now)
     monkeypatch.undo()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        day_mail.producer_forms_send_due(now + timedelta(hours=1))  # the next hourly run
+        day_notifications.producer_forms_send_due(now + timedelta(hours=1))  # the next hourly run
     sent = DayMailSent.objects.filter(distribution=d, by_hand=False)
     assert not (sent.exists() and not mail.outbox), "recorded as sent, never delivered"
 
