@@ -150,7 +150,7 @@ def manage_member(
             entry = current.setdefault(line.product_id, {"q": Decimal(0), "t": Decimal(0)})
             entry["q"] += line.quantity
             entry["t"] += line.tolerance
-    choices = [(p.code, p.label) for p in services.payment_choices(group)] if everything else []
+    choices = [(p.code, p.label) for p in selectors.payment_choices(group)] if everything else []
     payment_form = forms.AdminPaymentForm(
         request.POST or None,
         payment_choices=choices,
@@ -292,7 +292,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
             line.product.catalog = catalogs.get(line.product.catalog_id, line.distribution.catalog)
         cart.shown_total = money.total(
             (
-                services.current_line_total(line.product, line.quantity, currency)
+                selectors.current_line_total(line.product, line.quantity, currency)
                 for line in cart.lines.all()
             ),
             currency,

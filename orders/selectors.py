@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,10 +17,12 @@ from catalogs.models import Catalog, Product, Vendor
 from catalogs.reference import fold, taxonomy
 from catalogs.services import catalog_order_blockers
 from distributions.models import Distribution, MultiDistrib, State
-from groups.models import Group, live_group_q
+from groups.models import Group, PaymentType, live_group_q
+from kernel import money
 from members.models import Member
 from orders import wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
+from payments import providers
 
 ZERO = Decimal("0")
 
@@ -466,8 +468,6 @@ class WholesaleRow:
 def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any]:
     """Per wholesale product of the managed catalogs: the fill, each member's claim and what
     the allocation would give them; plus the confirmations made (3 queries)."""
-    from orders.services.wholesale import allocation
-
     catalogs = {
         d.catalog_id: d.catalog for d in md.distributions.all() if d.catalog_id in catalog_ids
     }
@@ -493,7 +493,7 @@ def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any
         lines = lines_by_product[product.pk]
         if not lines and (product.catalog_id in blocked or not product.active):
             continue
-        fill, granted = allocation(product, lines)
+        fill, granted = wholesale.line_allocation(product, lines)
         per_member: dict[int, dict[str, Any]] = {}
         for line in lines:
             member = line.basket.member
@@ -545,5 +545,47 @@ def customers(md: MultiDistrib) -> set[int]:
     )
 
 
-def orders_for_md_queryset(md: MultiDistrib) -> QuerySet[Basket]:
-    return Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)
+# Read helpers the order services and pages share -----------------------------------------------
+
+
+def md_for_orders(md_id: int) -> MultiDistrib:
+    """The distribution with its group, place, catalogs and producers (2 queries)."""
+    md = (
+        MultiDistrib.objects.select_related("group", "place")
+        .prefetch_related(
+            Prefetch(
+                "distributions", queryset=Distribution.objects.select_related("catalog__vendor")
+            )
+        )
+        .get(pk=md_id)
+    )
+    for distribution in md.distributions.all():
+        distribution.multidistrib = md
+    return md
+
+
+def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
+    """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
+    fee = product.catalog.fee_percent
+    return money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
+
+
+def payment_choices(group) -> list[providers.PaymentProvider]:
+    """The offline ways a member can pay at checkout (online payment is a later step)."""
+    if not group.payments_enabled:
+        return []
+    return [p for p in providers.checkout_choices(group) if p.code != PaymentType.ONLINE]
+
+
+def uses_moneypot(group) -> bool:
+    return group.payments_enabled and PaymentType.MONEYPOT in providers.accepted_types(group)
+
+
+def payment_instructions(basket: Basket, total: Decimal) -> str:
+    group = basket.group
+    if not group.payments_enabled or not basket.payment_type:
+        return ""
+    code = basket.payment_type
+    if code not in providers.PROVIDERS:
+        return ""
+    return providers.provider_for(code).instructions(group, amount=total, reference=basket.code)

@@ -54,7 +54,7 @@ def _row(product: Product, quantity: Decimal, tolerance: Decimal, currency: str)
         product,
         quantity,
         tolerance,
-        services.current_line_total(product, quantity, currency),
+        selectors.current_line_total(product, quantity, currency),
         forms.quantity_to_input(product, quantity),
         forms.quantity_to_input(product, tolerance),
     )
@@ -426,8 +426,8 @@ def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
         and delivery_request is None
         and not (order and order.delivery)
     )
-    choices = services.payment_choices(group)
-    moneypot = services.uses_moneypot(group)
+    choices = selectors.payment_choices(group)
+    moneypot = selectors.uses_moneypot(group)
     payment_choices = [] if moneypot else [(p.code, p.label) for p in choices]
     needs_phone, needs_address = _needs(group, user)
     data = request.POST if request.method == "POST" else None
@@ -640,7 +640,7 @@ def basket(request: HttpRequest, group_slug: str, basket_code: str) -> HttpRespo
             "can_cancel": editable
             and order.is_confirmed
             and all(line.distribution.catalog_id in open_ids for line in lines),
-            "payment": services.base.payment_instructions(order, total),
+            "payment": selectors.payment_instructions(order, total),
             "payment_label": providers.type_label(order.payment_type) if order.payment_type else "",
             "slot_request": distribution_selectors.slot_request_for(md=md, user=request.user),
             "delivery_request": distribution_selectors.delivery_request_for(
