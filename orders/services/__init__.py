@@ -21,6 +21,7 @@ from orders.services.cart import (
     cart_set,
     carts_remind,
 )
+from orders.services.checkout import CheckoutResult, checkout_confirm
 from orders.services.mails import basket_email_deliver
 from orders.services.ordering import (
     order_cancel,
@@ -38,6 +39,7 @@ from orders.services.wholesale import (
 
 __all__ = [
     "CartCheck",
+    "CheckoutResult",
     "LineIssue",
     "OrderError",
     "OrderResult",
@@ -47,6 +49,7 @@ __all__ = [
     "cart_merge",
     "cart_set",
     "carts_remind",
+    "checkout_confirm",
     "order_cancel",
     "order_cancel_for_distribution",
     "order_place",

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from catalogs.exceptions import ProductQuantityError
 from catalogs.models import Catalog, Product
 from catalogs.services import catalog_order_blockers, product_validate_quantity
-from distributions.models import MultiDistrib, State
+from distributions.models import MultiDistrib
 from kernel import money
+from orders import selectors
 from orders.services.loading import _distribution_of
 from orders.services.results import ZERO, OrderError
 
@@ -34,16 +35,16 @@ def _refusal(
     only the window (members) or an unvalidated distribution (admins).
     """
     name = product.display_name
-    if md.validated_at is not None:
-        return _("This distribution is validated: its orders can no longer change.")
     distribution = _distribution_of(md, product.catalog_id)
-    if distribution is None or product.group_id != md.group_id:
+    supplied = distribution is not None and product.group_id == md.group_id
+    if md.validated_at is None and not supplied:
         return _("This distribution does not supply %(product)s.") % {"product": name}
+    closed = selectors.order_change_refusal(
+        md=md, distribution=distribution, by_admin=by_admin, now=now
+    )
+    if closed or not adding:
+        return closed
     catalog: Catalog = distribution.catalog
-    if not by_admin and (not catalog.users_can_order or distribution.state(now) != State.OPEN):
-        return _("Orders for %(catalog)s are closed.") % {"catalog": catalog.name}
-    if not adding:
-        return None
     if not product.active:
         return _("%(product)s is no longer offered.") % {"product": name}
     if catalog.catalog_type != Catalog.Type.VARIABLE:
