@@ -40,7 +40,7 @@ from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
 from orders.models import Basket, OrderLine
-from orders.services.base import uses_moneypot
+from orders.selectors import uses_moneypot
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Operation
