@@ -69,15 +69,6 @@ class VendorProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("Keep the description under 1,000 characters."))
         return text
 
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
-        if (
-            email
-            and Vendor.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists()
-        ):
-            raise forms.ValidationError(_("Another producer already uses this e-mail address."))
-        return email
-
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
@@ -133,14 +124,6 @@ class VendorCreateForm(forms.ModelForm):
     class Meta:
         model = Vendor
         fields = ["name", "email", "phone", "profession", "postcode", "city"]
-
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
-        if email and Vendor.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("A producer already uses this e-mail address; ask its account to add you to it.")
-            )
-        return email
 
 
 class VendorManagerForm(forms.Form):
@@ -243,14 +226,6 @@ class CatalogCreateForm(CatalogForm):
             ids.add(extra_vendor.pk)
             self.initial["vendor"] = extra_vendor.pk
         self.fields["vendor"].queryset = Vendor.objects.filter(pk__in=ids).order_by("name")
-
-    def clean_vendor_email(self):
-        email = (self.cleaned_data.get("vendor_email") or "").strip().lower()
-        if email and Vendor.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("A producer already uses this e-mail address: find it in the producer directory.")
-            )
-        return email
 
     def clean(self):
         cleaned = super().clean()

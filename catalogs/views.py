@@ -80,6 +80,44 @@ def catalog_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     )
 
 
+def _vendor_create(request: HttpRequest, form: forms.CatalogCreateForm) -> Vendor | None:
+    """The new producer of ``form``; None when refused, with the errors next to its fields."""
+    data = form.cleaned_data
+    try:
+        return services.vendor_create(
+            acting_user=request.user,
+            name=data["vendor_name"].strip(),
+            email=data["vendor_email"],
+            profession=data["vendor_profession"],
+            postcode=data["vendor_postcode"],
+            city=data["vendor_city"],
+        )
+    except ValidationError as exc:
+        for field, errors in exc.update_error_dict({}).items():
+            form.add_error(f"vendor_{field}" if f"vendor_{field}" in form.fields else None, errors)
+        return None
+
+
+def _catalog_create(
+    request: HttpRequest, form: forms.CatalogCreateForm, vendor: Vendor
+) -> Catalog | None:
+    """The new catalog of ``form``; None when refused, with the errors on the form."""
+    data = form.cleaned_data
+    fields = {name: data[name] for name in forms.CATALOG_FIELDS if name in data and name != "name"}
+    try:
+        return services.catalog_create(
+            group=request.group,
+            vendor=vendor,
+            name=data["name"] or vendor.name[:64],
+            acting_user=request.user,
+            coordinators=[request.member] if request.member and not request.member.is_admin else [],
+            **fields,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 @group_permission_required("can_manage_catalogs")
 @require_http_methods(["GET", "POST"])
 def catalog_create(request: HttpRequest, group_slug: str) -> HttpResponse:
@@ -92,34 +130,9 @@ def catalog_create(request: HttpRequest, group_slug: str) -> HttpResponse:
         ).first()
     form = forms.CatalogCreateForm(request.POST or None, group=group, extra_vendor=extra)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            vendor = data["vendor"]
-            if vendor is None:
-                vendor = services.vendor_create(
-                    acting_user=request.user,
-                    name=data["vendor_name"].strip(),
-                    email=data["vendor_email"],
-                    profession=data["vendor_profession"],
-                    postcode=data["vendor_postcode"],
-                    city=data["vendor_city"],
-                )
-            fields = {
-                name: data[name] for name in forms.CATALOG_FIELDS if name in data and name != "name"
-            }
-            catalog = services.catalog_create(
-                group=group,
-                vendor=vendor,
-                name=data["name"] or vendor.name[:64],
-                acting_user=request.user,
-                coordinators=[request.member]
-                if request.member and not request.member.is_admin
-                else [],
-                **fields,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        vendor = form.cleaned_data["vendor"] or _vendor_create(request, form)
+        catalog = _catalog_create(request, form, vendor) if vendor else None
+        if catalog is not None:
             messages.success(request, _("Catalog created. Add its products now."))
             return redirect("catalogs:detail", group_slug=group.slug, catalog_id=catalog.pk)
     return render(request, "catalogs/catalog_create.html", {"group": group, "form": form})

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalogs.exceptions import CatalogError
@@ -18,18 +18,30 @@ def vendor_editable_by_group(vendor: Vendor, group: Group) -> bool:
     return not vendor.catalogs.exclude(group=group).exists()
 
 
+def _vendor_save(vendor: Vendor, **kwargs: Any) -> None:
+    """Validate and save; the e-mail address must be free (``Vendor.Meta.constraints``).
+
+    ``full_clean`` reports an address in use next to the ``email`` field; a request taking the same
+    address between the check and the save makes the database refuse it, reported the same way.
+    """
+    vendor.email = (vendor.email or "").strip().lower()
+    vendor.full_clean()
+    try:
+        with transaction.atomic():
+            vendor.save(**kwargs)
+    except IntegrityError:
+        vendor.validate_constraints()
+        raise
+
+
 @transaction.atomic
 def vendor_create(*, acting_user: Any, manager: Any = None, **fields: Any) -> Vendor:
-    """Create a producer; ``manager`` (a user) gets the producer account."""
+    """Create a producer; ``manager`` (a user) gets the producer account.
+
+    Raises ``ValidationError`` on the ``email`` field when another producer uses the address.
+    """
     vendor = Vendor(**fields)
-    email = (vendor.email or "").strip().lower()
-    vendor.email = email
-    if email and Vendor.objects.filter(email__iexact=email).exists():
-        raise CatalogError(
-            {"email": _("A producer already uses this e-mail address: find it in the directory.")}
-        )
-    vendor.full_clean()
-    vendor.save()
+    _vendor_save(vendor)
     if manager is not None:
         vendor.managers.add(manager)
     log_action(action="vendor.created", acting_user=acting_user, obj=vendor, name=vendor.name)
@@ -40,14 +52,18 @@ def vendor_create(*, acting_user: Any, manager: Any = None, **fields: Any) -> Ve
 def vendor_update(
     *, vendor: Vendor, changed: list[str], acting_user: Any, group: Group | None = None
 ) -> Vendor:
-    """Save the fields a validated form changed; unblocking follows from complete legal data."""
-    vendor.full_clean()
+    """Save the fields a validated form changed; unblocking follows from complete legal data.
+
+    Raises ``ValidationError`` on the ``email`` field when another producer uses the address.
+    """
     fields = [name for name in changed if hasattr(vendor, name)]
-    if fields:
-        vendor.save(update_fields=[*fields, "updated_at"])
-        log_action(
-            action="vendor.changed", acting_user=acting_user, group=group, obj=vendor, fields=fields
-        )
+    if not fields:
+        vendor.full_clean()
+        return vendor
+    _vendor_save(vendor, update_fields=[*fields, "updated_at"])
+    log_action(
+        action="vendor.changed", acting_user=acting_user, group=group, obj=vendor, fields=fields
+    )
     return vendor
 
 
