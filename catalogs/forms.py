@@ -369,20 +369,9 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All")), *taxonomy().category_choices()]
 
 
-class BulkActionForm(forms.Form):
-    ACTIONS = [
-        ("activate", _("Activate")),
-        ("deactivate", _("Deactivate")),
-        ("price", _("Change the price by a percentage")),
-    ]
-    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    percent = forms.DecimalField(
-        label=_("Percentage"),
-        max_digits=6,
-        decimal_places=2,
-        required=False,
-        help_text=_("5 raises prices by 5 %, -10 lowers them by 10 %."),
-    )
+class ProductSelectionForm(forms.Form):
+    """Products ticked in a catalog's list, for an action on all of them."""
+
     products = forms.TypedMultipleChoiceField(
         coerce=int,
         required=True,
@@ -395,15 +384,21 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["products"].choices = [(pk, pk) for pk in product_ids]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("action") == "price":
-            percent = cleaned.get("percent")
-            if percent is None:
-                self.add_error("percent", _("Give the percentage."))
-            elif percent <= -100 or percent > 1000:
-                self.add_error("percent", _("Give a percentage between -99 and 1000."))
-        return cleaned
+
+class PriceChangeForm(ProductSelectionForm):
+    percent = forms.DecimalField(
+        label=_("Percentage"),
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("5 raises prices by 5 %, -10 lowers them by 10 %."),
+        error_messages={"required": _("Give the percentage.")},
+    )
+
+    def clean_percent(self):
+        percent = self.cleaned_data["percent"]
+        if percent <= -100 or percent > 1000:
+            raise forms.ValidationError(_("Give a percentage between -99 and 1000."))
+        return percent
 
 
 class ImportForm(forms.Form):

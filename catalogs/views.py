@@ -168,7 +168,6 @@ def catalog_detail(request: HttpRequest, group_slug: str, catalog_id: int) -> Ht
             "page": page,
             "query": query.urlencode(),
             "all_rights": manages_all_catalogs(request),
-            "bulk_actions": forms.BulkActionForm.ACTIONS,
             "today": selectors.group_today(request.group),
         },
     )
@@ -472,41 +471,67 @@ def product_delete(
     return redirect(_back(request, catalog.get_absolute_url()))
 
 
-@group_member_required
-@require_POST
-def product_bulk(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
-    catalog = catalog_get_for_manager(request, catalog_id)
+def _selection(request: HttpRequest, catalog: Catalog, form_class: type) -> dict | None:
+    """The valid data of a form on the products ticked in ``catalog``; None after messages."""
     ids = list(Product.objects.filter(catalog=catalog).values_list("pk", flat=True))
-    form = forms.BulkActionForm(request.POST, product_ids=ids)
-    back = _back(request, catalog.get_absolute_url())
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(back)
-    data = form.cleaned_data
-    try:
-        if data["action"] == "price":
-            count = services.products_change_price(
-                catalog=catalog,
-                product_ids=data["products"],
-                percent=data["percent"],
-                acting_user=request.user,
-            )
-            messages.success(
-                request, _("Prices changed on %(count)d product(s).") % {"count": count}
-            )
-        else:
-            active = data["action"] == "activate"
+    form = form_class(request.POST, product_ids=ids)
+    if form.is_valid():
+        return form.cleaned_data
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return None
+
+
+def _products_set_active(request: HttpRequest, catalog_id: int, *, active: bool) -> HttpResponse:
+    catalog = catalog_get_for_manager(request, catalog_id)
+    data = _selection(request, catalog, forms.ProductSelectionForm)
+    if data is not None:
+        try:
             count = services.products_set_active(
                 catalog=catalog,
                 product_ids=data["products"],
                 active=active,
                 acting_user=request.user,
             )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
             messages.success(request, _("%(count)d product(s) changed.") % {"count": count})
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(back)
+    return redirect(_back(request, catalog.get_absolute_url()))
+
+
+@group_member_required
+@require_POST
+def products_activate(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    return _products_set_active(request, catalog_id, active=True)
+
+
+@group_member_required
+@require_POST
+def products_deactivate(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    return _products_set_active(request, catalog_id, active=False)
+
+
+@group_member_required
+@require_POST
+def products_change_price(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    catalog = catalog_get_for_manager(request, catalog_id)
+    data = _selection(request, catalog, forms.PriceChangeForm)
+    if data is not None:
+        try:
+            count = services.products_change_price(
+                catalog=catalog,
+                product_ids=data["products"],
+                percent=data["percent"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, _("Prices changed on %(count)d product(s).") % {"count": count}
+            )
+    return redirect(_back(request, catalog.get_absolute_url()))
 
 
 @group_member_required
