@@ -23,6 +23,7 @@ from catalogs.access import (
 )
 from catalogs.exceptions import ProductImportError
 from catalogs.models import Catalog, ProducerCatalog, Product, Vendor, VendorInvitation
+from catalogs.reference import naf_choices
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from members.models import Member
 
@@ -318,15 +319,9 @@ def catalog_vendor(request: HttpRequest, group_slug: str, catalog_id: int) -> Ht
             "editable": editable,
             "profile_form": profile_form,
             "legal_form": legal_form,
-            "naf_choices": _naf_options(),
+            "naf_choices": naf_choices(),
         },
     )
-
-
-def _naf_options():
-    from catalogs.reference import naf_choices
-
-    return naf_choices()
 
 
 @group_member_required

@@ -3,10 +3,11 @@ topic; import them from here.
 
 API for the other apps (documented in docs/catalogs.md):
 
-* ``catalog_can_open_orders(catalog)`` / ``catalog_check_can_open_orders(catalog)``: decision 13,
-  a catalog whose producer's legal data is incomplete (or who is blocked, or that has ended)
-  cannot be opened for new orders. The distributions app calls the ``check`` form before opening
-  an order window and shows the exception's messages.
+* ``catalog_order_blockers(catalog)``: decision 13, why a catalog cannot be opened for new orders
+  (its producer's legal data is incomplete, the producer is blocked, or the catalog has ended);
+  the distributions app asks it before opening an order window (``DistributionsConfig.ready``),
+  the orders app before taking an order. ``catalog_can_open_orders(catalog)`` and
+  ``catalog_check_can_open_orders(catalog)`` give the same answer as a bool or an exception.
 * ``product_validate_quantity(product, quantity)``: the one place deciding which quantities a
   product can be ordered in (whole pieces vs decimal kilograms, bulk steps).
 * ``catalogs.access.catalog_get_for_manager(request, catalog_id)``: object-level rights.
