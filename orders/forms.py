@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Product
-from catalogs.templatetags.catalogs_tags import qty
+from kernel.quantities import qty
 from orders import wholesale
 
 

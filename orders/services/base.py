@@ -187,8 +187,9 @@ def floor_valid(product: Product, amount: Decimal | None) -> Decimal:
 
 def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
     """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
-    fee = product.catalog.fee_percent
-    return money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
+    return money.line_total(
+        product.price, quantity, currency, fee_percent=product.catalog.fee_percent
+    )
 
 
 # Stock (decision 6) ----------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def stock_left(product: Product) -> Decimal | None:
 
 def stock_message(product: Product, left: Decimal | None, *, kept: Decimal | None = None) -> str:
     """The one message for short stock, in the cart and at checkout (decision 6)."""
-    from catalogs.templatetags.catalogs_tags import qty
+    from kernel.quantities import qty
 
     name = product.display_name
     if left is None or left <= 0:
@@ -499,7 +500,7 @@ def basket_email_context(basket: Basket) -> dict[str, Any]:
 
 def display_quantity(product: Product, quantity: Decimal) -> str:
     """``2`` for pieces, ``2.5 kg`` of a crate of 10 kg (members think in kg, not in crates)."""
-    from catalogs.templatetags.catalogs_tags import qty
+    from kernel.quantities import qty
 
     if product.wholesale:
         return f"{qty(wholesale.to_base(product, quantity))} {product.get_unit_type_display()}"
