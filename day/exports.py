@@ -5,6 +5,7 @@ file name. Rows are streamed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -129,8 +130,11 @@ class ProductSummaryExporter(SummaryExporter):
 class MatrixExporter(SummaryExporter):
     """A column per product: the headers depend on the orders, so the matrix is read first."""
 
+    @cached_property
+    def matrix(self) -> summaries.Matrix:
+        return summaries.matrix(group=self.group, md=self.md)
+
     def headers(self) -> Sequence[str]:
-        self.matrix = summaries.matrix(group=self.group, md=self.md)
         return [_("Number"), _("Member"), *[c[1] for c in self.matrix.columns], _("Total")]
 
     def rows(self) -> Iterable[Sequence]:

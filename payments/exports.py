@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cached_property
 
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
@@ -26,19 +27,18 @@ class OperationExporter(ListExporter):
     def __init__(self, operations: QuerySet[Operation], *, language: str) -> None:
         super().__init__(language=language)
         self.operations = operations
-        self.resource: OperationResource | None = None
 
-    def _resource(self) -> OperationResource:
-        # Built in the file's language: the resource translates its headers when created.
-        if self.resource is None:
-            self.resource = OperationResource()
-        return self.resource
+    @cached_property
+    def resource(self) -> OperationResource:
+        # First read while the file is written, in its language: the resource translates its
+        # headers when created.
+        return OperationResource()
 
     def headers(self) -> Sequence[str]:
-        return self._resource().get_export_headers()
+        return self.resource.get_export_headers()
 
     def rows(self) -> Iterable[Sequence]:
-        resource = self._resource()
+        resource = self.resource
         for operation in resource.iter_queryset(self.operations):
             yield resource.export_resource(operation)
 
