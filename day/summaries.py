@@ -31,7 +31,7 @@ from distributions.models import DeliveryRequest, Duty, MultiDistrib, SlotReques
 from groups.models import Group
 from kernel import money
 from members.models import household_name
-from orders.models import Basket, OrderLine, line_amount
+from orders.models import Basket, OrderLine
 from payments import selectors as payment_selectors
 from payments.models import ONTHESPOT, PAYMENT_TYPE_CHOICES, Operation
 
@@ -248,7 +248,7 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
     ) in lines.values_list(*LINE_FIELDS):
         quantity = actual if actual is not None else ordered
         goods = money.line_total(unit_price, quantity, currency)
-        total = line_amount(quantity, unit_price, fee_percent, currency)
+        total = money.line_total(unit_price, quantity, currency, fee_percent=fee_percent)
         line = Line(
             line_id=pk,
             product_id=product_id,

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Product
-from catalogs.templatetags.catalogs_tags import qty
 from distributions import forms as distribution_forms
+from kernel.quantities import qty
 from orders import wholesale
 
 

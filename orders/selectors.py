@@ -684,8 +684,9 @@ def md_for_orders(md_id: int) -> MultiDistrib:
 
 def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
     """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
-    fee = product.catalog.fee_percent
-    return money.quantize(quantity * product.price * (Decimal(100) + fee) / Decimal(100), currency)
+    return money.line_total(
+        product.price, quantity, currency, fee_percent=product.catalog.fee_percent
+    )
 
 
 def payment_choices(group) -> list[providers.PaymentProvider]:

@@ -49,7 +49,7 @@ def _basket_email_context(basket: Basket) -> dict[str, Any]:
 
 def _display_quantity(product: Product, quantity: Decimal) -> str:
     """``2`` for pieces, ``2.5 kg`` of a crate of 10 kg (members think in kg, not in crates)."""
-    from catalogs.templatetags.catalogs_tags import qty
+    from kernel.quantities import qty
 
     if product.wholesale:
         return f"{qty(wholesale.to_base(product, quantity))} {product.get_unit_type_display()}"

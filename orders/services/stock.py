@@ -46,7 +46,7 @@ def _stock_left(product: Product) -> Decimal | None:
 
 def _stock_message(product: Product, left: Decimal | None, *, kept: Decimal | None = None) -> str:
     """The one message for short stock, in the cart and at checkout (decision 6)."""
-    from catalogs.templatetags.catalogs_tags import qty
+    from kernel.quantities import qty
 
     name = product.display_name
     if left is None or left <= 0:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogs.models import Catalog, Product
-from catalogs.templatetags.catalogs_tags import qty
 from distributions.models import MultiDistrib, State
 from kernel.audit import log_action
+from kernel.quantities import qty
 from members.models import Member
 from orders import selectors, wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
