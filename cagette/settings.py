@@ -228,11 +228,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
     },
     "duty-reminders": {
-        "task": "distributions.tasks.duty_reminders_send",
+        "task": "messaging.tasks.duty_reminders_send",
         "schedule": crontab(minute=5),
     },
     "vacant-roles-alerts": {
-        "task": "distributions.tasks.vacant_roles_alerts_send",
+        "task": "messaging.tasks.vacant_roles_alerts_send",
         "schedule": crontab(minute=10),
     },
     "time-slots-assign": {
@@ -244,11 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
     },
     "producer-order-forms": {
-        "task": "day.tasks.producer_forms_send_due",
+        "task": "messaging.tasks.producer_forms_send_due",
         "schedule": crontab(minute=20),
     },
     "validation-reminders": {
-        "task": "day.tasks.validation_reminders_send",
+        "task": "messaging.tasks.validation_reminders_send",
         "schedule": crontab(minute=25),
     },
 }

@@ -61,11 +61,6 @@ def catalog_get_for_manager(
     return catalog
 
 
-def require_all_catalogs_right(request: HttpRequest) -> None:
-    if not manages_all_catalogs(request):
-        raise PermissionDenied
-
-
 def require_some_catalog_right(request: HttpRequest) -> None:
     """The catalogs section: every catalog, or at least one coordinated catalog."""
     if manages_all_catalogs(request):

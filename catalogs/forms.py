@@ -69,15 +69,6 @@ class VendorProfileForm(forms.ModelForm):
             raise forms.ValidationError(_("Keep the description under 1,000 characters."))
         return text
 
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
-        if (
-            email
-            and Vendor.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists()
-        ):
-            raise forms.ValidationError(_("Another producer already uses this e-mail address."))
-        return email
-
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
@@ -133,14 +124,6 @@ class VendorCreateForm(forms.ModelForm):
     class Meta:
         model = Vendor
         fields = ["name", "email", "phone", "profession", "postcode", "city"]
-
-    def clean_email(self):
-        email = (self.cleaned_data.get("email") or "").strip().lower()
-        if email and Vendor.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("A producer already uses this e-mail address; ask its account to add you to it.")
-            )
-        return email
 
 
 class VendorManagerForm(forms.Form):
@@ -243,14 +226,6 @@ class CatalogCreateForm(CatalogForm):
             ids.add(extra_vendor.pk)
             self.initial["vendor"] = extra_vendor.pk
         self.fields["vendor"].queryset = Vendor.objects.filter(pk__in=ids).order_by("name")
-
-    def clean_vendor_email(self):
-        email = (self.cleaned_data.get("vendor_email") or "").strip().lower()
-        if email and Vendor.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("A producer already uses this e-mail address: find it in the producer directory.")
-            )
-        return email
 
     def clean(self):
         cleaned = super().clean()
@@ -394,20 +369,9 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All")), *taxonomy().category_choices()]
 
 
-class BulkActionForm(forms.Form):
-    ACTIONS = [
-        ("activate", _("Activate")),
-        ("deactivate", _("Deactivate")),
-        ("price", _("Change the price by a percentage")),
-    ]
-    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
-    percent = forms.DecimalField(
-        label=_("Percentage"),
-        max_digits=6,
-        decimal_places=2,
-        required=False,
-        help_text=_("5 raises prices by 5 %, -10 lowers them by 10 %."),
-    )
+class ProductSelectionForm(forms.Form):
+    """Products ticked in a catalog's list, for an action on all of them."""
+
     products = forms.TypedMultipleChoiceField(
         coerce=int,
         required=True,
@@ -420,15 +384,21 @@ class BulkActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["products"].choices = [(pk, pk) for pk in product_ids]
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("action") == "price":
-            percent = cleaned.get("percent")
-            if percent is None:
-                self.add_error("percent", _("Give the percentage."))
-            elif percent <= -100 or percent > 1000:
-                self.add_error("percent", _("Give a percentage between -99 and 1000."))
-        return cleaned
+
+class PriceChangeForm(ProductSelectionForm):
+    percent = forms.DecimalField(
+        label=_("Percentage"),
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("5 raises prices by 5 %, -10 lowers them by 10 %."),
+        error_messages={"required": _("Give the percentage.")},
+    )
+
+    def clean_percent(self):
+        percent = self.cleaned_data["percent"]
+        if percent <= -100 or percent > 1000:
+            raise forms.ValidationError(_("Give a percentage between -99 and 1000."))
+        return percent
 
 
 class ImportForm(forms.Form):

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -36,6 +37,8 @@ from kernel import money
 
 LATITUDE_VALIDATORS = [MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))]
 LONGITUDE_VALIDATORS = [MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))]
+# Code of the error when a producer's e-mail address is already used by another one.
+EMAIL_TAKEN = "vendor_email_taken"
 
 
 class Vendor(models.Model):
@@ -143,6 +146,16 @@ class Vendor(models.Model):
         verbose_name = _("producer")
         verbose_name_plural = _("producers")
         ordering = ["name"]
+        constraints = [
+            # One producer per e-mail address, whatever its case; many may have none.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="catalogs_vendor_email_unique",
+                violation_error_message=_("Another producer already uses this e-mail address."),
+                violation_error_code=EMAIL_TAKEN,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -208,6 +221,18 @@ class Vendor(models.Model):
         else:
             parts.append(_("Not liable to VAT"))
         return ". ".join(str(p) for p in parts)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """As Django's, with the e-mail constraint's error next to the ``email`` field."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors: dict[str, list[ValidationError]] = {}
+            for field, field_errors in exc.error_dict.items():
+                for error in field_errors:
+                    key = "email" if error.code == EMAIL_TAKEN else field
+                    errors.setdefault(key, []).append(error)
+            raise ValidationError(errors) from exc
 
     def clean(self) -> None:
         super().clean()

@@ -21,7 +21,13 @@ from catalogs.access import (
     producer_product_get_for_user,
     vendor_get_for_user,
 )
-from catalogs.models import ProducerCatalog, ProducerProduct, VendorInvitation, VendorPhoto
+from catalogs.models import (
+    ProducerCatalog,
+    ProducerProduct,
+    Vendor,
+    VendorInvitation,
+    VendorPhoto,
+)
 from catalogs.reference import naf_choices
 from groups.models import live_group_q
 from members.models import Member
@@ -71,85 +77,85 @@ def vendor_create(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogs/producer/vendor_create.html", {"form": form})
 
 
-def _vendor_page(request: HttpRequest, vendor, which: str | None) -> HttpResponse:
-    profile_form = forms.VendorProfileForm(
-        request.POST if which == "profile" else None,
-        request.FILES if which == "profile" else None,
-        instance=vendor,
-        prefix="profile",
-    )
-    legal_form = forms.VendorLegalForm(
-        request.POST if which == "legal" else None, instance=vendor, prefix="legal"
-    )
-    photo_form = forms.VendorPhotoForm(
-        request.POST if which == "photo" else None,
-        request.FILES if which == "photo" else None,
-        prefix="photo",
-    )
-    manager_form = forms.VendorManagerForm(
-        request.POST if which == "manager" else None, prefix="manager"
-    )
-    form = {"profile": profile_form, "legal": legal_form}.get(which)
-    if which == "manager" and manager_form.is_valid():
-        try:
+def _vendor_forms(request: HttpRequest, vendor: Vendor, which: str | None) -> dict:
+    """The forms of the producer page, the one named ``which`` bound to the request."""
+
+    def data(name: str):
+        return request.POST if which == name else None
+
+    def files(name: str):
+        return request.FILES if which == name else None
+
+    return {
+        "profile": forms.VendorProfileForm(
+            data("profile"), files("profile"), instance=vendor, prefix="profile"
+        ),
+        "legal": forms.VendorLegalForm(data("legal"), instance=vendor, prefix="legal"),
+        "photo": forms.VendorPhotoForm(data("photo"), files("photo"), prefix="photo"),
+        "manager": forms.VendorManagerForm(data("manager"), prefix="manager"),
+    }
+
+
+def _vendor_form_save(request: HttpRequest, vendor: Vendor, which: str, form) -> bool:
+    """Apply the submitted form; False when its errors are to be shown."""
+    if not form.is_valid():
+        if which != "manager":
+            messages.error(request, _("Please correct the errors below."))
+        return False
+    data = form.cleaned_data
+    try:
+        if which == "manager":
             added = services.vendor_add_manager(
-                vendor=vendor, email=manager_form.cleaned_data["email"], acting_user=request.user
+                vendor=vendor, email=data["email"], acting_user=request.user
             )
-        except ValidationError as exc:
-            manager_form.add_error(None, exc)
-        else:
             messages.success(
                 request, _("%(name)s now manages this producer too.") % {"name": added.display_name}
             )
-            return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
-    if form is not None:
-        if form.is_valid():
-            try:
-                services.vendor_update(
-                    vendor=form.instance, changed=form.changed_data, acting_user=request.user
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
-        else:
-            messages.error(request, _("Please correct the errors below."))
-    elif which == "photo":
-        if photo_form.is_valid():
+        elif which == "photo":
             services.vendor_photo_add(
                 vendor=vendor,
-                image=photo_form.cleaned_data["image"],
-                caption=photo_form.cleaned_data["caption"],
+                image=data["image"],
+                caption=data["caption"],
                 acting_user=request.user,
             )
             messages.success(request, _("Photo added."))
-            return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
-        messages.error(request, _("Please correct the errors below."))
+        else:
+            services.vendor_update(
+                vendor=form.instance, changed=form.changed_data, acting_user=request.user
+            )
+            messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
+    """The producer's page: profile, legal data, photos and accounts, one form posted at a time."""
+    vendor = vendor_get_for_user(request.user, vendor_id)
+    which = request.POST.get("which") if request.method == "POST" else None
+    page_forms = _vendor_forms(request, vendor, which)
+    form = page_forms.get(which)
+    if form is not None and _vendor_form_save(request, vendor, which, form):
+        return redirect("catalogs:producer_vendor", vendor_id=vendor.pk)
     vendor.refresh_from_db()
     return render(
         request,
         "catalogs/producer/vendor.html",
         {
             "vendor": vendor,
-            "profile_form": profile_form,
-            "legal_form": legal_form,
-            "photo_form": photo_form,
-            "manager_form": manager_form,
+            "profile_form": page_forms["profile"],
+            "legal_form": page_forms["legal"],
+            "photo_form": page_forms["photo"],
+            "manager_form": page_forms["manager"],
             "managers": list(vendor.managers.order_by("last_name", "first_name")),
             "photos": list(vendor.photos.all()),
             "producer_catalogs": list(vendor.producer_catalogs.all()),
             "naf_choices": naf_choices(),
         },
     )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def vendor_detail(request: HttpRequest, vendor_id: int) -> HttpResponse:
-    vendor = vendor_get_for_user(request.user, vendor_id)
-    which = request.POST.get("which") if request.method == "POST" else None
-    return _vendor_page(request, vendor, which)
 
 
 @login_required

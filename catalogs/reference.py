@@ -211,7 +211,3 @@ def taxonomy() -> Taxonomy:
         aliases=aliases,
         by_key={k: tuple(v) for k, v in by_key.items()},
     )
-
-
-def taxonomy_choices() -> list:
-    return taxonomy().grouped_choices()

@@ -27,6 +27,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from catalogs.models import Product, Unit
 from catalogs.reference import taxonomy
+from kernel.exporters import DatasetExporter
 
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
@@ -589,11 +590,11 @@ class SmartCSV(base_formats.CSV):
         return table_to_dataset(read_csv(data))
 
     def export_data(self, dataset, **kwargs):
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=",", quoting=csv.QUOTE_ALL)
-        writer.writerow(dataset.headers)
-        writer.writerows(dataset)
-        return "\ufeff" + out.getvalue()
+        # Commas whatever the operator's language (the importer reads either separator); every
+        # cell quoted and left as is, since the file is meant to come back through the importer.
+        return DatasetExporter(dataset, language="en", quote_all=True, neutralise=False).content(
+            "csv"
+        )
 
 
 class SmartXLSX(base_formats.XLSX):

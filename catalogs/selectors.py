@@ -54,21 +54,6 @@ def catalog_list(
     return qs
 
 
-def catalogs_coordinated_by(*, user: Any, groups: list[Group]) -> list[Catalog]:
-    if not groups:
-        return []
-    return list(
-        Catalog.objects.filter(
-            active_member_q("coordinators"),
-            group__in=groups,
-            coordinators__user=user,
-            end_date__gte=timezone.localdate(),
-        )
-        .select_related("group", "vendor")
-        .order_by("group__name", "name")
-    )
-
-
 def catalogs_with_incomplete_legal_data(*, groups: list[Group]) -> list[Catalog]:
     """Current catalogs of these groups whose producer's legal data is incomplete (one query)."""
     if not groups:

@@ -26,7 +26,19 @@ group_patterns = [
         name="product_create",
     ),
     path(
-        "manage/catalogs/<int:catalog_id>/products/bulk/", views.product_bulk, name="product_bulk"
+        "manage/catalogs/<int:catalog_id>/products/activate/",
+        views.products_activate,
+        name="products_activate",
+    ),
+    path(
+        "manage/catalogs/<int:catalog_id>/products/deactivate/",
+        views.products_deactivate,
+        name="products_deactivate",
+    ),
+    path(
+        "manage/catalogs/<int:catalog_id>/products/price/",
+        views.products_change_price,
+        name="products_price",
     ),
     path(
         "manage/catalogs/<int:catalog_id>/products/import/",

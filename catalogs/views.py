@@ -23,6 +23,7 @@ from catalogs.access import (
 )
 from catalogs.exceptions import ProductImportError
 from catalogs.models import Catalog, ProducerCatalog, Product, Vendor, VendorInvitation
+from catalogs.reference import naf_choices
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from members.models import Member
 
@@ -80,6 +81,44 @@ def catalog_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     )
 
 
+def _vendor_create(request: HttpRequest, form: forms.CatalogCreateForm) -> Vendor | None:
+    """The new producer of ``form``; None when refused, with the errors next to its fields."""
+    data = form.cleaned_data
+    try:
+        return services.vendor_create(
+            acting_user=request.user,
+            name=data["vendor_name"].strip(),
+            email=data["vendor_email"],
+            profession=data["vendor_profession"],
+            postcode=data["vendor_postcode"],
+            city=data["vendor_city"],
+        )
+    except ValidationError as exc:
+        for field, errors in exc.update_error_dict({}).items():
+            form.add_error(f"vendor_{field}" if f"vendor_{field}" in form.fields else None, errors)
+        return None
+
+
+def _catalog_create(
+    request: HttpRequest, form: forms.CatalogCreateForm, vendor: Vendor
+) -> Catalog | None:
+    """The new catalog of ``form``; None when refused, with the errors on the form."""
+    data = form.cleaned_data
+    fields = {name: data[name] for name in forms.CATALOG_FIELDS if name in data and name != "name"}
+    try:
+        return services.catalog_create(
+            group=request.group,
+            vendor=vendor,
+            name=data["name"] or vendor.name[:64],
+            acting_user=request.user,
+            coordinators=[request.member] if request.member and not request.member.is_admin else [],
+            **fields,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 @group_permission_required("can_manage_catalogs")
 @require_http_methods(["GET", "POST"])
 def catalog_create(request: HttpRequest, group_slug: str) -> HttpResponse:
@@ -92,34 +131,9 @@ def catalog_create(request: HttpRequest, group_slug: str) -> HttpResponse:
         ).first()
     form = forms.CatalogCreateForm(request.POST or None, group=group, extra_vendor=extra)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            vendor = data["vendor"]
-            if vendor is None:
-                vendor = services.vendor_create(
-                    acting_user=request.user,
-                    name=data["vendor_name"].strip(),
-                    email=data["vendor_email"],
-                    profession=data["vendor_profession"],
-                    postcode=data["vendor_postcode"],
-                    city=data["vendor_city"],
-                )
-            fields = {
-                name: data[name] for name in forms.CATALOG_FIELDS if name in data and name != "name"
-            }
-            catalog = services.catalog_create(
-                group=group,
-                vendor=vendor,
-                name=data["name"] or vendor.name[:64],
-                acting_user=request.user,
-                coordinators=[request.member]
-                if request.member and not request.member.is_admin
-                else [],
-                **fields,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        vendor = form.cleaned_data["vendor"] or _vendor_create(request, form)
+        catalog = _catalog_create(request, form, vendor) if vendor else None
+        if catalog is not None:
             messages.success(request, _("Catalog created. Add its products now."))
             return redirect("catalogs:detail", group_slug=group.slug, catalog_id=catalog.pk)
     return render(request, "catalogs/catalog_create.html", {"group": group, "form": form})
@@ -155,7 +169,6 @@ def catalog_detail(request: HttpRequest, group_slug: str, catalog_id: int) -> Ht
             "page": page,
             "query": query.urlencode(),
             "all_rights": manages_all_catalogs(request),
-            "bulk_actions": forms.BulkActionForm.ACTIONS,
             "today": selectors.group_today(request.group),
         },
     )
@@ -306,15 +319,9 @@ def catalog_vendor(request: HttpRequest, group_slug: str, catalog_id: int) -> Ht
             "editable": editable,
             "profile_form": profile_form,
             "legal_form": legal_form,
-            "naf_choices": _naf_options(),
+            "naf_choices": naf_choices(),
         },
     )
-
-
-def _naf_options():
-    from catalogs.reference import naf_choices
-
-    return naf_choices()
 
 
 @group_member_required
@@ -459,41 +466,67 @@ def product_delete(
     return redirect(_back(request, catalog.get_absolute_url()))
 
 
-@group_member_required
-@require_POST
-def product_bulk(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
-    catalog = catalog_get_for_manager(request, catalog_id)
+def _selection(request: HttpRequest, catalog: Catalog, form_class: type) -> dict | None:
+    """The valid data of a form on the products ticked in ``catalog``; None after messages."""
     ids = list(Product.objects.filter(catalog=catalog).values_list("pk", flat=True))
-    form = forms.BulkActionForm(request.POST, product_ids=ids)
-    back = _back(request, catalog.get_absolute_url())
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect(back)
-    data = form.cleaned_data
-    try:
-        if data["action"] == "price":
-            count = services.products_change_price(
-                catalog=catalog,
-                product_ids=data["products"],
-                percent=data["percent"],
-                acting_user=request.user,
-            )
-            messages.success(
-                request, _("Prices changed on %(count)d product(s).") % {"count": count}
-            )
-        else:
-            active = data["action"] == "activate"
+    form = form_class(request.POST, product_ids=ids)
+    if form.is_valid():
+        return form.cleaned_data
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return None
+
+
+def _products_set_active(request: HttpRequest, catalog_id: int, *, active: bool) -> HttpResponse:
+    catalog = catalog_get_for_manager(request, catalog_id)
+    data = _selection(request, catalog, forms.ProductSelectionForm)
+    if data is not None:
+        try:
             count = services.products_set_active(
                 catalog=catalog,
                 product_ids=data["products"],
                 active=active,
                 acting_user=request.user,
             )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
             messages.success(request, _("%(count)d product(s) changed.") % {"count": count})
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(back)
+    return redirect(_back(request, catalog.get_absolute_url()))
+
+
+@group_member_required
+@require_POST
+def products_activate(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    return _products_set_active(request, catalog_id, active=True)
+
+
+@group_member_required
+@require_POST
+def products_deactivate(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    return _products_set_active(request, catalog_id, active=False)
+
+
+@group_member_required
+@require_POST
+def products_change_price(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    catalog = catalog_get_for_manager(request, catalog_id)
+    data = _selection(request, catalog, forms.PriceChangeForm)
+    if data is not None:
+        try:
+            count = services.products_change_price(
+                catalog=catalog,
+                product_ids=data["products"],
+                percent=data["percent"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, _("Prices changed on %(count)d product(s).") % {"count": count}
+            )
+    return redirect(_back(request, catalog.get_absolute_url()))
 
 
 @group_member_required

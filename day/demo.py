@@ -17,8 +17,9 @@ from groups.models import Group
 from members.demo import demo_users
 from members.models import Member
 from orders.models import Basket, BasketCounter, OrderLine
+from payments import selectors as payment_selectors
 from payments import services as payments
-from payments.models import ONTHESPOT, Operation
+from payments.models import ONTHESPOT
 
 PAST_DAYS = (9, 2)  # validated, waiting for validation
 BASKETS = 12
@@ -118,15 +119,9 @@ def _validate(md: MultiDistrib, admin) -> None:
     weights = {line.pk: line.quantity - Decimal("0.087") for line in weighed}
     if weights:
         validation.weights_set(group=group, md=md, weights=weights, acting_user=admin)
-    codes = Basket.objects.filter(multidistrib=md).values("code")
+    codes = Basket.objects.filter(multidistrib=md).values_list("code", flat=True)
     for i, op in enumerate(
-        Operation.objects.filter(
-            group=group,
-            reference__in=codes,
-            kind="payment",
-            payment_type=ONTHESPOT,
-            state="pending",
-        ).order_by("pk")
+        payment_selectors.onspot_untyped_list(group=group, references=codes).order_by("pk")
     ):
         validation.onspot_type_set(
             group=group,

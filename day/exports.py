@@ -1,65 +1,56 @@
-"""Summaries as CSV (decision 12, user-requests item 9): UTF-8 with a BOM; semicolons and
-decimal commas in French, commas and decimal points in English; numbers as plain numbers (no
-currency sign), the distribution's date in the file name. Rows are streamed."""
+"""Summaries as CSV (decision 12, user-requests item 9), written by ``kernel.exporters``: the
+reader's dialect, numbers as plain numbers (no currency sign), the distribution's date in the
+file name. Rows are streamed."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from django.http import StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from day import summaries
 from distributions.models import MultiDistrib
 from groups.models import Group
-from kernel.spreadsheets import text_cell
+from kernel.exporters import ListExporter
 
-CSV_TYPE = "text/csv; charset=utf-8"
 KINDS = ("members", "signature", "products", "producers", "matrix")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+class SummaryExporter(ListExporter):
+    def __init__(self, group: Group, md: MultiDistrib, *, language: str) -> None:
+        super().__init__(language=language)
+        self.group = group
+        self.md = md
 
 
-def cell(value, language: str):
-    if isinstance(value, Decimal):
-        # Quantities (3 places) lose their trailing zeros; amounts keep their 2 places.
-        if value.as_tuple().exponent < -2:
-            value = value.normalize()
-        text = format(value, "f")
-        return text.replace(".", ",") if language == "fr" else text
-    if isinstance(value, str):
-        return text_cell(value)
-    return "" if value is None else value
+class MemberSummaryExporter(SummaryExporter):
+    columns = (
+        gettext_lazy("Number"),
+        gettext_lazy("Member"),
+        gettext_lazy("E-mail"),
+        gettext_lazy("Phone"),
+        gettext_lazy("Catalog"),
+        gettext_lazy("Producer"),
+        gettext_lazy("Product"),
+        gettext_lazy("Reference"),
+        gettext_lazy("Quantity"),
+        gettext_lazy("Unit"),
+        gettext_lazy("Unit price incl. VAT"),
+        gettext_lazy("Fee"),
+        gettext_lazy("Total"),
+        gettext_lazy("Basket total"),
+        gettext_lazy("Paid"),
+        gettext_lazy("Absent"),
+    )
 
-
-def _rows(kind: str, group: Group, md: MultiDistrib) -> Iterator[list]:
-    if kind in ("members", "signature"):
-        s = summaries.member_summary(group=group, md=md)
-        yield [
-            _("Number"),
-            _("Member"),
-            _("E-mail"),
-            _("Phone"),
-            _("Catalog"),
-            _("Producer"),
-            _("Product"),
-            _("Reference"),
-            _("Quantity"),
-            _("Unit"),
-            _("Unit price incl. VAT"),
-            _("Fee"),
-            _("Total"),
-            _("Basket total"),
-            _("Paid"),
-            _("Absent"),
-        ]
+    def rows(self) -> Iterable[Sequence]:
+        s = summaries.member_summary(group=self.group, md=self.md)
+        yes = _("yes")
         for block in s.blocks:
             for line in block.lines:
                 yield [
@@ -78,24 +69,33 @@ def _rows(kind: str, group: Group, md: MultiDistrib) -> Iterator[list]:
                     line.total,
                     block.total,
                     block.paid,
-                    _("yes") if block.absent else "",
+                    yes if block.absent else "",
                 ]
-        return
-    if kind in ("products", "producers"):
-        s = summaries.product_summary(group=group, md=md)
-        yield [
-            _("Catalog"),
-            _("Producer"),
-            _("Product"),
-            _("Reference"),
-            _("Quantity"),
-            _("Unit"),
-            _("Unit price incl. VAT"),
-            _("VAT rate (%)"),
-            _("Total excl. VAT"),
-            _("Total incl. VAT"),
-            _("Fees"),
-        ]
+
+
+class ProductSummaryExporter(SummaryExporter):
+    """Products per catalog; ``per_producer`` adds each producer's total row."""
+
+    columns = (
+        gettext_lazy("Catalog"),
+        gettext_lazy("Producer"),
+        gettext_lazy("Product"),
+        gettext_lazy("Reference"),
+        gettext_lazy("Quantity"),
+        gettext_lazy("Unit"),
+        gettext_lazy("Unit price incl. VAT"),
+        gettext_lazy("VAT rate (%)"),
+        gettext_lazy("Total excl. VAT"),
+        gettext_lazy("Total incl. VAT"),
+        gettext_lazy("Fees"),
+    )
+
+    def __init__(self, group: Group, md: MultiDistrib, *, language: str, per_producer: bool):
+        super().__init__(group, md, language=language)
+        self.per_producer = per_producer
+
+    def rows(self) -> Iterable[Sequence]:
+        s = summaries.product_summary(group=self.group, md=self.md)
         for block in s.catalogs:
             for p in block.products:
                 yield [
@@ -111,7 +111,7 @@ def _rows(kind: str, group: Group, md: MultiDistrib) -> Iterator[list]:
                     p.goods,
                     p.fees,
                 ]
-            if kind == "producers":
+            if self.per_producer:
                 yield [
                     block.catalog_name,
                     block.vendor_name,
@@ -125,21 +125,33 @@ def _rows(kind: str, group: Group, md: MultiDistrib) -> Iterator[list]:
                     block.goods,
                     block.fees,
                 ]
-        return
-    m = summaries.matrix(group=group, md=md)
-    yield [_("Number"), _("Member"), *[c[1] for c in m.columns], _("Total")]
-    for block, cells in m.rows:
-        yield [block.number, block.name, *cells, block.total]
-    yield ["", _("Total"), *m.column_totals, m.total]
 
 
-def stream(kind: str, group: Group, md: MultiDistrib, language: str) -> Iterable[str]:
-    writer = csv.writer(_Echo(), delimiter=";" if language == "fr" else ",", lineterminator="\r\n")
-    yield "\ufeff"
-    # Rows are made while the response streams, after the view returned: keep its language.
-    with translation.override(language):
-        for row in _rows(kind, group, md):
-            yield writer.writerow([cell(v, language) for v in row])
+class MatrixExporter(SummaryExporter):
+    """A column per product: the headers depend on the orders, so the matrix is read first."""
+
+    @cached_property
+    def matrix(self) -> summaries.Matrix:
+        return summaries.matrix(group=self.group, md=self.md)
+
+    def headers(self) -> Sequence[str]:
+        return [_("Number"), _("Member"), *[c[1] for c in self.matrix.columns], _("Total")]
+
+    def rows(self) -> Iterable[Sequence]:
+        m = self.matrix
+        for block, cells in m.rows:
+            yield [block.number, block.name, *cells, block.total]
+        yield ["", _("Total"), *m.column_totals, m.total]
+
+
+def exporter(kind: str, group: Group, md: MultiDistrib, language: str) -> SummaryExporter:
+    if kind in ("members", "signature"):
+        return MemberSummaryExporter(group, md, language=language)
+    if kind in ("products", "producers"):
+        return ProductSummaryExporter(
+            group, md, language=language, per_producer=kind == "producers"
+        )
+    return MatrixExporter(group, md, language=language)
 
 
 def file_name(kind: str, group: Group, md: MultiDistrib, extension: str) -> str:
@@ -148,6 +160,4 @@ def file_name(kind: str, group: Group, md: MultiDistrib, extension: str) -> str:
 
 
 def csv_response(kind: str, group: Group, md: MultiDistrib, language: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(stream(kind, group, md, language), content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(kind, group, md, "csv")}"'
-    return response
+    return exporter(kind, group, md, language).response("csv", file_name(kind, group, md, "csv"))

@@ -25,14 +25,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from catalogs.models import Catalog, Product
 from distributions.models import DeliveryRequest, Duty, MultiDistrib, SlotRequest
 from groups.models import Group
 from kernel import money
 from members.models import household_name
-from orders.models import Basket, OrderLine, line_amount
+from orders.models import Basket, OrderLine
 from payments import selectors as payment_selectors
 from payments.models import ONTHESPOT, PAYMENT_TYPE_CHOICES, Operation
 
@@ -172,10 +171,6 @@ class CatalogBlock:
     fees: Decimal = ZERO
     distribution_id: int = 0
 
-    @property
-    def vat(self) -> Decimal:
-        return self.goods - self.goods_ht
-
 
 @dataclass
 class ProductSummary:
@@ -184,10 +179,6 @@ class ProductSummary:
     goods: Decimal
     goods_ht: Decimal
     fees: Decimal
-
-    @property
-    def vat(self) -> Decimal:
-        return self.goods - self.goods_ht
 
 
 @dataclass
@@ -257,7 +248,7 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
     ) in lines.values_list(*LINE_FIELDS):
         quantity = actual if actual is not None else ordered
         goods = money.line_total(unit_price, quantity, currency)
-        total = line_amount(quantity, unit_price, fee_percent, currency)
+        total = money.line_total(unit_price, quantity, currency, fee_percent=fee_percent)
         line = Line(
             line_id=pk,
             product_id=product_id,
@@ -323,32 +314,17 @@ BASKET_FIELDS = (
 
 def _payments_by_reference(group: Group, codes: list[str]) -> dict[str, list[Payment]]:
     """Money rows of the baskets (payments and refunds, corrections folded in): one query."""
-    rows = (
-        Operation.objects.filter(group=group, reference__in=codes, is_money=True)
-        .values("pk", "reference", "label", "payment_type", "amount", "state", "reverses_id")
-        .order_by("pk")
+    rows = payment_selectors.payments_for_references(group=group, references=codes).values_list(
+        "reference", "label", "payment_type", "effective", "state"
     )
-    by_root: dict[int, dict[str, Any]] = {}
-    corrections: list[dict[str, Any]] = []
-    for row in rows:
-        if row["reverses_id"]:
-            corrections.append(row)
-        else:
-            by_root[row["pk"]] = {**row, "amount": row["amount"]}
-    for row in corrections:
-        root = by_root.get(row["reverses_id"])
-        if root is not None:
-            root["amount"] += row["amount"]
     result: dict[str, list[Payment]] = defaultdict(list)
-    for row in by_root.values():
-        if row["amount"] == 0:
-            continue
-        result[row["reference"]].append(
+    for reference, label, payment_type, effective, state in rows:
+        result[reference].append(
             Payment(
-                label=row["label"],
-                payment_type=row["payment_type"],
-                amount=money.quantize(row["amount"], group.currency),
-                confirmed=row["state"] == Operation.State.CONFIRMED,
+                label=label,
+                payment_type=payment_type,
+                amount=money.quantize(effective, group.currency),
+                confirmed=state == Operation.State.CONFIRMED,
             )
         )
     return result

@@ -23,8 +23,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from catalogs.templatetags.catalogs_tags import plain
 from day.summaries import MemberBlock
+from kernel.quantities import plain
 from orders.shop_html import escape, money_html, money_text
 
 

@@ -55,13 +55,3 @@ def producer_form_send(distribution_id: int, user_id: int | None = None) -> bool
         distribution=distribution, acting_user=_user(user_id), by_hand=True
     )
     return sent is not None
-
-
-@shared_task
-def producer_forms_send_due() -> int:
-    return mail.producer_forms_send_due()
-
-
-@shared_task
-def validation_reminders_send() -> int:
-    return mail.validation_reminders_send()

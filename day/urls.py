@@ -23,6 +23,11 @@ group_patterns = [
         name="document_download",
     ),
     path(PREFIX + "validate/", views.validate, name="validate"),
+    path(PREFIX + "validate/weights/", views.weights_save, name="weights"),
+    path(PREFIX + "validate/absent/", views.basket_absent, name="absent"),
+    path(PREFIX + "validate/present/", views.basket_present, name="present"),
+    path(PREFIX + "validate/onspot/", views.onspot_type_save, name="onspot"),
+    path(PREFIX + "validate/start/", views.validation_start, name="validation_start"),
     path(PREFIX + "validate/reverse/", views.unvalidate, name="unvalidate"),
     path(PREFIX + "validations/<int:validation_id>/", views.validation_detail, name="validation"),
     path(
@@ -35,7 +40,9 @@ group_patterns = [
         views.producer_form,
         name="producer_form",
     ),
-    path(PREFIX + "postpone/", views.postpone_view, name="postpone"),
+    path(PREFIX + "postpone/", views.postpone_form, name="postpone"),
+    path(PREFIX + "postpone/preview/", views.postpone_preview, name="postpone_preview"),
+    path(PREFIX + "postpone/confirm/", views.postpone_confirm, name="postpone_confirm"),
 ]
 
 urlpatterns = [path("g/<slug:group_slug>/", include(group_patterns))]

@@ -32,8 +32,6 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -42,10 +40,10 @@ from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
 from orders.models import Basket, OrderLine
-from orders.services.base import uses_moneypot
+from orders.selectors import uses_moneypot
 from payments import selectors as payment_selectors
 from payments import services as payments
-from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT, Operation
+from payments.models import Operation
 
 # Baskets confirmed per call to the ledger: the progress bar moves once per chunk.
 CHUNK = 100
@@ -101,17 +99,8 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
         payments.moneypot_debit(**debt)
         return total
     payments.order_debt_record(**debt)
-    pending_onspot = (
-        Operation.objects.filter(
-            group=group,
-            member=basket.member,
-            reference=basket.code,
-            kind=Operation.Kind.PAYMENT,
-            state=Operation.State.PENDING,
-            payment_type__in=[ONTHESPOT, *ON_THE_SPOT_TYPES],
-        )
-        .order_by("-pk")
-        .first()
+    pending_onspot = payment_selectors.pending_onspot_payment(
+        group=group, member=basket.member, reference=basket.code
     )
     if pending_onspot is not None:
         # A type the group no longer accepts is refused: the debt is right, the difference
@@ -279,9 +268,9 @@ def onspot_type_set(
     """Give an on-the-spot payment of this distribution its actual type (spec §2.8)."""
     codes = Basket.objects.filter(group=group, multidistrib=md).values("code")
     # The payment itself, not one of its corrections: the type is given to both together.
-    operation = Operation.objects.filter(
-        group=group, pk=operation_id, reference__in=codes, reverses__isnull=True
-    ).first()
+    operation = payment_selectors.operation_get_for_references(
+        group=group, operation_id=operation_id, references=codes
+    )
     if operation is None:
         raise DayError(_("This payment is not part of this distribution."))
     if md.validated_at is not None:
@@ -316,12 +305,8 @@ def validation_refusals(*, group: Group, md: MultiDistrib, now=None) -> list[str
         return reasons
     if md.start_at > now:
         reasons.append(_("The distribution has not started yet: it cannot be validated."))
-    # An intention corrected down to zero (nothing delivered) has nothing to type.
     waiting = list(
-        payment_selectors.onspot_awaiting_type(group=group, references=_present_codes(group, md))
-        .filter(reverses__isnull=True)
-        .annotate(net=F("amount") + Coalesce(Sum("corrections__amount"), Value(Decimal("0"))))
-        .exclude(net=0)
+        payment_selectors.onspot_untyped_list(group=group, references=_present_codes(group, md))
     )
     if waiting:
         names = ", ".join(sorted({op.member.user.display_name for op in waiting}))
@@ -346,7 +331,7 @@ def validation_progress(validation: DistributionValidation) -> int:
 
 
 def validation_start(*, group: Group, md: MultiDistrib, acting_user: Any) -> DistributionValidation:
-    """Check, then record a running validation; the caller queues ``distribution_validate``."""
+    """Check, then record a running validation (or return the one running)."""
     reasons = validation_refusals(group=group, md=md)
     if reasons:
         raise DayError(reasons)
@@ -358,6 +343,18 @@ def validation_start(*, group: Group, md: MultiDistrib, acting_user: Any) -> Dis
     return DistributionValidation.objects.create(
         group=group, multidistrib=md, started_by=acting_user
     )
+
+
+@transaction.atomic
+def validation_request(
+    *, group: Group, md: MultiDistrib, acting_user: Any
+) -> DistributionValidation:
+    """Start validating in a worker: ``validation_start``, then the task queued after commit."""
+    row = validation_start(group=group, md=md, acting_user=acting_user)
+    from day.tasks import distribution_validate  # day.tasks imports this module
+
+    transaction.on_commit(lambda: distribution_validate.delay(row.pk))
+    return row
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
@@ -468,22 +465,21 @@ def distribution_unvalidate(
     if validation is None:
         raise DayError(_("No finished validation of this distribution to reverse."))
     restored: list[int] = []
-    if validation is not None:
-        for batch in validation.batches:
-            try:
-                restored += payments.payments_confirm_reverse(
-                    group=group,
-                    batch=batch,
-                    acting_user=acting_user,
-                    reason=reason or _("Distribution validation reversed"),
-                )
-            except payments.PaymentError as exc:
-                raise DayError(exc.messages) from exc
-        validation.status = DistributionValidation.Status.REVERSED
-        validation.reversed_by = acting_user if getattr(acting_user, "pk", None) else None
-        validation.reversed_at = timezone.now()
-        validation.reversal_reason = (reason or "")[:255]
-        validation.save(update_fields=["status", "reversed_by", "reversed_at", "reversal_reason"])
+    for batch in validation.batches:
+        try:
+            restored += payments.payments_confirm_reverse(
+                group=group,
+                batch=batch,
+                acting_user=acting_user,
+                reason=reason or _("Distribution validation reversed"),
+            )
+        except payments.PaymentError as exc:
+            raise DayError(exc.messages) from exc
+    validation.status = DistributionValidation.Status.REVERSED
+    validation.reversed_by = acting_user if getattr(acting_user, "pk", None) else None
+    validation.reversed_at = timezone.now()
+    validation.reversal_reason = (reason or "")[:255]
+    validation.save(update_fields=["status", "reversed_by", "reversed_at", "reversal_reason"])
     md.validated_at = None
     md.save(update_fields=["validated_at"])
     log_action(

@@ -13,15 +13,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from day import exports, pdf, postpone, summaries, validation
+from day import exports, mail, pdf, postpone, summaries, validation
 from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_permission_required
 from orders.models import Basket
 from payments import providers
+from payments import selectors as payment_selectors
 
 MANAGE = "can_manage_catalogs"
 Kind = SummaryDocument.Kind
@@ -64,10 +65,10 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
         Distribution.objects.filter(group=group, multidistrib=md).select_related("catalog__vendor")
     )
     sent = {}
-    for mail in DayMailSent.objects.filter(
+    for row in DayMailSent.objects.filter(
         group=group, multidistrib=md, kind=DayMailSent.Kind.PRODUCER_FORM
     ).order_by("sent_at"):
-        sent[mail.distribution_id] = mail
+        sent[row.distribution_id] = row
     for d in distributions:
         d.form_sent = sent.get(d.pk)
     return render(
@@ -198,67 +199,10 @@ def document_download(request: HttpRequest, group_slug: str, md_id: int, documen
 
 
 @group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
+@require_GET
 def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = _md(request, md_id)
     group = request.group
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action == "weights":
-                weights = {
-                    int(key[len("weight-") :]): value
-                    for key, value in request.POST.items()
-                    if key.startswith("weight-") and _is_id(key[len("weight-") :])
-                }
-                shown = {
-                    int(key[len("was-") :]): value
-                    for key, value in request.POST.items()
-                    if key.startswith("was-") and _is_id(key[len("was-") :])
-                }
-                if weights:
-                    validation.weights_set(
-                        group=group,
-                        md=md,
-                        weights=weights,
-                        shown=shown,
-                        acting_user=request.user,
-                    )
-                messages.success(request, _("Weights saved; totals and debts updated."))
-            elif action in ("absent", "present"):
-                basket = get_for_group(
-                    Basket.objects.select_related("multidistrib"),
-                    group,
-                    pk=request.POST.get("basket") or 0,
-                    multidistrib=md,
-                )
-                validation.absence_set(
-                    group=group, basket=basket, absent=action == "absent", acting_user=request.user
-                )
-            elif action == "onspot":
-                validation.onspot_type_set(
-                    group=group,
-                    md=md,
-                    operation_id=int(request.POST.get("operation") or 0),
-                    payment_type=request.POST.get("payment_type", ""),
-                    acting_user=request.user,
-                )
-                messages.success(request, _("Payment type saved."))
-            elif action == "validate":
-                row = validation.validation_start(group=group, md=md, acting_user=request.user)
-                from django.db import transaction
-
-                from day.tasks import distribution_validate
-
-                transaction.on_commit(lambda: distribution_validate.delay(row.pk))
-                return _to("validation", request, md, validation_id=row.pk)
-            else:
-                messages.error(request, _("Unknown action."))
-        except ValidationError as exc:
-            _error(request, exc)
-        except ValueError:
-            messages.error(request, _("Unknown action."))
-        return _to("validate", request, md)
     summary = summaries.member_summary(group=group, md=md)
     return render(
         request,
@@ -280,15 +224,101 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
 
 def _onspot_ids(group, summary) -> dict[str, int]:
     """Basket code → id of its on-the-spot payment waiting for a type (one query)."""
-    from payments import selectors as payment_selectors
-
     codes = [b.basket_code for b in summary.blocks if b.awaiting_type]
     return {
         op.reference: op.pk
-        for op in payment_selectors.onspot_awaiting_type(group=group, references=codes).filter(
-            reverses__isnull=True
-        )
+        for op in payment_selectors.onspot_untyped_list(group=group, references=codes)
     }
+
+
+def _posted_ids(request: HttpRequest, prefix: str) -> dict[int, str]:
+    """``{id: value}`` of the posted fields named ``<prefix><id>``."""
+    return {
+        int(key[len(prefix) :]): value
+        for key, value in request.POST.items()
+        if key.startswith(prefix) and _is_id(key[len(prefix) :])
+    }
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def weights_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    weights = _posted_ids(request, "weight-")
+    try:
+        if weights:
+            validation.weights_set(
+                group=request.group,
+                md=md,
+                weights=weights,
+                shown=_posted_ids(request, "was-"),
+                acting_user=request.user,
+            )
+        messages.success(request, _("Weights saved; totals and debts updated."))
+    except ValidationError as exc:
+        _error(request, exc)
+    return _to("validate", request, md)
+
+
+def _absence_set(request: HttpRequest, md_id: int, *, absent: bool) -> HttpResponse:
+    md = _md(request, md_id)
+    posted = request.POST.get("basket", "")
+    basket = get_for_group(
+        Basket.objects.select_related("multidistrib"),
+        request.group,
+        pk=int(posted) if _is_id(posted) else 0,
+        multidistrib=md,
+    )
+    try:
+        validation.absence_set(
+            group=request.group, basket=basket, absent=absent, acting_user=request.user
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    return _to("validate", request, md)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def basket_absent(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    return _absence_set(request, md_id, absent=True)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def basket_present(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    return _absence_set(request, md_id, absent=False)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def onspot_type_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    operation = request.POST.get("operation", "")
+    try:
+        validation.onspot_type_set(
+            group=request.group,
+            md=md,
+            operation_id=int(operation) if _is_id(operation) else 0,
+            payment_type=request.POST.get("payment_type", ""),
+            acting_user=request.user,
+        )
+        messages.success(request, _("Payment type saved."))
+    except ValidationError as exc:
+        _error(request, exc)
+    return _to("validate", request, md)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def validation_start(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    try:
+        row = validation.validation_request(group=request.group, md=md, acting_user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+        return _to("validate", request, md)
+    return _to("validation", request, md, validation_id=row.pk)
 
 
 def _validation_state(row: DistributionValidation) -> dict:
@@ -365,60 +395,76 @@ def producer_form(request: HttpRequest, group_slug: str, md_id: int, distributio
         pk=distribution_id,
         multidistrib=md,
     )
-    from day import mail
-
-    if not mail.producer_form_recipients(distribution):
+    if mail.producer_form_resend(distribution=distribution, acting_user=request.user):
+        messages.success(request, _("The order form is being sent to the producer."))
+    else:
         messages.error(request, _("This producer has no e-mail address."))
-        return _to("index", request, md)
-    from django.db import transaction
-
-    from day.tasks import producer_form_send
-
-    user_id = request.user.pk
-    transaction.on_commit(lambda: producer_form_send.delay(distribution.pk, user_id))
-    messages.success(request, _("The order form is being sent to the producer."))
     return _to("index", request, md)
 
 
 # --- postponing -----------------------------------------------------------------------------
 
 
+def _postpone_page(request: HttpRequest, md: MultiDistrib, form, preview=None) -> HttpResponse:
+    return render(
+        request,
+        "day/postpone.html",
+        {"group": request.group, "md": md, "form": form, "preview": preview},
+    )
+
+
+def _postpone_form(request: HttpRequest, md: MultiDistrib) -> postpone.PostponeForm:
+    return postpone.PostponeForm(request.POST or None, group=request.group, md=md)
+
+
 @group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
-def postpone_view(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+@require_GET
+def postpone_form(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = _md(request, md_id)
-    group = request.group
-    form = postpone.PostponeForm(request.POST or None, group=group, md=md)
+    return _postpone_page(request, md, _postpone_form(request, md))
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def postpone_preview(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    form = _postpone_form(request, md)
     preview = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             preview = postpone.postpone_preview(
-                group=group,
+                group=request.group,
                 md=md,
                 target=form.cleaned_data["target"],
                 distribution=form.cleaned_data["distribution"],
             )
-            if request.POST.get("action") == "confirm":
-                move = postpone.distribution_postpone(
-                    group=group,
-                    md=md,
-                    target=form.cleaned_data["target"],
-                    distribution=form.cleaned_data["distribution"],
-                    acting_user=request.user,
-                )
-                messages.success(
-                    request,
-                    _("Orders moved: %(lines)s lines, %(members)s members notified.")
-                    % {"lines": move.lines, "members": move.members_notified},
-                )
-                return redirect(
-                    "day:index", group_slug=group.slug, md_id=form.cleaned_data["target"].pk
-                )
         except ValidationError as exc:
             form.add_error(None, exc)
-            preview = None
-    return render(
-        request,
-        "day/postpone.html",
-        {"group": group, "md": md, "form": form, "preview": preview},
-    )
+    return _postpone_page(request, md, form, preview)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def postpone_confirm(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    form = _postpone_form(request, md)
+    if form.is_valid():
+        target = form.cleaned_data["target"]
+        try:
+            move = postpone.distribution_postpone(
+                group=request.group,
+                md=md,
+                target=target,
+                distribution=form.cleaned_data["distribution"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Orders moved: %(lines)s lines, %(members)s members notified.")
+                % {"lines": move.lines, "members": move.members_notified},
+            )
+            return redirect("day:index", group_slug=request.group.slug, md_id=target.pk)
+    return _postpone_page(request, md, form)

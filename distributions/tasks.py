@@ -6,15 +6,5 @@ from distributions import services
 
 
 @shared_task
-def duty_reminders_send() -> int:
-    return services.duty_reminders_send()
-
-
-@shared_task
-def vacant_roles_alerts_send() -> int:
-    return services.vacant_roles_alerts_send()
-
-
-@shared_task
 def slots_resolve_due() -> int:
     return services.slots_resolve_due()

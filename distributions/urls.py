@@ -9,6 +9,8 @@ group_patterns = [
     path("manage/distributions/", views.manage_list, name="manage_list"),
     path("manage/distributions/new/", views.md_create, name="manage_create"),
     path("manage/distributions/cycle/", views.cycle_create, name="cycle_create"),
+    path("manage/distributions/cycle/preview/", views.cycle_preview, name="cycle_preview"),
+    path("manage/distributions/cycle/edit/", views.cycle_edit, name="cycle_edit"),
     path(
         "manage/distributions/cycles/<int:cycle_id>/delete/",
         views.cycle_delete,
@@ -25,9 +27,59 @@ group_patterns = [
         name="manage_window",
     ),
     path("manage/distributions/<int:md_id>/duties/", views.manage_duties, name="manage_duties"),
+    path(
+        "manage/distributions/<int:md_id>/duties/needs/",
+        views.manage_duty_needs,
+        name="manage_duty_needs",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/duties/assign/",
+        views.manage_duty_assign,
+        name="manage_duty_assign",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/duties/remove/",
+        views.manage_duty_remove,
+        name="manage_duty_remove",
+    ),
     path("manage/distributions/<int:md_id>/slots/", views.manage_slots, name="manage_slots"),
     path(
+        "manage/distributions/<int:md_id>/slots/configure/",
+        views.manage_slots_configure,
+        name="manage_slots_configure",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/slots/disable/",
+        views.manage_slots_disable,
+        name="manage_slots_disable",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/slots/resolve/",
+        views.manage_slots_resolve,
+        name="manage_slots_resolve",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/slots/unresolve/",
+        views.manage_slots_unresolve,
+        name="manage_slots_unresolve",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/slots/override/",
+        views.manage_slot_override,
+        name="manage_slot_override",
+    ),
+    path(
         "manage/distributions/<int:md_id>/delivery/", views.manage_delivery, name="manage_delivery"
+    ),
+    path(
+        "manage/distributions/<int:md_id>/delivery/configure/",
+        views.manage_delivery_configure,
+        name="manage_delivery_configure",
+    ),
+    path(
+        "manage/distributions/<int:md_id>/delivery/remove/",
+        views.manage_delivery_remove,
+        name="manage_delivery_remove",
     ),
     # Volunteer roles (group admins).
     path("manage/volunteer-roles/", views.role_list, name="role_list"),
@@ -38,6 +90,16 @@ group_patterns = [
     path("distributions/", views.member_list, name="list"),
     path("distributions/<int:md_id>/slots/", views.member_slots, name="slots"),
     path("distributions/<int:md_id>/delivery/", views.member_delivery, name="delivery"),
+    path(
+        "distributions/<int:md_id>/delivery/save/",
+        views.member_delivery_save,
+        name="delivery_save",
+    ),
+    path(
+        "distributions/<int:md_id>/delivery/cancel/",
+        views.member_delivery_cancel,
+        name="delivery_cancel",
+    ),
     path("duties/", views.duty_calendar, name="duties"),
     path("duties/<int:md_id>/<int:role_id>/signup/", views.duty_signup, name="duty_signup"),
     path("duties/<int:md_id>/<int:role_id>/withdraw/", views.duty_withdraw, name="duty_withdraw"),

@@ -150,40 +150,66 @@ def md_delete(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
     return render(request, "distributions/md_delete.html", {"group": request.group, "md": md})
 
 
-@group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
-def cycle_create(request: HttpRequest, group_slug: str) -> HttpResponse:
-    """Two steps: the form posts ``preview``, the preview page posts ``create``."""
+def _cycle_form(request: HttpRequest) -> forms.CycleForm:
     group = request.group
-    catalogs = selectors.catalogs_current(group=group)
-    form = forms.CycleForm(_posted(request), group=group, catalogs=catalogs)
-    rows = None
-    action = request.POST.get("action")
-    if request.method == "POST" and action != "edit" and form.is_valid():
-        try:
-            if action == "create":
-                cycle = services.cycle_create(acting_user=request.user, **form.service_kwargs())
-                messages.success(
-                    request,
-                    _("%(n)s distributions created.") % {"n": cycle.multidistribs.count()},
-                )
-                return redirect("distributions:manage_list", group_slug=group.slug)
-            rows = services.cycle_preview(**form.service_kwargs())
-            if not rows:
-                form.add_error("end_date", _("This period holds no distribution day."))
-        except ValidationError as exc:
-            forms.add_service_errors(form, exc)
-            rows = None
+    return forms.CycleForm(
+        _posted(request), group=group, catalogs=selectors.catalogs_current(group=group)
+    )
+
+
+def _cycle_page(request: HttpRequest, form: forms.CycleForm, rows=None) -> HttpResponse:
     return render(
         request,
         "distributions/cycle_form.html",
         {
-            "group": group,
+            "group": request.group,
             "form": form,
             "rows": rows,
             "has_conflicts": bool(rows) and any(r.conflict or r.errors for r in rows),
         },
     )
+
+
+@group_permission_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def cycle_create(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """The cycle's form (GET); its preview posts here to create the distributions (POST)."""
+    form = _cycle_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(acting_user=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("%(n)s distributions created.") % {"n": cycle.multidistribs.count()}
+            )
+            return redirect("distributions:manage_list", group_slug=request.group.slug)
+    return _cycle_page(request, form)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def cycle_preview(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """The distributions the posted cycle would create, before creating them."""
+    form = _cycle_form(request)
+    rows = None
+    if form.is_valid():
+        try:
+            rows = services.cycle_preview(**form.service_kwargs())
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            if not rows:
+                form.add_error("end_date", _("This period holds no distribution day."))
+    return _cycle_page(request, form, rows)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def cycle_edit(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """Back from the preview to the form, with the values posted."""
+    return _cycle_page(request, _cycle_form(request))
 
 
 @group_permission_required(MANAGE)
@@ -344,63 +370,104 @@ def distribution_window(
 # Duties ------------------------------------------------------------------------------------
 
 
-@group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
-def manage_duties(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    """People needed per role, and who holds them (admins assign and remove)."""
+def _duties_page(
+    request: HttpRequest,
+    md: MultiDistrib,
+    *,
+    needs_form: forms.DutyNeedsForm | None = None,
+    assign_form: forms.DutyAssignForm | None = None,
+) -> HttpResponse:
+    """The duties page; an action whose form failed passes it, bound, to show its errors."""
     group = request.group
-    md = selectors.md_with_needs(group=group, md_id=md_id)
     roles = list(selectors.role_list(group=group))
-    members = selectors.active_members(group=group)
-    action = request.POST.get("action")
-    needs_form = forms.DutyNeedsForm(
-        request.POST if action == "needs" else None,
-        roles=roles,
-        needs=list(md.duty_needs.all()),
-    )
-    assign_form = forms.DutyAssignForm(
-        request.POST if action == "assign" else None, md=md, members=members
-    )
-    if request.method == "POST":
-        try:
-            if action == "needs" and needs_form.is_valid():
-                services.duty_needs_set(md=md, people=needs_form.people(), acting_user=request.user)
-                messages.success(request, _("Volunteers needed saved."))
-                return redirect(request.path)
-            if action == "assign" and assign_form.is_valid():
-                user = assign_form.cleaned_data["user"]
-                services.duty_signup(
-                    need=assign_form.cleaned_data["need"], user=user, acting_user=request.user
-                )
-                messages.success(request, _("%(name)s is on duty.") % {"name": user.display_name})
-                return redirect(request.path)
-            if action == "remove":
-                raw = request.POST.get("duty", "")
-                duty = get_for_group(
-                    Duty.objects.select_related("user"),
-                    group,
-                    pk=raw if raw.isdigit() else 0,
-                    need__multidistrib=md,
-                )
-                services.duty_remove(duty=duty, acting_user=request.user)
-                messages.success(
-                    request, _("%(name)s is off duty.") % {"name": duty.user.display_name}
-                )
-                return redirect(request.path)
-        except ValidationError as exc:
-            target = needs_form if action == "needs" else assign_form
-            forms.add_service_errors(target, exc)
     return render(
         request,
         "distributions/manage_duties.html",
         {
             "group": group,
             "md": md,
-            "needs_form": needs_form,
-            "assign_form": assign_form,
+            "needs_form": needs_form
+            if needs_form is not None
+            else forms.DutyNeedsForm(None, roles=roles, needs=list(md.duty_needs.all())),
+            "assign_form": assign_form
+            if assign_form is not None
+            else _assign_form(request, md, None),
             "roles": roles,
         },
     )
+
+
+def _assign_form(request: HttpRequest, md: MultiDistrib, data) -> forms.DutyAssignForm:
+    return forms.DutyAssignForm(data, md=md, members=selectors.active_members(group=request.group))
+
+
+def _to_duties(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    return redirect("distributions:manage_duties", group_slug=request.group.slug, md_id=md.pk)
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def manage_duties(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """People needed per role, and who holds them (admins assign and remove)."""
+    return _duties_page(request, selectors.md_with_needs(group=request.group, md_id=md_id))
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_duty_needs(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = selectors.md_with_needs(group=request.group, md_id=md_id)
+    roles = list(selectors.role_list(group=request.group))
+    form = forms.DutyNeedsForm(request.POST, roles=roles, needs=list(md.duty_needs.all()))
+    if form.is_valid():
+        try:
+            services.duty_needs_set(md=md, people=form.people(), acting_user=request.user)
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Volunteers needed saved."))
+            return _to_duties(request, md)
+    return _duties_page(request, md, needs_form=form)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_duty_assign(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = selectors.md_with_needs(group=request.group, md_id=md_id)
+    form = _assign_form(request, md, request.POST)
+    if form.is_valid():
+        user = form.cleaned_data["user"]
+        try:
+            services.duty_signup(
+                need=form.cleaned_data["need"], user=user, acting_user=request.user
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is on duty.") % {"name": user.display_name})
+            return _to_duties(request, md)
+    return _duties_page(request, md, assign_form=form)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_duty_remove(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Take the volunteer of the posted ``duty`` off their role."""
+    md = selectors.md_with_needs(group=request.group, md_id=md_id)
+    raw = request.POST.get("duty", "")
+    duty = get_for_group(
+        Duty.objects.select_related("user"),
+        request.group,
+        pk=raw if raw.isdigit() else 0,
+        need__multidistrib=md,
+    )
+    try:
+        services.duty_remove(duty=duty, acting_user=request.user)
+    except ValidationError as exc:
+        form = _assign_form(request, md, None)
+        forms.add_service_errors(form, exc)
+        return _duties_page(request, md, assign_form=form)
+    messages.success(request, _("%(name)s is off duty.") % {"name": duty.user.display_name})
+    return _to_duties(request, md)
 
 
 @group_permission_required("admin")
@@ -529,67 +596,133 @@ def duty_withdraw(request: HttpRequest, group_slug: str, md_id: int, role_id: in
 # Time slots ---------------------------------------------------------------------------------
 
 
-@group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
-def manage_slots(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    group = request.group
-    md = _md(request, md_id)
-    members = selectors.active_members(group=group)
-    action = request.POST.get("action")
-    config_form = forms.SlotsConfigForm(request.POST if action == "configure" else None, md=md)
-    override_form = forms.SlotOverrideForm(
-        request.POST if action == "override" else None, md=md, members=members
-    )
-    if request.method == "POST":
-        try:
-            if action == "configure" and config_form.is_valid():
-                services.slots_configure(
-                    md=md, acting_user=request.user, **config_form.cleaned_data
-                )
-                messages.success(request, _("Time slots saved."))
-                return redirect(request.path)
-            if action == "disable":
-                services.slots_disable(md=md, acting_user=request.user)
-                messages.success(request, _("Time slots are off."))
-                return redirect(request.path)
-            if action == "resolve":
-                result = services.slots_resolve(md=md, acting_user=request.user)
-                messages.success(
-                    request,
-                    _("Slots assigned: %(placed)s member(s) placed, %(unplaced)s without a slot.")
-                    % {"placed": len(result.placed), "unplaced": len(result.unplaced)},
-                )
-                return redirect(request.path)
-            if action == "unresolve":
-                services.slots_unresolve(md=md, acting_user=request.user)
-                messages.success(request, _("Assignment cancelled."))
-                return redirect(request.path)
-            if action == "override" and override_form.is_valid():
-                over = services.slot_assign(
-                    md=md,
-                    user=override_form.cleaned_data["user"],
-                    slot=override_form.cleaned_data["slot"],
-                    acting_user=request.user,
-                )
-                messages.success(request, _("Slot saved."))
-                if over:
-                    messages.warning(request, _("This slot is now over its capacity."))
-                return redirect(request.path)
-        except ValidationError as exc:
-            target = override_form if action == "override" else config_form
-            forms.add_service_errors(target, exc)
+def _slots_page(
+    request: HttpRequest,
+    md: MultiDistrib,
+    *,
+    config_form: forms.SlotsConfigForm | None = None,
+    override_form: forms.SlotOverrideForm | None = None,
+) -> HttpResponse:
+    """The time slots page; an action whose form failed passes it, bound, to show its errors."""
     return render(
         request,
         "distributions/manage_slots.html",
         {
-            "group": group,
+            "group": request.group,
             "md": md,
-            "config_form": config_form,
-            "override_form": override_form,
+            "config_form": config_form
+            if config_form is not None
+            else forms.SlotsConfigForm(None, md=md),
+            "override_form": override_form
+            if override_form is not None
+            else _override_form(request, md, None),
             "board": selectors.slot_board(md=md) if md.slots_enabled else None,
             "now": timezone.now(),
         },
     )
+
+
+def _override_form(request: HttpRequest, md: MultiDistrib, data) -> forms.SlotOverrideForm:
+    return forms.SlotOverrideForm(
+        data, md=md, members=selectors.active_members(group=request.group)
+    )
+
+
+def _slots_refused(request: HttpRequest, md: MultiDistrib, exc: ValidationError) -> HttpResponse:
+    """A button of the page refused by the service: the reason shows above the settings."""
+    form = forms.SlotsConfigForm(None, md=md)
+    forms.add_service_errors(form, exc)
+    return _slots_page(request, md, config_form=form)
+
+
+def _to_slots(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    return redirect("distributions:manage_slots", group_slug=request.group.slug, md_id=md.pk)
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def manage_slots(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    return _slots_page(request, _md(request, md_id))
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_slots_configure(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    form = forms.SlotsConfigForm(request.POST, md=md)
+    if form.is_valid():
+        try:
+            services.slots_configure(md=md, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Time slots saved."))
+            return _to_slots(request, md)
+    return _slots_page(request, md, config_form=form)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_slots_disable(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    try:
+        services.slots_disable(md=md, acting_user=request.user)
+    except ValidationError as exc:
+        return _slots_refused(request, md, exc)
+    messages.success(request, _("Time slots are off."))
+    return _to_slots(request, md)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_slots_resolve(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    try:
+        result = services.slots_resolve(md=md, acting_user=request.user)
+    except ValidationError as exc:
+        return _slots_refused(request, md, exc)
+    messages.success(
+        request,
+        _("Slots assigned: %(placed)s member(s) placed, %(unplaced)s without a slot.")
+        % {"placed": len(result.placed), "unplaced": len(result.unplaced)},
+    )
+    return _to_slots(request, md)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_slots_unresolve(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    try:
+        services.slots_unresolve(md=md, acting_user=request.user)
+    except ValidationError as exc:
+        return _slots_refused(request, md, exc)
+    messages.success(request, _("Assignment cancelled."))
+    return _to_slots(request, md)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_slot_override(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Give a member a slot by hand."""
+    md = _md(request, md_id)
+    form = _override_form(request, md, request.POST)
+    if form.is_valid():
+        try:
+            over = services.slot_assign(
+                md=md,
+                user=form.cleaned_data["user"],
+                slot=form.cleaned_data["slot"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Slot saved."))
+            if over:
+                messages.warning(request, _("This slot is now over its capacity."))
+            return _to_slots(request, md)
+    return _slots_page(request, md, override_form=form)
 
 
 @group_member_required
@@ -634,77 +767,134 @@ def member_slots(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
 # Home delivery -----------------------------------------------------------------------------
 
 
-@group_permission_required(MANAGE)
-@require_http_methods(["GET", "POST"])
-def manage_delivery(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    group, md = request.group, _md(request, md_id)
-    action = request.POST.get("action")
-    form = forms.DeliveryConfigForm(request.POST if action == "configure" else None, md=md)
-    if request.method == "POST":
-        try:
-            if action == "configure" and form.is_valid():
-                services.delivery_configure(md=md, acting_user=request.user, **form.cleaned_data)
-                messages.success(request, _("Home delivery saved."))
-                return redirect(request.path)
-            if action == "remove":
-                raw = request.POST.get("request", "")
-                delivery = get_for_group(
-                    DeliveryRequest, group, pk=raw if raw.isdigit() else 0, multidistrib=md
-                )
-                services.delivery_request_cancel(request=delivery, acting_user=request.user)
-                messages.success(request, _("Delivery request removed."))
-                return redirect(request.path)
-        except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+def _delivery_page(
+    request: HttpRequest, md: MultiDistrib, form: forms.DeliveryConfigForm | None = None
+) -> HttpResponse:
     return render(
         request,
         "distributions/manage_delivery.html",
         {
-            "group": group,
+            "group": request.group,
             "md": md,
-            "form": form,
+            "form": form if form is not None else forms.DeliveryConfigForm(None, md=md),
             "deliveries": selectors.delivery_list(md=md),
         },
     )
 
 
-@group_member_required
-@require_http_methods(["GET", "POST"])
-def member_delivery(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    """Ask for home delivery (checkout includes the same partial)."""
+def _to_delivery(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    return redirect("distributions:manage_delivery", group_slug=request.group.slug, md_id=md.pk)
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def manage_delivery(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    return _delivery_page(request, _md(request, md_id))
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_delivery_configure(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _md(request, md_id)
+    form = forms.DeliveryConfigForm(request.POST, md=md)
+    if form.is_valid():
+        try:
+            services.delivery_configure(md=md, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Home delivery saved."))
+            return _to_delivery(request, md)
+    return _delivery_page(request, md, form)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def manage_delivery_remove(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Remove the posted delivery ``request`` of a member."""
+    md = _md(request, md_id)
+    raw = request.POST.get("request", "")
+    delivery = get_for_group(
+        DeliveryRequest, request.group, pk=raw if raw.isdigit() else 0, multidistrib=md
+    )
+    try:
+        services.delivery_request_cancel(request=delivery, acting_user=request.user)
+    except ValidationError as exc:
+        form = forms.DeliveryConfigForm(None, md=md)
+        forms.add_service_errors(form, exc)
+        return _delivery_page(request, md, form)
+    messages.success(request, _("Delivery request removed."))
+    return _to_delivery(request, md)
+
+
+def _member_delivery_md(request: HttpRequest, md_id: int) -> MultiDistrib:
     md = _md(request, md_id)
     if not md.delivery_enabled:
         raise Http404
+    return md
+
+
+def _member_delivery_page(
+    request: HttpRequest, md: MultiDistrib, form: forms.DeliveryRequestForm | None = None
+) -> HttpResponse:
     existing = selectors.delivery_request_for(md=md, user=request.user)
-    action = request.POST.get("action", "save")
-    form = forms.DeliveryRequestForm(
-        request.POST if action == "save" else None, user=request.user, existing=existing
-    )
-    if request.method == "POST":
-        try:
-            if action == "cancel" and existing:
-                services.delivery_request_cancel(request=existing, acting_user=request.user)
-                messages.success(request, _("You will collect your order at the distribution."))
-                return redirect("distributions:list", group_slug=request.group.slug)
-            if action == "save" and form.is_valid():
-                services.delivery_request_save(
-                    md=md, user=request.user, acting_user=request.user, **form.cleaned_data
-                )
-                messages.success(request, _("Your order will be delivered to your address."))
-                return redirect("distributions:list", group_slug=request.group.slug)
-        except ValidationError as exc:
-            forms.add_service_errors(form, exc)
     return render(
         request,
         "distributions/member_delivery.html",
         {
             "group": request.group,
             "md": md,
-            "form": form,
+            "form": form
+            if form is not None
+            else forms.DeliveryRequestForm(None, user=request.user, existing=existing),
             "existing": existing,
             "can_ask": md.state() == State.OPEN,
         },
     )
+
+
+@group_member_required
+@require_GET
+def member_delivery(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Ask for home delivery (checkout includes the same partial)."""
+    return _member_delivery_page(request, _member_delivery_md(request, md_id))
+
+
+@group_member_required
+@require_POST
+def member_delivery_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    md = _member_delivery_md(request, md_id)
+    existing = selectors.delivery_request_for(md=md, user=request.user)
+    form = forms.DeliveryRequestForm(request.POST, user=request.user, existing=existing)
+    if form.is_valid():
+        try:
+            services.delivery_request_save(
+                md=md, user=request.user, acting_user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your order will be delivered to your address."))
+            return redirect("distributions:list", group_slug=request.group.slug)
+    return _member_delivery_page(request, md, form)
+
+
+@group_member_required
+@require_POST
+def member_delivery_cancel(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Collect the order at the distribution after all."""
+    md = _member_delivery_md(request, md_id)
+    existing = selectors.delivery_request_for(md=md, user=request.user)
+    if existing is None:
+        return _member_delivery_page(request, md)
+    try:
+        services.delivery_request_cancel(request=existing, acting_user=request.user)
+    except ValidationError as exc:
+        form = forms.DeliveryRequestForm(None, user=request.user, existing=existing)
+        forms.add_service_errors(form, exc)
+        return _member_delivery_page(request, md, form)
+    messages.success(request, _("You will collect your order at the distribution."))
+    return redirect("distributions:list", group_slug=request.group.slug)
 
 
 # Members' lists and calendars --------------------------------------------------------------

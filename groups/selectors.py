@@ -45,11 +45,3 @@ def group_map_geojson() -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def group_list_for_user(*, user: Any) -> QuerySet[Group]:
-    return (
-        Group.objects.alive()
-        .filter(members__in=user.memberships.active())
-        .select_related("main_place")
-    )

@@ -45,8 +45,21 @@ def quantize(amount: Number, currency: str = DEFAULT_CURRENCY) -> Decimal:
     return to_decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
 
 
-def line_total(unit_price: Number, quantity: Number, currency: str = DEFAULT_CURRENCY) -> Decimal:
-    return quantize(to_decimal(unit_price) * to_decimal(quantity), currency)
+def with_fee(amount: Number, fee_percent: Number) -> Decimal:
+    """``amount`` plus a catalog's fee, unrounded: amount x (100 + fee) / 100."""
+    return to_decimal(amount) * (Decimal(100) + to_decimal(fee_percent)) / Decimal(100)
+
+
+def line_total(
+    unit_price: Number,
+    quantity: Number,
+    currency: str = DEFAULT_CURRENCY,
+    *,
+    fee_percent: Number = 0,
+) -> Decimal:
+    """What a line costs: round(unit price x quantity x (1 + fee/100)), half-up, per line (spec
+    §1.9, decision 1). Without a fee, the goods alone (what a producer is paid)."""
+    return quantize(with_fee(to_decimal(unit_price) * to_decimal(quantity), fee_percent), currency)
 
 
 def total(amounts: Iterable[Number], currency: str = DEFAULT_CURRENCY) -> Decimal:
@@ -65,6 +78,13 @@ def to_minor_units(amount: Number, currency: str = DEFAULT_CURRENCY) -> int:
 
 def from_minor_units(value: int, currency: str = DEFAULT_CURRENCY) -> Decimal:
     return quantize(Decimal(value).scaleb(-precision(currency)), currency)
+
+
+def input_amount(value: Number | None) -> str:
+    """An amount for an ``<input type=number>``: dot separator, two decimals."""
+    if value is None or value == "":
+        return ""
+    return format(to_decimal(value).quantize(Decimal("0.01")), "f")
 
 
 def format_money(

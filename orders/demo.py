@@ -92,7 +92,7 @@ def seed(stdout) -> None:
     crate = _wholesale_product(md, distributions, products, admin)
     members = {m.user_id: m for m in Member.objects.filter(group=group, user__in=users)}
     busy = set(Basket.objects.filter(multidistrib=md).values_list("member_id", flat=True))
-    choices = [p.code for p in services.payment_choices(group)] or [""]
+    choices = [p.code for p in selectors.payment_choices(group)] or [""]
     rng = random.Random(md.pk)
     buyers = [members[u.pk] for u in users[2:22] if u.pk in members]
     # The crate is half filled by three of the buyers (in base units: kg or pieces).

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Product
-from catalogs.templatetags.catalogs_tags import qty
+from distributions import forms as distribution_forms
+from kernel.quantities import qty
 from orders import wholesale
 
 
@@ -186,6 +187,89 @@ class CheckoutForm(forms.Form):
             n for n in ("phone", "address1", "address2", "postcode", "city") if n in self.fields
         ]
         return {n: self.cleaned_data.get(n, "").strip() for n in names}
+
+
+def posted_order_changes(
+    data: Any, products: dict[int, Product], current: dict[int, dict[str, Decimal]]
+) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, str]]:
+    """An order entered by an admin: the quantities of the products that differ from
+    ``current`` (``{product id: {"q": quantity, "t": tolerance}}``), the tolerances, and the
+    errors per product. A field emptied removes the product."""
+    quantities, tolerances, errors = posted_quantities(data, products)
+    zero = {"q": Decimal(0), "t": Decimal(0)}
+    changed = {
+        pk: q
+        for pk, q in quantities.items()
+        if q != current.get(pk, zero)["q"]
+        or tolerances.get(pk, Decimal(0)) != current.get(pk, zero)["t"]
+    }
+    for pk in current:
+        if pk in products and data.get(f"q-{pk}") == "" and pk not in errors:
+            changed[pk] = Decimal(0)
+    return changed, tolerances, errors
+
+
+class CheckoutForms:
+    """The checkout's forms: its own, plus the time slot or home delivery step when
+    ``options`` (``selectors.checkout_options``) asks for one."""
+
+    def __init__(self, data: Any, *, md: Any, user: Any, order: Any, options: Any) -> None:
+        group = md.group
+        choices = [] if options.moneypot else [(p.code, p.label) for p in options.payment_choices]
+        self.form = CheckoutForm(
+            data,
+            initial={"payment_type": order.payment_type} if order and order.payment_type else {},
+            payment_choices=choices,
+            delivery_offered=options.ask_delivery,
+            needs_phone=group.phone_required and not user.phone,
+            needs_address=group.address_required and not user.has_address,
+            place_name=md.place.name,
+        )
+        self.slot_form = (
+            distribution_forms.SlotChoiceForm(data, md=md) if options.ask_slot else None
+        )
+        self.delivery_form = (
+            distribution_forms.DeliveryRequestForm(data, user=user, prefix="delivery")
+            if options.ask_delivery
+            else None
+        )
+
+    def is_valid(self) -> bool:
+        """Every form shown is checked (all errors at once); the slot step counts only for a
+        pickup, the delivery step only for a delivery."""
+        wants_delivery = self.form.wants_delivery
+        valid = self.form.is_valid()
+        if self.slot_form is not None and not wants_delivery:
+            valid = self.slot_form.is_valid() and valid
+        if self.delivery_form is not None and wants_delivery:
+            valid = self.delivery_form.is_valid() and valid
+        return valid
+
+    def service_data(self) -> dict[str, Any]:
+        """The arguments of ``services.checkout_confirm`` these forms gathered (once valid)."""
+        wants_delivery = self.form.wants_delivery
+        slots = None
+        if self.slot_form is not None and not wants_delivery:
+            slots = [s.pk for s in self.slot_form.cleaned_data["slots"]]
+        delivery = None
+        if self.delivery_form is not None and wants_delivery:
+            delivery = dict(self.delivery_form.cleaned_data)
+        return {
+            "profile_changes": self.form.profile_changes(),
+            "slot_ids": slots,
+            "delivery": delivery,
+            "payment_type": self.form.cleaned_data.get("payment_type", ""),
+        }
+
+    def show_error(self, step: str, exc: Any) -> None:
+        """Show a refusal of ``services.checkout_confirm`` with the form of its step."""
+        if step == "join":
+            self.form.add_error(None, exc.messages)
+        elif step in ("slot", "delivery"):
+            form = self.slot_form if step == "slot" else self.delivery_form
+            distribution_forms.add_service_errors(form, exc)
+        else:
+            distribution_forms.add_service_errors(self.form, exc)
 
 
 class MemberChoiceForm(forms.Form):

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from catalogs.access import (
     coordinated_catalog_ids,
@@ -98,6 +98,7 @@ def manage_md(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
             "carts_count": carts,
             "has_wholesale": has_wholesale,
             "members_form": forms.MemberChoiceForm(members=_members(group)),
+            "changes": selectors.order_changes(md=md, basket=None, by_admin=True),
             "state": md.state(),
         },
     )
@@ -131,18 +132,12 @@ def manage_new(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespons
     )
 
 
-@group_member_required
-@require_http_methods(["GET", "POST"])
-def manage_member(
-    request: HttpRequest, group_slug: str, md_id: int, member_id: int
-) -> HttpResponse:
-    """Enter or change a member's order (spec §10): after the window closes too, until the
-    distribution is validated; stock and ledger follow, every change is audited."""
-    group = request.group
-    md = md_get(group=group, md_id=md_id)
+def _member_order(request: HttpRequest, md_id: int, member_id: int):
+    """The distribution, the member, the catalogs the acting member manages there and the
+    member's order (or None) with its quantities per product."""
+    md = md_get(group=request.group, md_id=md_id)
     scope, everything = _scope(request, md)
-    member = get_for_group(Member.objects.select_related("user"), group, pk=member_id)
-    products = selectors.member_order_products(md=md, catalog_ids=scope)
+    member = get_for_group(Member.objects.select_related("user"), request.group, pk=member_id)
     _cart, order = selectors.member_baskets(md=md, member=member)
     current: dict[int, dict[str, Decimal]] = {}
     if order is not None and order.is_confirmed:
@@ -150,72 +145,57 @@ def manage_member(
             entry = current.setdefault(line.product_id, {"q": Decimal(0), "t": Decimal(0)})
             entry["q"] += line.quantity
             entry["t"] += line.tolerance
-    choices = [(p.code, p.label) for p in services.payment_choices(group)] if everything else []
-    payment_form = forms.AdminPaymentForm(
+    return md, scope, everything, member, order, current
+
+
+def _payment_form(
+    request: HttpRequest, order: Any, everything: bool
+) -> forms.AdminPaymentForm | None:
+    """The payment type, for those who see the whole order, when the group offers some."""
+    group = request.group
+    choices = [(p.code, p.label) for p in selectors.payment_choices(group)] if everything else []
+    if not choices:
+        return None
+    return forms.AdminPaymentForm(
         request.POST or None,
         payment_choices=choices,
         initial={"payment_type": order.payment_type if order else ""},
     )
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "cancel":
-                if not everything or order is None:
-                    raise PermissionDenied
-                services.order_cancel(basket=order, acting_user=request.user, as_admin=True)
-                messages.success(request, _("The order is cancelled."))
-                return _to_md(request, md)
-            by_id = {p.pk: p for p in products}
-            quantities, tolerances, errors = forms.posted_quantities(request.POST, by_id)
-            for pk, message in errors.items():
-                messages.error(request, f"{by_id[pk].display_name}: {message}")
-            changed = {
-                pk: q
-                for pk, q in quantities.items()
-                if q != current.get(pk, {}).get("q", Decimal(0))
-                or tolerances.get(pk, Decimal(0)) != current.get(pk, {}).get("t", Decimal(0))
-            }
-            for pk in current:
-                cleared = request.POST.get(f"q-{pk}") == ""
-                if pk in by_id and cleared and pk not in errors:
-                    changed[pk] = Decimal(0)  # a field emptied removes the product
-            payment_type = None
-            if choices and payment_form.is_valid():
-                payment_type = payment_form.cleaned_data["payment_type"]
-            if changed:
-                result = services.order_update(
-                    md=md,
-                    member=member,
-                    quantities=changed,
-                    tolerances=tolerances,
-                    acting_user=request.user,
-                    catalog_ids=scope,
-                    payment_type=payment_type,
-                    as_admin=True,
-                )
-                for issue in result.issues:
-                    messages.warning(request, f"{issue.product}: {issue.message}")
-                if result.changed:
-                    messages.success(
-                        request,
-                        _("The order of %(member)s is saved.")
-                        % {"member": member.user.display_name},
-                    )
-                    return _to_md(request, md)
-            elif not errors:
-                messages.info(request, _("Nothing changed."))
-        except ValidationError as exc:
-            _error(request, exc)
-        return redirect(
-            "orders:manage_member", group_slug=group.slug, md_id=md.pk, member_id=member.pk
-        )
+
+
+@group_member_required
+@require_GET
+def manage_member(
+    request: HttpRequest, group_slug: str, md_id: int, member_id: int
+) -> HttpResponse:
+    """Enter or change a member's order (spec §10): after the window closes too, until the
+    distribution is validated; stock and ledger follow, every change is audited."""
+    md, scope, everything, member, order, current = _member_order(request, md_id, member_id)
+    return render(
+        request,
+        "orders/manage_member.html",
+        {
+            "group": request.group,
+            "md": md,
+            "member": member,
+            "order": order,
+            "rows": _member_rows(md, scope, current),
+            "everything": everything,
+            "changes": selectors.order_changes(md=md, basket=order, by_admin=True),
+            "payment_form": _payment_form(request, order, everything),
+            "total": order.total(list(order.lines.all())) if order and order.is_confirmed else None,
+        },
+    )
+
+
+def _member_rows(md: MultiDistrib, scope: set[int], current: dict) -> list[dict[str, Any]]:
     blocked = {
         d.catalog_id
         for d in md.distributions.all()
         if d.catalog_id in scope and catalog_order_blockers(d.catalog, on_date=md.date)
     }
     rows = []
-    for product in products:
+    for product in selectors.member_order_products(md=md, catalog_ids=scope):
         entry = current.get(product.pk, {"q": Decimal(0), "t": Decimal(0)})
         # Products that cannot be added (withdrawn, producer not allowed to take orders) are
         # shown only to lower a quantity already ordered.
@@ -230,61 +210,84 @@ def manage_member(
                 else None,
             }
         )
-    return render(
-        request,
-        "orders/manage_member.html",
-        {
-            "group": group,
-            "md": md,
-            "member": member,
-            "order": order,
-            "rows": rows,
-            "everything": everything,
-            "payment_form": payment_form if choices else None,
-            "total": order.total(list(order.lines.all())) if order and order.is_confirmed else None,
-        },
+    return rows
+
+
+@group_member_required
+@require_POST
+def manage_member_save(
+    request: HttpRequest, group_slug: str, md_id: int, member_id: int
+) -> HttpResponse:
+    """Save the quantities (and payment type) entered for the member."""
+    md, scope, everything, member, order, current = _member_order(request, md_id, member_id)
+    by_id = {p.pk: p for p in selectors.member_order_products(md=md, catalog_ids=scope)}
+    changed, tolerances, errors = forms.posted_order_changes(request.POST, by_id, current)
+    for pk, message in errors.items():
+        messages.error(request, f"{by_id[pk].display_name}: {message}")
+    payment_form = _payment_form(request, order, everything)
+    payment_type = None
+    if payment_form is not None and payment_form.is_valid():
+        payment_type = payment_form.cleaned_data["payment_type"]
+    if not changed:
+        if not errors:
+            messages.info(request, _("Nothing changed."))
+        return _to_member(request, md, member)
+    try:
+        result = services.order_update(
+            md=md,
+            member=member,
+            quantities=changed,
+            tolerances=tolerances,
+            acting_user=request.user,
+            catalog_ids=scope,
+            payment_type=payment_type,
+            as_admin=True,
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+        return _to_member(request, md, member)
+    for issue in result.issues:
+        messages.warning(request, f"{issue.product}: {issue.message}")
+    if not result.changed:
+        return _to_member(request, md, member)
+    messages.success(
+        request, _("The order of %(member)s is saved.") % {"member": member.user.display_name}
+    )
+    return _to_md(request, md)
+
+
+@group_member_required
+@require_POST
+def manage_member_cancel(
+    request: HttpRequest, group_slug: str, md_id: int, member_id: int
+) -> HttpResponse:
+    """Cancel the member's whole order (for those who see the whole distribution)."""
+    md, _scope_ids, everything, member, order, _current = _member_order(request, md_id, member_id)
+    if not everything or order is None:
+        raise PermissionDenied
+    try:
+        services.order_cancel(basket=order, acting_user=request.user, as_admin=True)
+    except ValidationError as exc:
+        _error(request, exc)
+        return _to_member(request, md, member)
+    messages.success(request, _("The order is cancelled."))
+    return _to_md(request, md)
+
+
+def _to_member(request: HttpRequest, md: MultiDistrib, member: Member) -> HttpResponse:
+    return redirect(
+        "orders:manage_member", group_slug=request.group.slug, md_id=md.pk, member_id=member.pk
     )
 
 
 @group_permission_required("can_manage_catalogs")
-@require_http_methods(["GET", "POST"])
+@require_GET
 def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Carts never confirmed (spec §5): confirm one on the member's behalf, delete it, or
     remind the members by e-mail."""
     group = request.group
     md = md_get(group=group, md_id=md_id)
     carts = selectors.md_carts(md=md)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        code = request.POST.get("code", "")
-        chosen = [c for c in carts if c.code == code] if code else carts
-        if code and not chosen:
-            raise Http404
-        try:
-            if action == "confirm" and code:
-                result = services.order_place(
-                    cart=chosen[0], acting_user=request.user, as_admin=True
-                )
-                for issue in result.issues:
-                    messages.warning(request, f"{issue.product}: {issue.message}")
-                if result.basket is not None:
-                    messages.success(
-                        request,
-                        _("The order of %(member)s is confirmed (basket %(number)s).")
-                        % {
-                            "member": chosen[0].member.user.display_name,
-                            "number": result.basket.number,
-                        },
-                    )
-            elif action == "delete" and code:
-                services.cart_delete(cart=chosen[0], acting_user=request.user)
-                messages.success(request, _("The cart is deleted."))
-            elif action == "remind":
-                sent = services.carts_remind(carts=chosen, acting_user=request.user)
-                messages.success(request, _("%(n)s reminder(s) sent.") % {"n": sent})
-        except ValidationError as exc:
-            _error(request, exc)
-        return redirect("orders:manage_carts", group_slug=group.slug, md_id=md.pk)
     currency = group.currency
     catalogs = {d.catalog_id: d.catalog for d in md.distributions.all()}
     for cart in carts:
@@ -292,7 +295,7 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
             line.product.catalog = catalogs.get(line.product.catalog_id, line.distribution.catalog)
         cart.shown_total = money.total(
             (
-                services.current_line_total(line.product, line.quantity, currency)
+                selectors.current_line_total(line.product, line.quantity, currency)
                 for line in cart.lines.all()
             ),
             currency,
@@ -304,54 +307,168 @@ def manage_carts(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
     )
 
 
+def _carts(request: HttpRequest, md_id: int, basket_code: str | None = None):
+    """The distribution and its carts (only the one of ``basket_code`` when given: 404 if it
+    is not one of them)."""
+    md = md_get(group=request.group, md_id=md_id)
+    carts = selectors.md_carts(md=md)
+    if basket_code is not None:
+        carts = [c for c in carts if c.code == basket_code]
+        if not carts:
+            raise Http404
+    return md, carts
+
+
+def _to_carts(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    return redirect("orders:manage_carts", group_slug=request.group.slug, md_id=md.pk)
+
+
+def _remind(request: HttpRequest, md: MultiDistrib, carts: list) -> HttpResponse:
+    try:
+        sent = services.carts_remind(carts=carts, acting_user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("%(n)s reminder(s) sent.") % {"n": sent})
+    return _to_carts(request, md)
+
+
+@group_permission_required("can_manage_catalogs")
+@require_POST
+def manage_carts_remind(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """E-mail every member whose cart is not confirmed (sent after the commit)."""
+    md, carts = _carts(request, md_id)
+    return _remind(request, md, carts)
+
+
+@group_permission_required("can_manage_catalogs")
+@require_POST
+def manage_cart_remind(
+    request: HttpRequest, group_slug: str, md_id: int, basket_code: str
+) -> HttpResponse:
+    """E-mail the member of one cart (sent after the commit)."""
+    md, carts = _carts(request, md_id, basket_code)
+    return _remind(request, md, carts)
+
+
+@group_permission_required("can_manage_catalogs")
+@require_POST
+def manage_cart_confirm(
+    request: HttpRequest, group_slug: str, md_id: int, basket_code: str
+) -> HttpResponse:
+    """Confirm a cart on the member's behalf."""
+    md, (cart,) = _carts(request, md_id, basket_code)
+    try:
+        result = services.order_place(cart=cart, acting_user=request.user, as_admin=True)
+    except ValidationError as exc:
+        _error(request, exc)
+        return _to_carts(request, md)
+    for issue in result.issues:
+        messages.warning(request, f"{issue.product}: {issue.message}")
+    if result.basket is not None:
+        messages.success(
+            request,
+            _("The order of %(member)s is confirmed (basket %(number)s).")
+            % {"member": cart.member.user.display_name, "number": result.basket.number},
+        )
+    return _to_carts(request, md)
+
+
+@group_permission_required("can_manage_catalogs")
+@require_POST
+def manage_cart_delete(
+    request: HttpRequest, group_slug: str, md_id: int, basket_code: str
+) -> HttpResponse:
+    """Delete a cart never confirmed."""
+    md, (cart,) = _carts(request, md_id, basket_code)
+    try:
+        services.cart_delete(cart=cart, acting_user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("The cart is deleted."))
+    return _to_carts(request, md)
+
+
 @group_member_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def manage_wholesale(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Balance the units of wholesale products, then confirm them (spec §11)."""
     group = request.group
     md = md_get(group=group, md_id=md_id)
     scope, _everything = _scope(request, md)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action in ("apply", "save"):
-                product = _scoped_product(request, md, scope)
-                if action == "apply":
-                    services.wholesale_apply(md=md, product=product, acting_user=request.user)
-                else:
-                    amounts = _posted_amounts(request.POST)
-                    services.wholesale_set(
-                        md=md, product=product, amounts=amounts, acting_user=request.user
-                    )
-                messages.success(
-                    request, _("%(product)s is balanced.") % {"product": product.display_name}
-                )
-            elif action == "confirm":
-                catalog = next(
-                    (
-                        d.catalog
-                        for d in md.distributions.all()
-                        if str(d.catalog_id) == request.POST.get("catalog")
-                        and d.catalog_id in scope
-                    ),
-                    None,
-                )
-                if catalog is None:
-                    raise Http404
-                services.wholesale_confirm(md=md, catalog=catalog, acting_user=request.user)
-                messages.success(
-                    request,
-                    _("The units of %(catalog)s are confirmed.") % {"catalog": catalog.name},
-                )
-        except ValidationError as exc:
-            _error(request, exc)
-        return redirect("orders:manage_wholesale", group_slug=group.slug, md_id=md.pk)
     board = selectors.wholesale_board(md=md, catalog_ids=scope)
     return render(
         request,
         "orders/manage_wholesale.html",
         {"group": group, "md": md, "state": md.state(), **board},
     )
+
+
+def _to_wholesale(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    return redirect("orders:manage_wholesale", group_slug=request.group.slug, md_id=md.pk)
+
+
+def _balance(request: HttpRequest, md_id: int, *, amounts: bool) -> HttpResponse:
+    md = md_get(group=request.group, md_id=md_id)
+    scope, _everything = _scope(request, md)
+    product = _scoped_product(request, md, scope)
+    try:
+        if amounts:
+            services.wholesale_set(
+                md=md,
+                product=product,
+                amounts=_posted_amounts(request.POST),
+                acting_user=request.user,
+            )
+        else:
+            services.wholesale_apply(md=md, product=product, acting_user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("%(product)s is balanced.") % {"product": product.display_name})
+    return _to_wholesale(request, md)
+
+
+@group_member_required
+@require_POST
+def manage_wholesale_apply(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Balance a product by the allocation (first ordered, first served)."""
+    return _balance(request, md_id, amounts=False)
+
+
+@group_member_required
+@require_POST
+def manage_wholesale_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Balance a product with the quantities set by hand."""
+    return _balance(request, md_id, amounts=True)
+
+
+@group_member_required
+@require_POST
+def manage_wholesale_confirm(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Confirm the units of one catalog (refused while a total is not whole units)."""
+    md = md_get(group=request.group, md_id=md_id)
+    scope, _everything = _scope(request, md)
+    catalog = next(
+        (
+            d.catalog
+            for d in md.distributions.all()
+            if str(d.catalog_id) == request.POST.get("catalog") and d.catalog_id in scope
+        ),
+        None,
+    )
+    if catalog is None:
+        raise Http404
+    try:
+        services.wholesale_confirm(md=md, catalog=catalog, acting_user=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request, _("The units of %(catalog)s are confirmed.") % {"catalog": catalog.name}
+        )
+    return _to_wholesale(request, md)
 
 
 def _scoped_product(request: HttpRequest, md: MultiDistrib, scope: set[int]) -> Product:

@@ -133,16 +133,6 @@ class Basket(models.Model):
         return money.total([self.lines_total(lines), self.delivery_fee], self.group.currency)
 
 
-def line_amount(
-    quantity: Decimal, unit_price: Decimal, fee_percent: Decimal, currency: str
-) -> Decimal:
-    """What a line costs the member: round(quantity x price x (1 + fee/100)), half-up, per line
-    (spec §1.9, decision 1). A function of plain values so reports reading rows share it."""
-    return money.quantize(
-        quantity * unit_price * (Decimal(100) + fee_percent) / Decimal(100), currency
-    )
-
-
 class OrderLine(models.Model):
     group = models.ForeignKey(
         "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
@@ -230,12 +220,10 @@ class OrderLine(models.Model):
         """The weighed quantity once known, else the ordered one."""
         return self.actual_quantity if self.actual_quantity is not None else self.quantity
 
-    @property
-    def unit_price_with_fee(self) -> Decimal:
-        return self.unit_price * (Decimal(100) + self.fee_percent) / Decimal(100)
-
     def total_in(self, currency: str) -> Decimal:
-        return line_amount(self.billed_quantity, self.unit_price, self.fee_percent, currency)
+        return money.line_total(
+            self.unit_price, self.billed_quantity, currency, fee_percent=self.fee_percent
+        )
 
     @property
     def total(self) -> Decimal:

@@ -9,18 +9,22 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalogs.models import Catalog, Product, Vendor
 from catalogs.reference import fold, taxonomy
 from catalogs.services import catalog_order_blockers
+from distributions import selectors as distribution_selectors
 from distributions.models import Distribution, MultiDistrib, State
-from groups.models import Group, live_group_q
+from groups.models import Group, PaymentType, live_group_q
+from kernel import money
 from members.models import Member
 from orders import wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
+from payments import providers
 
 ZERO = Decimal("0")
 
@@ -322,6 +326,122 @@ def basket_get_for_member(*, group: Group, member: Member, code: str) -> Basket:
     return basket
 
 
+# Checkout ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutOptions:
+    """What the checkout asks ``user`` for this distribution."""
+
+    is_open: bool
+    slot_request: Any  # distributions.SlotRequest or None
+    delivery_request: Any  # distributions.DeliveryRequest or None
+    ask_slot: bool
+    ask_delivery: bool
+    payment_choices: list  # payments.providers.PaymentProvider
+    moneypot: bool
+
+
+def checkout_options(
+    *, md: MultiDistrib, user: Any, order: Basket | None, now: datetime
+) -> CheckoutOptions:
+    """A time slot is asked while orders are open, slots are on and not yet assigned, unless
+    the user already chose some or asked for home delivery; home delivery is offered while
+    orders are open to a user who has not asked for it yet for this order."""
+    is_open = md.state(now) == State.OPEN
+    slot_request = (
+        distribution_selectors.slot_request_for(md=md, user=user) if md.slots_enabled else None
+    )
+    delivery_request = (
+        distribution_selectors.delivery_request_for(md=md, user=user)
+        if md.delivery_enabled
+        else None
+    )
+    ask_slot = (
+        is_open
+        and md.slots_enabled
+        and md.slots_resolved_at is None
+        and not (slot_request and slot_request.slots.all())
+        and delivery_request is None
+    )
+    ask_delivery = (
+        is_open
+        and md.delivery_enabled
+        and delivery_request is None
+        and not (order and order.delivery)
+    )
+    return CheckoutOptions(
+        is_open,
+        slot_request,
+        delivery_request,
+        ask_slot,
+        ask_delivery,
+        payment_choices(md.group),
+        uses_moneypot(md.group),
+    )
+
+
+# May an order still change? -------------------------------------------------------------------
+
+
+def order_change_refusal(
+    *, md: MultiDistrib, distribution: Distribution, by_admin: bool, now: datetime
+) -> str | None:
+    """The one rule for changing or cancelling the lines an order has from one catalog: None
+    when allowed, else why not. Nobody once the distribution is validated; a member while the
+    catalog takes orders online and its window is open (spec §3.7); an admin until validation,
+    window or not (spec §10). Every page and service asking goes through here."""
+    if md.validated_at is not None:
+        return _("This distribution is validated: its orders can no longer change.")
+    if not by_admin and not distribution.can_order_now(now):
+        return _("Orders for %(catalog)s are closed.") % {"catalog": distribution.catalog.name}
+    return None
+
+
+@dataclass(frozen=True)
+class OrderChanges:
+    """What a page may offer on an order (``order_changes``)."""
+
+    changeable: bool  # the order may change at all (confirmed for a member, not validated)
+    catalog_ids: frozenset[int]  # the catalogs whose lines may change
+    can_edit: bool  # some quantity may change
+    can_cancel: bool  # the whole order may be cancelled
+
+
+def order_changes(
+    *,
+    md: MultiDistrib,
+    basket: Basket | None,
+    by_admin: bool,
+    lines: list[OrderLine] | tuple = (),
+    now: datetime | None = None,
+) -> OrderChanges:
+    """``order_change_refusal`` applied to a whole order (``lines``: its lines, loaded, for a
+    member's order). An admin enters an order even where there is none yet; a member changes
+    only a confirmed order, and cancels it only while every catalog of it takes orders."""
+    now = now or timezone.now()
+    unvalidated = md.validated_at is None
+    confirmed = basket is not None and basket.is_confirmed
+    changeable = unvalidated and (by_admin or confirmed)
+    ids = frozenset(
+        d.catalog_id
+        for d in md.distributions.all()
+        if changeable
+        and order_change_refusal(md=md, distribution=d, by_admin=by_admin, now=now) is None
+    )
+    if by_admin:
+        return OrderChanges(
+            changeable, ids, can_edit=changeable, can_cancel=changeable and confirmed
+        )
+    in_order = {line.distribution.catalog_id for line in lines}
+    return OrderChanges(
+        changeable,
+        ids,
+        can_edit=changeable and bool(in_order & ids),
+        can_cancel=changeable and in_order <= ids,
+    )
+
+
 def my_orders(*, user: Any, now: datetime | None = None, past_days: int = 120) -> dict[str, list]:
     """A member's orders and carts across all their groups: upcoming first, then recent past."""
     now = now or timezone.now()
@@ -466,8 +586,6 @@ class WholesaleRow:
 def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any]:
     """Per wholesale product of the managed catalogs: the fill, each member's claim and what
     the allocation would give them; plus the confirmations made (3 queries)."""
-    from orders.services.wholesale import allocation
-
     catalogs = {
         d.catalog_id: d.catalog for d in md.distributions.all() if d.catalog_id in catalog_ids
     }
@@ -493,7 +611,7 @@ def wholesale_board(*, md: MultiDistrib, catalog_ids: set[int]) -> dict[str, Any
         lines = lines_by_product[product.pk]
         if not lines and (product.catalog_id in blocked or not product.active):
             continue
-        fill, granted = allocation(product, lines)
+        fill, granted = wholesale.line_allocation(product, lines)
         per_member: dict[int, dict[str, Any]] = {}
         for line in lines:
             member = line.basket.member
@@ -545,5 +663,48 @@ def customers(md: MultiDistrib) -> set[int]:
     )
 
 
-def orders_for_md_queryset(md: MultiDistrib) -> QuerySet[Basket]:
-    return Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)
+# Read helpers the order services and pages share -----------------------------------------------
+
+
+def md_for_orders(md_id: int) -> MultiDistrib:
+    """The distribution with its group, place, catalogs and producers (2 queries)."""
+    md = (
+        MultiDistrib.objects.select_related("group", "place")
+        .prefetch_related(
+            Prefetch(
+                "distributions", queryset=Distribution.objects.select_related("catalog__vendor")
+            )
+        )
+        .get(pk=md_id)
+    )
+    for distribution in md.distributions.all():
+        distribution.multidistrib = md
+    return md
+
+
+def current_line_total(product: Product, quantity: Decimal, currency: str) -> Decimal:
+    """What a cart line costs at today's price and catalog fee (``product.catalog`` loaded)."""
+    return money.line_total(
+        product.price, quantity, currency, fee_percent=product.catalog.fee_percent
+    )
+
+
+def payment_choices(group) -> list[providers.PaymentProvider]:
+    """The offline ways a member can pay at checkout (online payment is a later step)."""
+    if not group.payments_enabled:
+        return []
+    return [p for p in providers.checkout_choices(group) if p.code != PaymentType.ONLINE]
+
+
+def uses_moneypot(group) -> bool:
+    return group.payments_enabled and PaymentType.MONEYPOT in providers.accepted_types(group)
+
+
+def payment_instructions(basket: Basket, total: Decimal) -> str:
+    group = basket.group
+    if not group.payments_enabled or not basket.payment_type:
+        return ""
+    code = basket.payment_type
+    if code not in providers.PROVIDERS:
+        return ""
+    return providers.provider_for(code).instructions(group, amount=total, reference=basket.code)

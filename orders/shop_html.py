@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalogs.models import REFERENCE_UNITS, Product
-from catalogs.templatetags.catalogs_tags import plain
 from kernel import money
+from kernel.quantities import plain
 from orders import wholesale
 
 # Prices, steps and units repeat across products and requests: each is formatted once per

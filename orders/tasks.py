@@ -15,7 +15,7 @@ def basket_email_send(*, basket_id: int, name: str, extra: dict[str, Any]) -> bo
     Queued after the order's commit, so rendering happens in a worker (or right after the
     commit when tasks run eagerly), never while the order's rows are locked.
     """
-    from orders.services.base import LineIssue, deliver_basket_email
+    from orders.services import LineIssue, basket_email_deliver
 
     basket = (
         Basket.objects.select_related("group__contact", "multidistrib__place", "member__user")
@@ -26,5 +26,5 @@ def basket_email_send(*, basket_id: int, name: str, extra: dict[str, Any]) -> bo
         return False
     if "issues" in extra:
         extra = {**extra, "issues": [LineIssue(**issue) for issue in extra["issues"]]}
-    deliver_basket_email(name, basket, **extra)
+    basket_email_deliver(name, basket, **extra)
     return True

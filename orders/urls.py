@@ -10,9 +10,13 @@ group_patterns = [
     path("shop/<int:md_id>/products/<int:product_id>/", views.product_detail, name="product"),
     path("shop/<int:md_id>/cart/", views.cart, name="cart"),
     path("shop/<int:md_id>/cart/add/", views.cart_add, name="cart_add"),
+    path("shop/<int:md_id>/cart/update/", views.cart_update, name="cart_update"),
+    path("shop/<int:md_id>/cart/checkout/", views.cart_checkout, name="cart_checkout"),
     path("shop/<int:md_id>/checkout/", views.checkout, name="checkout"),
     # A member's order.
     path("orders/<str:basket_code>/", views.basket, name="basket"),
+    path("orders/<str:basket_code>/save/", views.basket_save, name="basket_save"),
+    path("orders/<str:basket_code>/cancel/", views.basket_cancel, name="basket_cancel"),
     # Management.
     path("manage/orders/", manage_views.manage_list, name="manage_list"),
     path("manage/orders/<int:md_id>/", manage_views.manage_md, name="manage_md"),
@@ -22,11 +26,56 @@ group_patterns = [
         manage_views.manage_member,
         name="manage_member",
     ),
+    path(
+        "manage/orders/<int:md_id>/members/<int:member_id>/save/",
+        manage_views.manage_member_save,
+        name="manage_member_save",
+    ),
+    path(
+        "manage/orders/<int:md_id>/members/<int:member_id>/cancel/",
+        manage_views.manage_member_cancel,
+        name="manage_member_cancel",
+    ),
     path("manage/orders/<int:md_id>/carts/", manage_views.manage_carts, name="manage_carts"),
+    path(
+        "manage/orders/<int:md_id>/carts/remind/",
+        manage_views.manage_carts_remind,
+        name="manage_carts_remind",
+    ),
+    path(
+        "manage/orders/<int:md_id>/carts/<str:basket_code>/remind/",
+        manage_views.manage_cart_remind,
+        name="manage_cart_remind",
+    ),
+    path(
+        "manage/orders/<int:md_id>/carts/<str:basket_code>/confirm/",
+        manage_views.manage_cart_confirm,
+        name="manage_cart_confirm",
+    ),
+    path(
+        "manage/orders/<int:md_id>/carts/<str:basket_code>/delete/",
+        manage_views.manage_cart_delete,
+        name="manage_cart_delete",
+    ),
     path(
         "manage/orders/<int:md_id>/wholesale/",
         manage_views.manage_wholesale,
         name="manage_wholesale",
+    ),
+    path(
+        "manage/orders/<int:md_id>/wholesale/apply/",
+        manage_views.manage_wholesale_apply,
+        name="manage_wholesale_apply",
+    ),
+    path(
+        "manage/orders/<int:md_id>/wholesale/save/",
+        manage_views.manage_wholesale_save,
+        name="manage_wholesale_save",
+    ),
+    path(
+        "manage/orders/<int:md_id>/wholesale/confirm/",
+        manage_views.manage_wholesale_confirm,
+        name="manage_wholesale_confirm",
     ),
 ]
 

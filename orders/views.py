@@ -18,15 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalogs.models import Product
-from distributions import forms as distribution_forms
 from distributions import selectors as distribution_selectors
-from distributions import services as distribution_services
-from distributions.models import MultiDistrib, State
+from distributions.models import MultiDistrib
 from distributions.selectors import md_get
 from groups.models import Group
 from groups.tenancy import group_member_required, group_public
 from kernel import money
-from members import services as member_services
 from orders import forms, selectors, services, session_cart, shop_html
 from orders.models import Basket
 from payments import providers
@@ -54,7 +51,7 @@ def _row(product: Product, quantity: Decimal, tolerance: Decimal, currency: str)
         product,
         quantity,
         tolerance,
-        services.current_line_total(product, quantity, currency),
+        selectors.current_line_total(product, quantity, currency),
         forms.quantity_to_input(product, quantity),
         forms.quantity_to_input(product, tolerance),
     )
@@ -323,7 +320,7 @@ def _set_in_cart(
 
 
 @group_public
-@require_http_methods(["GET", "POST"])
+@require_GET
 def cart(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """The cart: change quantities, remove products, go to the checkout."""
     group = request.group
@@ -331,26 +328,6 @@ def cart(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     _merge_session(request, md)
     db_cart, order = selectors.member_baskets(md=md, member=request.member)
     rows = _cart_rows(request, md, db_cart)
-    if request.method == "POST":
-        products = {row.product.pk: row.product for row in rows}
-        quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
-        remove = request.POST.get("remove")
-        for pk, message in errors.items():
-            messages.error(request, f"{products[pk].display_name}: {message}")
-        for pk, product in products.items():
-            if remove and str(pk) == remove:
-                _set_in_cart(request, md, product, Decimal(0), None)
-                continue
-            row = next(r for r in rows if r.product.pk == pk)
-            wanted = quantities.get(pk, row.quantity)
-            tol = tolerances.get(pk, row.tolerance)
-            if pk in errors or (wanted == row.quantity and tol == row.tolerance):
-                continue
-            _set_in_cart(request, md, product, wanted, tol)
-        if request.POST.get("action") == "checkout" and not errors:
-            return redirect("orders:checkout", group_slug=group.slug, md_id=md.pk)
-        return redirect("orders:cart", group_slug=group.slug, md_id=md.pk)
-    now = timezone.now()
     return render(
         request,
         "orders/cart.html",
@@ -360,19 +337,53 @@ def cart(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             "rows": rows,
             "total": _cart_total(rows, group.currency),
             "order": order,
-            "state": md.state(now),
+            "state": md.state(timezone.now()),
         },
     )
 
 
+@group_public
+@require_POST
+def cart_update(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Save the cart's quantities (or remove the product whose button was pressed)."""
+    md = md_get(group=request.group, md_id=md_id)
+    _save_cart(request, md)
+    return redirect("orders:cart", group_slug=request.group.slug, md_id=md.pk)
+
+
+@group_public
+@require_POST
+def cart_checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Save the cart's quantities and go to the checkout (back to the cart on a wrong one)."""
+    md = md_get(group=request.group, md_id=md_id)
+    target = "orders:cart" if _save_cart(request, md) else "orders:checkout"
+    return redirect(target, group_slug=request.group.slug, md_id=md.pk)
+
+
+def _save_cart(request: HttpRequest, md: MultiDistrib) -> bool:
+    """Set the posted quantities of the cart; True when some quantity was not understood."""
+    _merge_session(request, md)
+    db_cart, _order = selectors.member_baskets(md=md, member=request.member)
+    rows = {row.product.pk: row for row in _cart_rows(request, md, db_cart)}
+    products = {pk: row.product for pk, row in rows.items()}
+    quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
+    remove = request.POST.get("remove")
+    for pk, message in errors.items():
+        messages.error(request, f"{products[pk].display_name}: {message}")
+    for pk, product in products.items():
+        if remove and str(pk) == remove:
+            _set_in_cart(request, md, product, Decimal(0), None)
+            continue
+        row = rows[pk]
+        wanted = quantities.get(pk, row.quantity)
+        tol = tolerances.get(pk, row.tolerance)
+        if pk in errors or (wanted == row.quantity and tol == row.tolerance):
+            continue
+        _set_in_cart(request, md, product, wanted, tol)
+    return bool(errors)
+
+
 # Checkout ---------------------------------------------------------------------------------------
-
-
-def _needs(group: Group, user: Any) -> tuple[bool, bool]:
-    return (
-        group.phone_required and not user.phone,
-        group.address_required and not user.has_address,
-    )
 
 
 @group_public
@@ -380,173 +391,103 @@ def _needs(group: Group, user: Any) -> tuple[bool, bool]:
 def checkout(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """Log in or sign up on the way, join the group, give the details the group asks for,
     choose a time slot or home delivery, a payment, and confirm (spec §3.3)."""
-    group = request.group
+    group, user = request.group, request.user
     md = md_get(group=group, md_id=md_id)
-    now = timezone.now()
     _merge_session(request, md)
     # A member confirming their cart: its lines are read by ``order_place``, under its lock,
     # and here only when the page is shown again.
     confirming = request.method == "POST" and request.member is not None
     db_cart, order = selectors.member_baskets(md=md, member=request.member, lines=not confirming)
     context: dict[str, Any] = {"group": group, "md": md, "order": order}
-    if not (confirming and db_cart is not None):
-        rows = _cart_rows(request, md, db_cart)
-        if not rows:
-            messages.info(request, _("Your cart is empty."))
-            return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
-        context.update(rows=rows, total=_cart_total(rows, group.currency))
-    if not request.user.is_authenticated:
+    if not (confirming and db_cart is not None) and not _with_rows(request, md, db_cart, context):
+        return _cart_is_empty(request, md)
+    if not user.is_authenticated:
         context["next"] = request.get_full_path()
         return render(request, "orders/checkout_login.html", context)
-    user = request.user
     joining = request.member is None
     if joining and group.registration != Group.Registration.OPEN:
         context["closed_group"] = True
         return render(request, "orders/checkout_login.html", context)
-
-    is_open = md.state(now) == State.OPEN
-    slot_request = (
-        distribution_selectors.slot_request_for(md=md, user=user) if md.slots_enabled else None
-    )
-    delivery_request = (
-        distribution_selectors.delivery_request_for(md=md, user=user)
-        if md.delivery_enabled
-        else None
-    )
-    ask_slot = (
-        is_open
-        and md.slots_enabled
-        and md.slots_resolved_at is None
-        and not (slot_request and slot_request.slots.all())
-        and delivery_request is None
-    )
-    ask_delivery = (
-        is_open
-        and md.delivery_enabled
-        and delivery_request is None
-        and not (order and order.delivery)
-    )
-    choices = services.payment_choices(group)
-    moneypot = services.uses_moneypot(group)
-    payment_choices = [] if moneypot else [(p.code, p.label) for p in choices]
-    needs_phone, needs_address = _needs(group, user)
+    options = selectors.checkout_options(md=md, user=user, order=order, now=timezone.now())
     data = request.POST if request.method == "POST" else None
-    initial = {"payment_type": order.payment_type} if order and order.payment_type else {}
-    form = forms.CheckoutForm(
-        data,
-        initial=initial,
-        payment_choices=payment_choices,
-        delivery_offered=ask_delivery,
-        needs_phone=needs_phone,
-        needs_address=needs_address,
-        place_name=md.place.name,
-    )
-    slot_form = distribution_forms.SlotChoiceForm(data, md=md) if ask_slot else None
-    delivery_form = (
-        distribution_forms.DeliveryRequestForm(data, user=user, prefix="delivery")
-        if ask_delivery
-        else None
-    )
-    if request.method == "POST":
-        wants_delivery = form.wants_delivery
-        valid = form.is_valid()
-        if slot_form is not None and not wants_delivery:
-            valid = slot_form.is_valid() and valid
-        if delivery_form is not None and wants_delivery:
-            valid = delivery_form.is_valid() and valid
-        if valid:
-            placed = _checkout_confirm(
-                request, md, db_cart, form, slot_form, delivery_form, wants_delivery, joining
-            )
-            if placed is not None:
-                return placed
+    steps = forms.CheckoutForms(data, md=md, user=user, order=order, options=options)
+    if data is not None and steps.is_valid():
+        placed = _checkout_confirm(request, md, db_cart, steps, joining)
+        if placed is not None:
+            return placed
     if "rows" not in context:
-        db_cart, order = selectors.member_baskets(md=md, member=request.member)
-        rows = _cart_rows(request, md, db_cart)
-        if not rows:
-            messages.info(request, _("Your cart is empty."))
-            return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
-        context.update(rows=rows, total=_cart_total(rows, group.currency), order=order)
+        db_cart, context["order"] = selectors.member_baskets(md=md, member=request.member)
+        if not _with_rows(request, md, db_cart, context):
+            return _cart_is_empty(request, md)
+    moneypot = options.moneypot and request.member is not None
     context.update(
         {
-            "form": form,
-            "slot_form": slot_form,
-            "delivery_form": delivery_form,
+            "form": steps.form,
+            "slot_form": steps.slot_form,
+            "delivery_form": steps.delivery_form,
             "joining": joining,
-            "slot_request": slot_request,
-            "delivery_request": delivery_request,
-            "moneypot": moneypot,
+            "slot_request": options.slot_request,
+            "delivery_request": options.delivery_request,
+            "moneypot": options.moneypot,
             "balance": payment_selectors.balance_for_member(group=group, member=request.member)
-            if moneypot and request.member
+            if moneypot
             else None,
-            "payment_help": {p.code: p.instructions(group) for p in choices},
-            "is_open": is_open,
+            "payment_help": {p.code: p.instructions(group) for p in options.payment_choices},
+            "is_open": options.is_open,
         }
     )
     return render(request, "orders/checkout.html", context)
 
 
-def _checkout_confirm(request, md, cart, form, slot_form, delivery_form, wants_delivery, joining):
-    """The steps after the forms are valid, each in its own transaction, then the order in one.
+def _with_rows(
+    request: HttpRequest, md: MultiDistrib, cart: Basket | None, context: dict[str, Any]
+) -> bool:
+    """Put the cart's rows and total in ``context``; False when the cart is empty."""
+    rows = _cart_rows(request, md, cart)
+    context.update(rows=rows, total=_cart_total(rows, md.group.currency))
+    return bool(rows)
 
-    Returns the redirect after placing, or None to show the form again with the errors.
-    """
-    group, user = request.group, request.user
-    if joining:
-        try:
-            request.member = member_services.member_join(group=group, user=user, acting_user=user)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-            return None
-        _merge_session(request, md)
-    changes = form.profile_changes()
-    if changes:
-        for name, value in changes.items():
-            setattr(user, name, value)
-        try:
-            member_services.user_update_profile(user=user, changed=list(changes), acting_user=user)
-        except ValidationError as exc:
-            distribution_forms.add_service_errors(form, exc)
-            return None
-    try:
-        if slot_form is not None and not wants_delivery:
-            distribution_services.slot_request_save(
-                md=md,
-                user=user,
-                slot_ids=[s.pk for s in slot_form.cleaned_data["slots"]],
-                acting_user=user,
-            )
-        if delivery_form is not None and wants_delivery:
-            distribution_services.delivery_request_save(
-                md=md, user=user, acting_user=user, **delivery_form.cleaned_data
-            )
-    except ValidationError as exc:
-        distribution_forms.add_service_errors(delivery_form if wants_delivery else slot_form, exc)
+
+def _cart_is_empty(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
+    messages.info(request, _("Your cart is empty."))
+    return redirect("orders:shop", group_slug=md.group.slug, md_id=md.pk)
+
+
+def _checkout_confirm(
+    request: HttpRequest,
+    md: MultiDistrib,
+    cart: Basket | None,
+    steps: forms.CheckoutForms,
+    joining: bool,
+) -> HttpResponse | None:
+    """Confirm through the checkout service; the redirect after placing, or None to show the
+    forms again with the errors."""
+    items = session_cart.items(request, md.pk) if joining else {}
+    result = services.checkout_confirm(
+        md=md,
+        user=request.user,
+        member=request.member,
+        cart=cart,
+        session_items=items,
+        acting_user=request.user,
+        **steps.service_data(),
+    )
+    if joining and result.member is not None:
+        request.member = result.member
+        if items:
+            session_cart.clear(request, md.pk)
+        for note in result.merge_notes:
+            messages.warning(request, note)
+    if result.error is not None:
+        steps.show_error(result.error_step, result.error)
         return None
-    if joining:
-        cart, _order = selectors.member_baskets(md=md, member=request.member, lines=False)
-    if cart is None:
-        messages.info(request, _("Your cart is empty."))
-        return redirect("orders:shop", group_slug=group.slug, md_id=md.pk)
-    try:
-        result = services.order_place(
-            cart=cart,
-            acting_user=user,
-            payment_type=form.cleaned_data.get("payment_type", ""),
-            delivery=wants_delivery,
-            as_admin=False,
-            md=md,
-        )
-    except ValidationError as exc:
-        distribution_forms.add_service_errors(form, exc)
-        return None
+    if result.empty:
+        return _cart_is_empty(request, md)
     for issue in result.issues:
         messages.warning(request, issue.message)
     if result.basket is None:
-        if wants_delivery:
-            _drop_delivery(md, user)
         messages.error(request, _("Nothing could be ordered: see the messages above."))
-        return redirect("orders:cart", group_slug=group.slug, md_id=md.pk)
+        return redirect("orders:cart", group_slug=md.group.slug, md_id=md.pk)
     messages.success(
         request,
         _(
@@ -557,60 +498,55 @@ def _checkout_confirm(request, md, cart, form, slot_form, delivery_form, wants_d
     return redirect(result.basket.get_absolute_url())
 
 
-def _drop_delivery(md: MultiDistrib, user: Any) -> None:
-    request = distribution_selectors.delivery_request_for(md=md, user=user)
-    if request is not None:
-        distribution_services.delivery_request_cancel(request=request, acting_user=user)
-
-
 # The member's orders ---------------------------------------------------------------------------
 
 
+def _member_order(request: HttpRequest, basket_code: str):
+    """The member's order, its lines and what may change in it."""
+    order = selectors.basket_get_for_member(
+        group=request.group, member=request.member, code=basket_code
+    )
+    md = order.multidistrib
+    lines = list(order.lines.all())
+    _attach_catalogs(md, [line.product for line in lines])
+    changes = selectors.order_changes(md=md, basket=order, by_admin=False, lines=lines)
+    return order, md, lines, changes
+
+
 @group_member_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def basket(request: HttpRequest, group_slug: str, basket_code: str) -> HttpResponse:
     """An order: its lines, total and payment; change quantities or cancel while orders are open."""
     group = request.group
-    order = selectors.basket_get_for_member(group=group, member=request.member, code=basket_code)
-    md = order.multidistrib
+    order, md, lines, changes = _member_order(request, basket_code)
     if order.is_cart:
         return redirect("orders:cart", group_slug=group.slug, md_id=md.pk)
-    now = timezone.now()
-    lines = list(order.lines.all())
-    _attach_catalogs(md, [line.product for line in lines])
-    open_ids = {d.catalog_id for d in md.distributions.all() if d.can_order_now(now)}
-    editable = order.is_confirmed and md.validated_at is None
-    if request.method == "POST" and editable:
-        action = request.POST.get("action")
-        try:
-            if action == "cancel":
-                services.order_cancel(basket=order, acting_user=request.user, as_admin=False)
-                messages.success(request, _("Your order is cancelled."))
-                return redirect(order.get_absolute_url())
-            products = {
-                line.product_id: line.product
-                for line in lines
-                if line.distribution.catalog_id in open_ids
-            }
-            quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
-            for pk, message in errors.items():
-                messages.error(request, f"{products[pk].display_name}: {message}")
-            if quantities:
-                result = services.order_update(
-                    md=md,
-                    member=request.member,
-                    quantities=quantities,
-                    tolerances=tolerances,
-                    acting_user=request.user,
-                    as_admin=False,
-                )
-                for issue in result.issues:
-                    messages.warning(request, issue.message)
-                if result.changed:
-                    messages.success(request, _("Your order is updated."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect(order.get_absolute_url())
+    total = order.total(lines)
+    return render(
+        request,
+        "orders/basket.html",
+        {
+            "group": group,
+            "md": md,
+            "order": order,
+            "lines": lines,
+            "products": _order_products(lines, changes.catalog_ids),
+            "total": total,
+            "can_edit": changes.can_edit,
+            "can_cancel": changes.can_cancel,
+            "payment": selectors.payment_instructions(order, total),
+            "payment_label": providers.type_label(order.payment_type) if order.payment_type else "",
+            "slot_request": distribution_selectors.slot_request_for(md=md, user=request.user),
+            "delivery_request": distribution_selectors.delivery_request_for(
+                md=md, user=request.user
+            ),
+            "state": md.state(),
+        },
+    )
+
+
+def _order_products(lines: list, editable_ids: frozenset[int]) -> list[dict[str, Any]]:
+    """The order's lines by product, with the quantities to show in the inputs."""
     by_product: dict[int, dict[str, Any]] = {}
     for line in lines:
         entry = by_product.setdefault(
@@ -624,31 +560,62 @@ def basket(request: HttpRequest, group_slug: str, basket_code: str) -> HttpRespo
         product = entry["product"]
         entry["input"] = forms.quantity_to_input(product, entry["quantity"])
         entry["input_tolerance"] = forms.quantity_to_input(product, entry["tolerance"])
-        entry["editable"] = editable and product.catalog_id in open_ids
-    total = order.total(lines)
-    return render(
-        request,
-        "orders/basket.html",
-        {
-            "group": group,
-            "md": md,
-            "order": order,
-            "lines": lines,
-            "products": list(by_product.values()),
-            "total": total,
-            "can_edit": editable and any(e["editable"] for e in by_product.values()),
-            "can_cancel": editable
-            and order.is_confirmed
-            and all(line.distribution.catalog_id in open_ids for line in lines),
-            "payment": services.base.payment_instructions(order, total),
-            "payment_label": providers.type_label(order.payment_type) if order.payment_type else "",
-            "slot_request": distribution_selectors.slot_request_for(md=md, user=request.user),
-            "delivery_request": distribution_selectors.delivery_request_for(
-                md=md, user=request.user
-            ),
-            "state": md.state(now),
-        },
-    )
+        entry["editable"] = product.catalog_id in editable_ids
+    return list(by_product.values())
+
+
+@group_member_required
+@require_POST
+def basket_save(request: HttpRequest, group_slug: str, basket_code: str) -> HttpResponse:
+    """Save the member's new quantities of the products whose orders are still open."""
+    order, md, lines, changes = _member_order(request, basket_code)
+    if order.is_cart:
+        return redirect("orders:cart", group_slug=request.group.slug, md_id=md.pk)
+    if not changes.changeable:
+        return redirect(order.get_absolute_url())
+    products = {
+        line.product_id: line.product
+        for line in lines
+        if line.distribution.catalog_id in changes.catalog_ids
+    }
+    quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
+    for pk, message in errors.items():
+        messages.error(request, f"{products[pk].display_name}: {message}")
+    if quantities:
+        try:
+            result = services.order_update(
+                md=md,
+                member=request.member,
+                quantities=quantities,
+                tolerances=tolerances,
+                acting_user=request.user,
+                as_admin=False,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(order.get_absolute_url())
+        for issue in result.issues:
+            messages.warning(request, issue.message)
+        if result.changed:
+            messages.success(request, _("Your order is updated."))
+    return redirect(order.get_absolute_url())
+
+
+@group_member_required
+@require_POST
+def basket_cancel(request: HttpRequest, group_slug: str, basket_code: str) -> HttpResponse:
+    """Cancel the member's whole order while every catalog of it takes orders."""
+    order, md, _lines, changes = _member_order(request, basket_code)
+    if order.is_cart:
+        return redirect("orders:cart", group_slug=request.group.slug, md_id=md.pk)
+    if changes.changeable:
+        try:
+            services.order_cancel(basket=order, acting_user=request.user, as_admin=False)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your order is cancelled."))
+    return redirect(order.get_absolute_url())
 
 
 @login_required

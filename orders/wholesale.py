@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
 
 ZERO = Decimal("0")
 THOUSANDTH = Decimal("0.001")
@@ -180,3 +181,27 @@ def _text(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
+
+
+def line_allocation(product: Any, lines: list[Any]) -> tuple[Fill, dict[int, Decimal]]:
+    """The fill of ``product`` and the base amount each line would get (first come first served)."""
+    claims = []
+    for line in lines:
+        rows = line.claims or [
+            {
+                "at": line.created_at.isoformat(),
+                "q": str(to_base(product, line.quantity)),
+                "t": str(to_base(product, line.tolerance)),
+            }
+        ]
+        for index, row in enumerate(rows):
+            claims.append(
+                Claim(
+                    line_id=line.pk,
+                    at=row["at"],
+                    quantity=Decimal(row["q"]),
+                    tolerance=Decimal(row["t"]),
+                    order=index,
+                )
+            )
+    return allocate(unit_size(product), claims)

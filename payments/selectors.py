@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Round
 from groups.models import Group
 from kernel.money import quantize
 from members.models import Member, active_member_q
-from payments.models import COUNTED, ONTHESPOT, Operation
+from payments.models import COUNTED, ON_THE_SPOT_TYPES, ONTHESPOT, Operation
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -101,9 +101,7 @@ def pending_list(*, group: Group, member: Member | None = None) -> QuerySet[Oper
     if member is not None:
         qs = qs.filter(member=member)
     return (
-        qs.annotate(
-            effective=Round(F("amount") + _sum("corrections__amount"), 2, output_field=MONEY)
-        )
+        qs.annotate(effective=corrected_amount())
         .exclude(effective=ZERO)
         .select_related("member__user")
         .order_by("date", "created_at", "id")
@@ -256,3 +254,74 @@ def operations_for_export(*, group: Group, start: date, end: date) -> QuerySet[O
         .select_related("member__user", "recorded_by", "reverses")
         .order_by("date", "created_at", "id")
     )
+
+
+# --- corrections folded in, and what the distribution day reads ------------------------------
+
+
+def corrected_amount() -> Round:
+    """A row's amount with its corrections folded in, rounded to the cent in SQL.
+
+    A correction is a new row pointing to the row it corrects (``reverses``), never to another
+    correction, so a row and its ``corrections`` add up to what it stands for now. Annotate roots
+    with it: ``qs.filter(reverses__isnull=True).annotate(effective=corrected_amount())``.
+    """
+    return Round(F("amount") + _sum("corrections__amount"), 2, output_field=MONEY)
+
+
+def payments_for_references(*, group: Group, references: Iterable[str]) -> QuerySet[Operation]:
+    """Payments and refunds carrying these references (basket codes), oldest first.
+
+    Each is annotated with ``effective``, its amount with its corrections; the corrections are
+    not listed on their own, and a payment corrected down to zero is left out.
+    """
+    return (
+        Operation.objects.filter(
+            group=group, reference__in=list(references), is_money=True, reverses__isnull=True
+        )
+        .annotate(effective=corrected_amount())
+        .exclude(effective=ZERO)
+        .order_by("pk")
+    )
+
+
+def onspot_untyped_list(*, group: Group, references: Iterable[str]) -> QuerySet[Operation]:
+    """On-the-spot intentions still waiting for their actual type, which block validation.
+
+    The intentions themselves, not their corrections, annotated with ``effective``; one corrected
+    down to zero (nothing was delivered, nothing is paid) has nothing to type and is left out.
+    """
+    return (
+        onspot_awaiting_type(group=group, references=references)
+        .filter(reverses__isnull=True)
+        .annotate(effective=corrected_amount())
+        .exclude(effective=ZERO)
+    )
+
+
+def pending_onspot_payment(*, group: Group, member: Member, reference: str) -> Operation | None:
+    """The member's newest pending payment on the spot for ``reference`` (typed or not)."""
+    return (
+        Operation.objects.filter(
+            group=group,
+            member=member,
+            reference=reference,
+            kind=Operation.Kind.PAYMENT,
+            state=Operation.State.PENDING,
+            payment_type__in=[ONTHESPOT, *ON_THE_SPOT_TYPES],
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def operation_get_for_references(
+    *, group: Group, operation_id: int, references: Iterable[str] | QuerySet
+) -> Operation | None:
+    """The row ``operation_id`` if it carries one of ``references`` and is not a correction.
+
+    ``references`` may be a ``values("code")`` queryset: it is then read as a subquery.
+    """
+    return Operation.objects.filter(
+        group=group, pk=operation_id, reference__in=references, reverses__isnull=True
+    ).first()

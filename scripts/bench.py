@@ -218,7 +218,7 @@ def seed() -> dict:
     from distributions import services as distribution_services
     from groups.models import Group, Place
     from members.models import Member, User
-    from orders import services
+    from orders import selectors, services
 
     group = Group.objects.create(name="Banc d'essai", slug="banc")
     places = [
@@ -272,7 +272,7 @@ def seed() -> dict:
         User.objects.filter(email__endswith="@bench.localhost", first_name="Buyer").order_by("pk")
     )
     Member.objects.bulk_create(Member(group=group, user=u) for u in users)
-    md = services.base.md_for_orders(checkout_md.pk)
+    md = selectors.md_for_orders(checkout_md.pk)
     sessions = []
     members = Member.objects.filter(group=group, user__in=users).select_related("user")
     for i, member in enumerate(members.order_by("pk")):

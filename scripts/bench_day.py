@@ -235,7 +235,7 @@ def main():
     t = time.perf_counter()
     first = None
     size = 0
-    for chunk in exports.stream("members", group, md, "fr"):
+    for chunk in exports.exporter("members", group, md, "fr").csv_chunks():
         if first is None:
             first = time.perf_counter() - t
         size += len(chunk)

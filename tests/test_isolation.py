@@ -19,6 +19,8 @@ PUBLIC_VIEWS = {
     "orders:product",
     "orders:cart",
     "orders:cart_add",
+    "orders:cart_update",
+    "orders:cart_checkout",
     "orders:checkout",
 }
 

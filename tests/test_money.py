@@ -23,6 +23,24 @@ def test_line_total_rounds_per_line_then_total_sums():
     assert money.total(lines) == Decimal("6.40")
 
 
+def test_line_total_with_a_fee_rounds_once_per_line():
+    # 1.5 kg x 2.35 = 3.525; + 2 % = 3.5955 → 3.60 (not 3.53 + 0.07 rounded apart).
+    assert money.line_total("2.35", "1.5", fee_percent="2") == Decimal("3.60")
+    assert money.line_total("2.35", "1.5", fee_percent=0) == money.line_total("2.35", "1.5")
+    assert money.with_fee("10", "5.5") == Decimal("10.55")
+    assert money.line_total("499", 1, "JPY", fee_percent="5") == Decimal("524")
+
+
+@given(
+    st.decimals(min_value=0, max_value=10_000, places=2),
+    st.decimals(min_value=0, max_value=1_000, places=3),
+    st.decimals(min_value=0, max_value=100, places=2),
+)
+def test_line_total_with_fee_is_the_spec_formula(unit_price, quantity, fee_percent):
+    expected = money.quantize(quantity * unit_price * (100 + fee_percent) / 100)
+    assert money.line_total(unit_price, quantity, fee_percent=fee_percent) == expected
+
+
 def test_floats_are_refused():
     with pytest.raises(TypeError):
         money.quantize(0.1)

@@ -1,9 +1,10 @@
-from decimal import Decimal
+"""Template filters for quantities and prices; the formatting lives in ``kernel.quantities`` and
+``kernel.money``, shared with the pages and messages written in Python."""
 
 from django import template
-from django.utils import formats, translation
+from django.utils import translation
 
-from kernel.money import format_money
+from kernel import money, quantities
 
 register = template.Library()
 
@@ -11,15 +12,19 @@ register = template.Library()
 @register.filter
 def qty(value) -> str:
     """A quantity without trailing zeros, in the active locale: ``1,5`` / ``1.5``, ``12``."""
-    if value in (None, ""):
-        return ""
-    value = Decimal(value)
-    text = (
-        format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    )
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return formats.number_format(Decimal(text), use_l10n=True) if "." in text else text
+    return quantities.qty(value)
+
+
+@register.filter
+def plain(value) -> str:
+    """A Decimal for an ``<input type=number>``: dot separator, no trailing zeros."""
+    return quantities.plain(value)
+
+
+@register.filter
+def amount(value) -> str:
+    """A price for an ``<input type=number>``: dot separator, two decimals."""
+    return money.input_amount(value)
 
 
 @register.filter
@@ -29,23 +34,7 @@ def reference_price(product, currency: str = "EUR") -> str:
     if not found:
         return ""
     amount, unit = found
-    return f"{format_money(amount, currency or 'EUR', translation.get_language() or 'fr')} / {unit}"
-
-
-@register.filter
-def amount(value) -> str:
-    """A price for an ``<input type=number>``: dot separator, two decimals."""
-    if value in (None, ""):
-        return ""
-    return format(Decimal(value).quantize(Decimal("0.01")), "f")
-
-
-@register.filter
-def plain(value) -> str:
-    """A Decimal for an ``<input type=number>``: dot separator, no trailing zeros."""
-    if value in (None, ""):
-        return ""
-    text = format(Decimal(value), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return (
+        f"{money.format_money(amount, currency or 'EUR', translation.get_language() or 'fr')}"
+        f" / {unit}"
+    )

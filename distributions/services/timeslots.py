@@ -205,15 +205,6 @@ def slot_request_save(
 
 
 @transaction.atomic
-def slot_request_delete(*, md: MultiDistrib, user: User, acting_user: Any) -> None:
-    deleted, _rows = SlotRequest.objects.filter(
-        multidistrib=md, user=user, assigned_manually=False
-    ).delete()
-    if deleted:
-        log_action(action="slots.withdrawn", acting_user=acting_user, group=md.group, obj=md)
-
-
-@transaction.atomic
 def slots_resolve(
     *, md: MultiDistrib, acting_user: Any, notify: bool = False, now: datetime | None = None
 ) -> slots.Assignment:

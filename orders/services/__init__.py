@@ -1,16 +1,18 @@
-"""Writes for carts and orders, split by topic; import them from here.
+"""Writes for carts and orders: the audited services, split by topic; import them from here.
 
+The topic modules (``stock``, ``lines``, ``ledger``, ``mails``, ``rules``, ``loading``) hold the
+primitives these services share, all private (``_take_stock``): nothing outside
+``orders.services`` calls them. Reads the pages share too (``payment_choices``,
+``uses_moneypot``, ``current_line_total``…) are in ``orders.selectors``.
 Other apps reach orders only through ``distributions.hooks`` (registered in ``OrdersConfig``).
+
+Locks, always in this order so two transactions never wait on each other in a circle: the
+member's row (``members.Member``, also what the payments services lock), the baskets, the
+products in id order (through the conditional stock ``UPDATE``), and last the distribution's
+basket counter. The distribution row itself is never locked here: the distributions services
+lock it and then call our hooks, which lock members and products.
 """
 
-from orders.services.base import (
-    LineIssue,
-    OrderError,
-    OrderResult,
-    current_line_total,
-    payment_choices,
-    uses_moneypot,
-)
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -19,12 +21,15 @@ from orders.services.cart import (
     cart_set,
     carts_remind,
 )
+from orders.services.checkout import CheckoutResult, checkout_confirm
+from orders.services.mails import basket_email_deliver
 from orders.services.ordering import (
     order_cancel,
     order_cancel_for_distribution,
     order_place,
     order_update,
 )
+from orders.services.results import LineIssue, OrderError, OrderResult
 from orders.services.wholesale import (
     wholesale_apply,
     wholesale_confirm,
@@ -34,21 +39,21 @@ from orders.services.wholesale import (
 
 __all__ = [
     "CartCheck",
+    "CheckoutResult",
     "LineIssue",
     "OrderError",
     "OrderResult",
+    "basket_email_deliver",
     "cart_check",
     "cart_delete",
     "cart_merge",
     "cart_set",
     "carts_remind",
-    "current_line_total",
+    "checkout_confirm",
     "order_cancel",
     "order_cancel_for_distribution",
     "order_place",
     "order_update",
-    "payment_choices",
-    "uses_moneypot",
     "wholesale_apply",
     "wholesale_confirm",
     "wholesale_problems",

@@ -16,22 +16,13 @@ from catalogs.models import Product
 from distributions.models import MultiDistrib
 from kernel.audit import log_action
 from members.models import Member
-from orders.models import Basket, OrderLine
-from orders.services.base import (
-    ZERO,
-    OrderError,
-    distribution_of,
-    floor_valid,
-    lock_member,
-    new_line,
-    refusal,
-    send_basket_email,
-    stock_message,
-    stock_tracked,
-    touch,
-    validate_quantity,
-    validate_tolerance,
-)
+from orders.models import Basket
+from orders.services.lines import _new_line, _touch
+from orders.services.loading import _distribution_of, _lock_member
+from orders.services.mails import _send_basket_email
+from orders.services.results import ZERO, OrderError
+from orders.services.rules import _floor_valid, _refusal, _validate_quantity, _validate_tolerance
+from orders.services.stock import _stock_message, _stock_tracked
 
 
 @dataclass
@@ -49,18 +40,18 @@ def cart_check(
     Raises OrderError when the product cannot be ordered now or the quantity is not valid for
     it (whole pieces, bulk steps). Does not write: the session cart uses it too.
     """
-    reason = refusal(product, md, now=now)
+    reason = _refusal(product, md, now=now)
     if reason:
         raise OrderError(reason)
-    wanted = validate_quantity(product, quantity)
-    tol = validate_tolerance(product, tolerance)
+    wanted = _validate_quantity(product, quantity)
+    tol = _validate_tolerance(product, tolerance)
     if wanted == 0:
         return CartCheck(ZERO)
-    if stock_tracked(product) and product.stock is not None and wanted > product.stock:
-        kept = floor_valid(product, product.stock)
+    if _stock_tracked(product) and product.stock is not None and wanted > product.stock:
+        kept = _floor_valid(product, product.stock)
         if kept <= 0:
-            return CartCheck(ZERO, ZERO, stock_message(product, product.stock))
-        return CartCheck(kept, tol, stock_message(product, product.stock, kept=kept))
+            return CartCheck(ZERO, ZERO, _stock_message(product, product.stock))
+        return CartCheck(kept, tol, _stock_message(product, product.stock, kept=kept))
     return CartCheck(wanted, tol)
 
 
@@ -86,8 +77,8 @@ def _set_line(
             line.delete()
         return
     if line is None:
-        distribution = distribution_of(md, product.catalog_id)
-        line = new_line(
+        distribution = _distribution_of(md, product.catalog_id)
+        line = _new_line(
             cart,
             distribution,
             product,
@@ -123,7 +114,7 @@ def cart_set(
     Returns the quantity kept and, when the stock was short, the message saying so.
     """
     now = now or timezone.now()
-    member = lock_member(member)
+    member = _lock_member(member)
     check = cart_check(md=md, product=product, quantity=quantity, tolerance=tolerance, now=now)
     cart = _cart(md, member, now, create=check.quantity > 0)
     if cart is None:
@@ -132,7 +123,7 @@ def cart_set(
     if not cart.lines.exists():
         cart.delete()
     else:
-        touch(cart, now)
+        _touch(cart, now)
     return check
 
 
@@ -150,7 +141,7 @@ def cart_merge(
     Returns the messages of the products left out or clamped.
     """
     now = now or timezone.now()
-    member = lock_member(member)
+    member = _lock_member(member)
     products = {
         p.pk: p
         for p in Product.objects.filter(pk__in=list(items), group=md.group).select_related(
@@ -182,7 +173,7 @@ def cart_merge(
         if not cart.lines.exists():
             cart.delete()
         else:
-            touch(cart, now)
+            _touch(cart, now)
     return notes
 
 
@@ -210,7 +201,7 @@ def carts_remind(*, carts: list[Basket], acting_user: Any, now: datetime | None 
     for cart in carts:
         if not cart.is_cart or not cart.lines.exists():
             continue
-        send_basket_email("cart_reminder", cart)
+        _send_basket_email("cart_reminder", cart)
         Basket.objects.filter(pk=cart.pk).update(reminded_at=now)
         sent += 1
     if sent:
@@ -222,7 +213,3 @@ def carts_remind(*, carts: list[Basket], acting_user: Any, now: datetime | None 
             count=sent,
         )
     return sent
-
-
-def cart_lines_for(cart: Basket) -> list[OrderLine]:
-    return list(cart.lines.select_related("product__catalog__vendor").order_by("pk"))

@@ -14,32 +14,26 @@ from catalogs.models import Product
 from distributions.models import MultiDistrib
 from kernel.audit import log_action
 from members.models import Member
+from orders import selectors
 from orders.models import Basket, OrderLine
-from orders.services.base import (
-    ZERO,
-    LineIssue,
-    OrderError,
-    OrderResult,
-    add_quantity,
-    assign_number,
-    check_payment_type,
-    distribution_of,
-    floor_valid,
-    give_back_stock,
-    lock_member,
-    md_for_orders,
-    refusal,
-    remove_quantity,
-    send_basket_email,
-    set_wholesale_claims,
-    stock_left,
-    stock_message,
-    stock_tracked,
-    sync_ledger,
-    take_stock,
-    touch,
-    validate_quantity,
-    validate_tolerance,
+from orders.services.ledger import _check_payment_type, _sync_ledger
+from orders.services.lines import (
+    _add_quantity,
+    _assign_number,
+    _remove_quantity,
+    _set_wholesale_claims,
+    _touch,
+)
+from orders.services.loading import _distribution_of, _lock_member
+from orders.services.mails import _send_basket_email
+from orders.services.results import ZERO, LineIssue, OrderError, OrderResult
+from orders.services.rules import _floor_valid, _refusal, _validate_quantity, _validate_tolerance
+from orders.services.stock import (
+    _give_back_stock,
+    _stock_left,
+    _stock_message,
+    _stock_tracked,
+    _take_stock,
 )
 
 
@@ -78,7 +72,7 @@ def _open_order(md: MultiDistrib, member: Member, basket: Basket | None, now: da
         basket.state = Basket.State.CONFIRMED
         basket.cancelled_at = None
         basket.confirmed_at = now
-        touch(basket, now, "state", "cancelled_at", "confirmed_at")
+        _touch(basket, now, "state", "cancelled_at", "confirmed_at")
     basket.multidistrib = md
     basket.group = md.group
     basket.member = member
@@ -103,16 +97,16 @@ def _finish(
         basket.state = Basket.State.CONFIRMED
         basket.cancelled_at = None
         basket.confirmed_at = basket.confirmed_at or now
-        touch(basket, now, "state", "cancelled_at", "confirmed_at")
+        _touch(basket, now, "state", "cancelled_at", "confirmed_at")
     elif not has_lines and basket.is_confirmed:
         basket.state = Basket.State.CANCELLED
         basket.cancelled_at = now
-        touch(basket, now, "state", "cancelled_at")
+        _touch(basket, now, "state", "cancelled_at")
     else:
-        touch(basket, now)
-    sync_ledger(basket, acting_user=acting_user, lines=lines)
+        _touch(basket, now)
+    _sync_ledger(basket, acting_user=acting_user, lines=lines)
     if basket.is_confirmed:
-        assign_number(basket)
+        _assign_number(basket)
     log_action(
         action=action,
         acting_user=acting_user,
@@ -167,13 +161,13 @@ def order_place(
     refused lines.
     """
     now = now or timezone.now()
-    # ``lock_member`` locks the member's user and group rows with theirs (a join ``FOR
+    # ``_lock_member`` locks the member's user and group rows with theirs (a join ``FOR
     # UPDATE``), which queues every order service of the group behind one another and behind
     # group-wide writes (the validation of a distribution). A member's own checkout
     # (``as_admin=False``, refused anyway once the window is closed) needs only their row, so
     # that simultaneous buyers of a group are not served one at a time; an admin's entry keeps
     # the whole lock.
-    member = lock_member(cart.member_id, related=as_admin is not False)
+    member = _lock_member(cart.member_id, related=as_admin is not False)
     cart = (
         Basket.objects.select_for_update()
         .filter(pk=cart.pk, member=member, state=Basket.State.CART)
@@ -182,11 +176,11 @@ def order_place(
     if cart is None:
         raise OrderError(_("This cart was already confirmed or deleted."))
     if md is None or md.pk != cart.multidistrib_id:
-        md = md_for_orders(cart.multidistrib_id)
+        md = selectors.md_for_orders(cart.multidistrib_id)
     if member.group_id == md.group_id:
         member.group = md.group
     by_admin = _acts_as_admin(acting_user, member, as_admin)
-    payment_type = check_payment_type(md.group, payment_type)
+    payment_type = _check_payment_type(md.group, payment_type)
     items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
     if not items:
         raise OrderError(_("Your cart is empty."))
@@ -196,10 +190,12 @@ def order_place(
     candidates: list[OrderLine] = []
     for item in items:
         product = item.product
-        reason = refusal(product, md, now=now, by_admin=by_admin)
+        reason = _refusal(product, md, now=now, by_admin=by_admin)
         if reason:
             issues.append(LineIssue(product.display_name, reason, product.pk))
-        elif stock_tracked(product) and product.stock is not None and product.stock < item.quantity:
+        elif (
+            _stock_tracked(product) and product.stock is not None and product.stock < item.quantity
+        ):
             # Already short when read, a moment ago in this transaction: no need to try.
             short[item.pk] = (item, product.stock)
         else:
@@ -223,7 +219,7 @@ def order_place(
             with transaction.atomic():
                 order, lines = _write_order(candidates=candidates, **write)
                 # Stock last, in product id order: the rows stay locked only until the commit.
-                if not all(take_stock(item.product, item.quantity) for item in candidates):
+                if not all(_take_stock(item.product, item.quantity) for item in candidates):
                     raise _StockTakenError
         except _StockTakenError:
             # Rolled back (stock taken so far and the cart's deletion included): take the stock
@@ -232,29 +228,29 @@ def order_place(
             order, lines = None, []
             served = []
             for item in candidates:
-                if take_stock(item.product, item.quantity):
+                if _take_stock(item.product, item.quantity):
                     served.append(item)
                 else:
-                    short[item.pk] = (item, stock_left(item.product))
+                    short[item.pk] = (item, _stock_left(item.product))
             candidates = served
             if candidates:
                 order, lines = _write_order(candidates=candidates, **write)
 
     for item, left in short.values():
         product = item.product
-        kept = floor_valid(product, left)
+        kept = _floor_valid(product, left)
         if kept > 0:
             OrderLine.objects.filter(pk=item.pk).update(quantity=kept)
-            message = stock_message(product, left, kept=kept)
+            message = _stock_message(product, left, kept=kept)
         else:
             OrderLine.objects.filter(pk=item.pk).delete()
-            message = stock_message(product, left)
+            message = _stock_message(product, left)
         issues.append(LineIssue(product.display_name, message, product.pk))
     if order is None:
-        touch(cart, now)
+        _touch(cart, now)
         return OrderResult(basket=None, changed=False, issues=issues)
 
-    assign_number(order)
+    _assign_number(order)
     log_action(
         action="order.placed",
         acting_user=acting_user,
@@ -269,7 +265,9 @@ def order_place(
         total=str(order.total(lines)),
     )
     if notify:
-        send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=False)
+        _send_basket_email(
+            "order_confirmed", order, issues=issues, by_admin=by_admin, changed=False
+        )
     return OrderResult(basket=order, changed=True, issues=issues)
 
 
@@ -314,14 +312,14 @@ def _write_order(
             order.delivery = True
             order.delivery_fee = fee
             fields += ["delivery", "delivery_fee"]
-        touch(order, now, *fields)
+        _touch(order, now, *fields)
     insert: list[OrderLine] = []
     for item in candidates:
         product = item.product
-        distribution = distribution_of(md, product.catalog_id)
+        distribution = _distribution_of(md, product.catalog_id)
         lines = [line for line in existing if line.product_id == product.pk]
         tolerance = sum((line.tolerance for line in lines), ZERO) + item.tolerance
-        lines = add_quantity(
+        lines = _add_quantity(
             order,
             lines,
             distribution,
@@ -331,15 +329,15 @@ def _write_order(
             now=now,
             insert=insert,
         )
-        set_wholesale_claims(product, lines, tolerance, now=now)
+        _set_wholesale_claims(product, lines, tolerance, now=now)
         existing = [line for line in existing if line.product_id != product.pk] + lines
     OrderLine.objects.bulk_create(insert)
-    sync_ledger(order, acting_user=acting_user, lines=existing)
+    _sync_ledger(order, acting_user=acting_user, lines=existing)
     if len(candidates) == len(items):
         cart.delete()  # its lines with it (the row is loaded: no query to collect it)
     else:
         OrderLine.objects.filter(pk__in=[item.pk for item in candidates]).delete()
-        touch(cart, now)
+        _touch(cart, now)
     return order, existing
 
 
@@ -371,8 +369,8 @@ def order_update(
     """
     now = now or timezone.now()
     tolerances = tolerances or {}
-    member = lock_member(member)
-    md = md_for_orders(md.pk)
+    member = _lock_member(member)
+    md = selectors.md_for_orders(md.pk)
     if member.group_id != md.group_id:
         raise OrderError(_("This person is not a member of this group."))
     by_admin = _acts_as_admin(acting_user, member, as_admin)
@@ -400,8 +398,8 @@ def order_update(
             issues.append(LineIssue(name, _("You do not manage this catalog."), pk))
             continue
         try:
-            wanted = validate_quantity(product, quantities[pk])
-            tolerance = validate_tolerance(product, tolerances.get(pk))
+            wanted = _validate_quantity(product, quantities[pk])
+            tolerance = _validate_tolerance(product, tolerances.get(pk))
         except OrderError as exc:
             issues.append(LineIssue(name, exc.messages[0], pk))
             continue
@@ -410,7 +408,7 @@ def order_update(
         have_t = sum((line.tolerance for line in lines), ZERO)
         if wanted == have and tolerance == have_t:
             continue
-        reason = refusal(product, md, now=now, by_admin=by_admin, adding=wanted > have)
+        reason = _refusal(product, md, now=now, by_admin=by_admin, adding=wanted > have)
         if reason:
             issues.append(LineIssue(name, reason, pk))
             continue
@@ -419,10 +417,10 @@ def order_update(
     # served is refused on its own and no empty order is left behind.
     accepted = []
     for product, have, wanted, tolerance in plan:
-        if wanted > have and not take_stock(product, wanted - have):
+        if wanted > have and not _take_stock(product, wanted - have):
             issues.append(
                 LineIssue(
-                    product.display_name, stock_message(product, stock_left(product)), product.pk
+                    product.display_name, _stock_message(product, _stock_left(product)), product.pk
                 )
             )
             continue
@@ -435,18 +433,18 @@ def order_update(
     changes = []
     for product, have, wanted, tolerance in accepted:
         lines = current.get(product.pk, [])
-        distribution = distribution_of(md, product.catalog_id)
+        distribution = _distribution_of(md, product.catalog_id)
         if wanted > have:
-            lines = add_quantity(
+            lines = _add_quantity(
                 order, lines, distribution, product, wanted - have, acting_user=acting_user, now=now
             )
         elif wanted < have:
-            give_back_stock(product, have - wanted)
-            lines = remove_quantity(lines, have - wanted, now=now)
-        set_wholesale_claims(product, lines, tolerance if wanted else ZERO, now=now)
+            _give_back_stock(product, have - wanted)
+            lines = _remove_quantity(lines, have - wanted, now=now)
+        _set_wholesale_claims(product, lines, tolerance if wanted else ZERO, now=now)
         changes.append({"product": product.pk, "from": str(have), "to": str(wanted)})
     if payment_type is not None and order.payment_type != payment_type:
-        order.payment_type = check_payment_type(md.group, payment_type)
+        order.payment_type = _check_payment_type(md.group, payment_type)
         order.save(update_fields=["payment_type"])
     _finish(
         order,
@@ -456,9 +454,9 @@ def order_update(
         changes=changes,
     )
     if notify and order.is_confirmed:
-        send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=True)
+        _send_basket_email("order_confirmed", order, issues=issues, by_admin=by_admin, changed=True)
     elif notify and order.is_cancelled:
-        send_basket_email("order_cancelled", order, by_admin=by_admin, reason="")
+        _send_basket_email("order_cancelled", order, by_admin=by_admin, reason="")
     return OrderResult(basket=order, changed=True, issues=issues)
 
 
@@ -477,26 +475,26 @@ def order_cancel(
     until the distribution is validated. The member gets an e-mail.
     """
     now = now or timezone.now()
-    member = lock_member(basket.member_id)
+    member = _lock_member(basket.member_id)
     basket = Basket.objects.select_for_update().get(pk=basket.pk)
     if not basket.is_confirmed:
         raise OrderError(_("This order is not confirmed."))
-    md = md_for_orders(basket.multidistrib_id)
+    md = selectors.md_for_orders(basket.multidistrib_id)
     by_admin = _acts_as_admin(acting_user, member, as_admin)
     lines = list(basket.lines.select_related("product__catalog").order_by("product_id", "pk"))
     for line in lines:
-        why = refusal(line.product, md, now=now, by_admin=by_admin, adding=False)
+        why = _refusal(line.product, md, now=now, by_admin=by_admin, adding=False)
         if why:
             raise OrderError(why)
     for line in lines:
-        give_back_stock(line.product, line.quantity)
+        _give_back_stock(line.product, line.quantity)
     basket.member = member
     basket.multidistrib = md
     basket.group = md.group
     basket.state = Basket.State.CANCELLED
     basket.cancelled_at = now
-    touch(basket, now, "state", "cancelled_at")
-    sync_ledger(basket, acting_user=acting_user)
+    _touch(basket, now, "state", "cancelled_at")
+    _sync_ledger(basket, acting_user=acting_user)
     log_action(
         action="order.cancelled",
         acting_user=acting_user,
@@ -506,7 +504,7 @@ def order_cancel(
         member=member.pk,
         on_behalf=by_admin,
     )
-    send_basket_email("order_cancelled", basket, by_admin=by_admin, reason=reason)
+    _send_basket_email("order_cancelled", basket, by_admin=by_admin, reason=reason)
     return basket
 
 
@@ -533,7 +531,7 @@ def order_cancel_for_distribution(distribution: Any, acting_user: Any) -> int:
     # Same lock order as every order service: members, then products.
     list(Member.objects.select_for_update().filter(pk__in=member_ids).order_by("pk"))
     for line in sorted(lines, key=lambda x: (x.product_id, x.pk)):
-        give_back_stock(line.product, line.quantity)
+        _give_back_stock(line.product, line.quantity)
     catalog_name = distribution.catalog.name
     changed = 0
     for basket in Basket.objects.filter(pk__in=list(by_basket)).select_related(
@@ -549,6 +547,6 @@ def order_cancel_for_distribution(distribution: Any, acting_user: Any) -> int:
             catalog=catalog_name,
             removed=removed,
         )
-        send_basket_email("order_catalog_removed", basket, catalog=catalog_name, removed=removed)
+        _send_basket_email("order_catalog_removed", basket, catalog=catalog_name, removed=removed)
         changed += 1
     return changed

@@ -14,20 +14,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogs.models import Catalog, Product
-from catalogs.templatetags.catalogs_tags import qty
 from distributions.models import MultiDistrib, State
 from kernel.audit import log_action
+from kernel.quantities import qty
 from members.models import Member
-from orders import wholesale
+from orders import selectors, wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
-from orders.services.base import OrderError, distribution_of, md_for_orders, send_basket_email
+from orders.services.loading import _distribution_of
+from orders.services.mails import _send_basket_email
 from orders.services.ordering import order_update
+from orders.services.results import OrderError
 
 
 def _check_balancing(md: MultiDistrib, catalog: Catalog, now: datetime) -> None:
     if md.validated_at is not None:
         raise OrderError(_("This distribution is validated: its orders can no longer change."))
-    distribution = distribution_of(md, catalog.pk)
+    distribution = _distribution_of(md, catalog.pk)
     if distribution is None:
         raise OrderError(_("This catalog does not take part in this distribution."))
     if distribution.state(now) in (State.NOT_YET_OPEN, State.OPEN):
@@ -37,7 +39,7 @@ def _check_balancing(md: MultiDistrib, catalog: Catalog, now: datetime) -> None:
         )
 
 
-def product_lines(md: MultiDistrib, product: Product) -> list[OrderLine]:
+def _product_lines(md: MultiDistrib, product: Product) -> list[OrderLine]:
     return list(
         OrderLine.objects.filter(
             basket__multidistrib=md, basket__state=Basket.State.CONFIRMED, product=product
@@ -45,30 +47,6 @@ def product_lines(md: MultiDistrib, product: Product) -> list[OrderLine]:
         .select_related("basket__member__user")
         .order_by("created_at", "pk")
     )
-
-
-def allocation(product: Product, lines: list[OrderLine]):
-    """The fill of ``product`` and the base amount each line would get (first come first served)."""
-    claims = []
-    for line in lines:
-        rows = line.claims or [
-            {
-                "at": line.created_at.isoformat(),
-                "q": str(wholesale.to_base(product, line.quantity)),
-                "t": str(wholesale.to_base(product, line.tolerance)),
-            }
-        ]
-        for index, row in enumerate(rows):
-            claims.append(
-                wholesale.Claim(
-                    line_id=line.pk,
-                    at=row["at"],
-                    quantity=Decimal(row["q"]),
-                    tolerance=Decimal(row["t"]),
-                    order=index,
-                )
-            )
-    return wholesale.allocate(wholesale.unit_size(product), claims)
 
 
 @transaction.atomic
@@ -80,12 +58,12 @@ def wholesale_apply(
     Stock and debts follow through ``order_update``. Returns ``{member id: base amount}``.
     """
     now = now or timezone.now()
-    md = md_for_orders(md.pk)
+    md = selectors.md_for_orders(md.pk)
     if not product.wholesale or product.group_id != md.group_id:
         raise OrderError(_("This product is not sold by the unit."))
     _check_balancing(md, product.catalog, now)
-    lines = product_lines(md, product)
-    _fill, granted = allocation(product, lines)
+    lines = _product_lines(md, product)
+    _fill, granted = wholesale.line_allocation(product, lines)
     per_member: dict[int, Decimal] = {}
     for line in lines:
         member_id = line.basket.member_id
@@ -113,7 +91,7 @@ def wholesale_set(
 ) -> None:
     """Balance by hand: ``amounts`` maps member ids to their base amount (kg, pieces)."""
     now = now or timezone.now()
-    md = md_for_orders(md.pk)
+    md = selectors.md_for_orders(md.pk)
     if not product.wholesale or product.group_id != md.group_id:
         raise OrderError(_("This product is not sold by the unit."))
     _check_balancing(md, product.catalog, now)
@@ -210,7 +188,7 @@ def wholesale_confirm(
     otherwise records the units and e-mails each member concerned their order.
     """
     now = now or timezone.now()
-    md = md_for_orders(md.pk)
+    md = selectors.md_for_orders(md.pk)
     _check_balancing(md, catalog, now)
     products = list(Product.objects.filter(catalog=catalog, wholesale=True).order_by("pk"))
     problems, units = wholesale_problems(md, products)
@@ -242,5 +220,5 @@ def wholesale_confirm(
         .select_related("group", "multidistrib__place", "member__user")
     )
     for basket in baskets:
-        send_basket_email("wholesale_confirmed", basket, catalog=catalog.name)
+        _send_basket_email("wholesale_confirmed", basket, catalog=catalog.name)
     return confirmation

@@ -20,7 +20,6 @@ from payments.services.base import (
     ConfirmationResult,
     PaymentError,
     State,
-    corrected_total,
     lock_members,
 )
 
@@ -163,13 +162,7 @@ def payments_confirm_for_references(
     if not member_ids:
         return ConfirmationResult(batch=None)
     lock_members(group, member_ids)
-    waiting = [
-        op
-        for op in selectors.onspot_awaiting_type(group=group, references=refs).filter(
-            reverses__isnull=True
-        )
-        if corrected_total(op) != 0  # corrected down to zero: nothing was paid
-    ]
+    waiting = list(selectors.onspot_untyped_list(group=group, references=refs))
     if waiting:
         names = ", ".join(sorted({op.member.user.display_name for op in waiting}))
         raise PaymentError(

@@ -195,8 +195,8 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     assert page.input_value(f"#w{chicken.pk}") == "1,634"
 
     # Lucie did not come; Zoé paid in cash.
-    page.click(f"#basket-{ferrand.pk} button[name=action][value=absent]")
-    page.wait_for_selector(f"#basket-{ferrand.pk} button[name=action][value=present]")
+    page.click(f"#absent-{ferrand.pk}")
+    page.wait_for_selector(f"#present-{ferrand.pk}")
     assert "VIDAL Zoé" in _text(page.locator(".errorlist"))
     assert "FERRAND" not in _text(page.locator(".errorlist"))
     page.select_option(f"#basket-{vidal.pk} select[name=payment_type]", "cash")

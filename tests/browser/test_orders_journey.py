@@ -135,7 +135,7 @@ def test_member_orders_from_two_producers_then_an_admin_enters_an_order(
     admin_page.fill(f"#mq{bread.pk}", "3")
     admin_page.screenshot(path=screens / "orders-admin-entry.png", full_page=True)
     problems["admin entry"] = axe_violations(admin_page)
-    admin_page.click("button[name=action][value=save]")
+    admin_page.click("form[action$='/save/'] button[type=submit]")
     admin_page.wait_for_url(re.compile(rf"/manage/orders/{md.pk}/$"))
     admin_page.screenshot(path=screens / "orders-admin-list.png", full_page=True)
     problems["admin list"] = axe_violations(admin_page)

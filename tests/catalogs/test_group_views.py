@@ -97,7 +97,7 @@ def test_plain_member_gets_403_on_every_catalog_page(world, client_for, catalog)
     assert client.get(url("list", world)).status_code == 403
     for name in ("detail", "edit", "product_create", "product_import", "product_export", "vendor"):
         assert client.get(url(name, world, catalog_id=catalog.pk)).status_code == 403, name
-    for name in ("product_bulk", "break_link"):
+    for name in ("products_activate", "products_deactivate", "products_price", "break_link"):
         assert client.post(url(name, world, catalog_id=catalog.pk)).status_code == 403, name
     for name in ("product_edit", "product_quick", "product_delete"):
         response = client.post(url(name, world, catalog_id=catalog.pk, product_id=product.pk))
@@ -169,20 +169,20 @@ def test_bulk_actions_activate_deactivate_and_change_prices(world, client_for, c
     other = ProductFactory(catalog=CatalogFactory(group=world.group), price=Decimal("5.00"))
     client = client_for(world.coordinator)
     client.post(
-        url("product_bulk", world, catalog_id=catalog.pk),
-        {"action": "deactivate", "products": [a.pk, b.pk]},
+        url("products_deactivate", world, catalog_id=catalog.pk),
+        {"products": [a.pk, b.pk]},
     )
     assert list(Product.objects.filter(catalog=catalog, active=False).order_by("pk")) == [a, b]
     client.post(
-        url("product_bulk", world, catalog_id=catalog.pk),
-        {"action": "price", "percent": "5", "products": [a.pk, b.pk, other.pk]},
+        url("products_price", world, catalog_id=catalog.pk),
+        {"percent": "5", "products": [a.pk, b.pk, other.pk]},
     )
     a.refresh_from_db(), b.refresh_from_db(), c.refresh_from_db(), other.refresh_from_db()
     # The product of another catalog is refused by the form: nothing changes at all.
     assert (a.price, b.price, other.price) == (Decimal("2.00"), Decimal("3.33"), Decimal("5.00"))
     client.post(
-        url("product_bulk", world, catalog_id=catalog.pk),
-        {"action": "price", "percent": "5", "products": [a.pk, b.pk]},
+        url("products_price", world, catalog_id=catalog.pk),
+        {"percent": "5", "products": [a.pk, b.pk]},
     )
     a.refresh_from_db(), b.refresh_from_db(), c.refresh_from_db()
     assert (a.price, b.price, c.price) == (
@@ -191,8 +191,8 @@ def test_bulk_actions_activate_deactivate_and_change_prices(world, client_for, c
         Decimal("1.00"),
     )  # 3.4965 → 3.50
     client.post(
-        url("product_bulk", world, catalog_id=catalog.pk),
-        {"action": "activate", "products": [a.pk]},
+        url("products_activate", world, catalog_id=catalog.pk),
+        {"products": [a.pk]},
     )
     a.refresh_from_db()
     assert a.active

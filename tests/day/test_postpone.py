@@ -188,16 +188,19 @@ def test_postpone_page_previews_then_moves(
 ):
     target = make_md(world.group, days=17)
     client = client_for(world.coordinator)
-    page = reverse("day:postpone", kwargs={"group_slug": world.group.slug, "md_id": day.md.pk})
+    kwargs = {"group_slug": world.group.slug, "md_id": day.md.pk}
+    page = reverse("day:postpone", kwargs=kwargs)
+    preview = reverse("day:postpone_preview", kwargs=kwargs)
+    confirm = reverse("day:postpone_confirm", kwargs=kwargs)
     assert client.get(page).status_code == 200
-    response = client.post(page, {"target": target.pk, "distribution": "", "action": "preview"})
+    response = client.post(preview, {"target": target.pk, "distribution": ""})
     assert response.status_code == 200 and response.context["preview"].lines == 8
     assert not DistributionMove.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(page, {"target": target.pk, "distribution": "", "action": "confirm"})
+        response = client.post(confirm, {"target": target.pk, "distribution": ""})
     assert response.status_code == 302
     assert DistributionMove.objects.get().lines == 8
     # A distribution of another group is not a choice.
     other = make_md(world.other_group, days=18)
-    response = client.post(page, {"target": other.pk, "action": "preview"})
+    response = client.post(preview, {"target": other.pk})
     assert response.status_code == 200 and response.context["form"].errors

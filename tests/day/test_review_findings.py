@@ -14,6 +14,7 @@ from day import mail as day_mail
 from day import pdf, postpone, summaries, validation
 from day.models import DistributionValidation, SummaryDocument
 from members.models import Member
+from messaging.notifications import day as day_notifications
 from orders.models import Basket
 from payments import selectors as payment_selectors
 from payments import services as payments
@@ -71,9 +72,7 @@ def test_f2_nan_weight_is_refused_not_a_500(world, past_day, client_for, bad):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
-    response = client.post(
-        url("validate", world, past_day.md), {"action": "weights", f"weight-{line.pk}": bad}
-    )
+    response = client.post(url("weights", world, past_day.md), {f"weight-{line.pk}": bad})
     assert response.status_code == 302  # a message, not a 500
 
 
@@ -82,9 +81,7 @@ def test_f2_huge_weight_is_refused_not_a_500(world, past_day, client_for, big):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
-    response = client.post(
-        url("validate", world, past_day.md), {"action": "weights", f"weight-{line.pk}": big}
-    )
+    response = client.post(url("weights", world, past_day.md), {f"weight-{line.pk}": big})
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.actual_quantity is None  # refused with a message
@@ -277,7 +274,7 @@ def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_d
     day = past_day
     d = day.md.distributions.get(catalog=day.vegetables)
     now = d.orders_close_at + timedelta(hours=1)
-    assert d in day_mail.producer_forms_due(now)
+    assert d in day_notifications.producer_forms_due(now)
     assert day_mail.producer_form_send(distribution=d) is not None
     target = make_md(world.group, days=10)
     target.distributions.all().delete()
@@ -286,7 +283,9 @@ def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_d
     )
     d.refresh_from_db()
     later = d.orders_close_at + timedelta(hours=1)
-    assert d in day_mail.producer_forms_due(later), "the form for the new date is never sent"
+    assert d in day_notifications.producer_forms_due(later), (
+        "the form for the new date is never sent"
+    )
 
 
 # --- F10: the stored PDF is reused after what it shows changed -----------------------------
@@ -375,11 +374,11 @@ def test_f14_producer_form_marked_sent_when_the_smtp_send_fails(
         pytest.raises(ConnectionRefusedError),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        day_mail.producer_forms_send_due(now)
+        day_notifications.producer_forms_send_due(now)
     monkeypatch.undo()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        day_mail.producer_forms_send_due(now + timedelta(hours=1))  # the next hourly run
+        day_notifications.producer_forms_send_due(now + timedelta(hours=1))  # the next hourly run
     sent = DayMailSent.objects.filter(distribution=d, by_hand=False)
     assert not (sent.exists() and not mail.outbox), "recorded as sent, never delivered"
 
@@ -429,16 +428,14 @@ def test_f16_saving_weights_from_a_stale_page_erases_weights_saved_meanwhile(
     page = client_for(world.admin).get(url("validate", world, day.md)).content.decode()
     assert f'name="weight-{x.pk}"' in page and f'name="weight-{y.pk}"' in page  # both empty
     # Volunteer B weighs the member's carrots.
-    client_for(world.coordinator).post(
-        url("validate", world, day.md), {"action": "weights", f"weight-{x.pk}": "1,437"}
-    )
+    client_for(world.coordinator).post(url("weights", world, day.md), {f"weight-{x.pk}": "1,437"})
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437")
     # Volunteer A, on the page loaded before, weighs the admin's carrots: the form posts every
     # weight field, the member's one still empty.
     client_for(world.admin).post(
-        url("validate", world, day.md),
-        {"action": "weights", f"weight-{x.pk}": "", f"weight-{y.pk}": "2,104"},
+        url("weights", world, day.md),
+        {f"weight-{x.pk}": "", f"weight-{y.pk}": "2,104"},
     )
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437"), "B's weight was silently reset to the ordered quantity"
@@ -479,20 +476,18 @@ def test_f16b_a_weight_changed_on_an_older_page_is_refused_and_clearing_works(
 ):
     day = past_day
     x = day.member_basket.lines.get(product=day.carrots)
-    validate = url("validate", world, day.md)
-    client_for(world.coordinator).post(validate, {"action": "weights", f"weight-{x.pk}": "1,437"})
+    weights = url("weights", world, day.md)
+    client_for(world.coordinator).post(weights, {f"weight-{x.pk}": "1,437"})
     # A's page showed the line empty; A types another weight: refused, B's weight stays.
     response = client_for(world.admin).post(
-        validate,
-        {"action": "weights", f"weight-{x.pk}": "1,5", f"was-{x.pk}": ""},
+        weights,
+        {f"weight-{x.pk}": "1,5", f"was-{x.pk}": ""},
         follow=True,
     )
     assert "meanwhile" in response.content.decode() or "entre-temps" in response.content.decode()
     x.refresh_from_db()
     assert x.actual_quantity == D("1.437")
     # From a fresh page (showing 1,437), emptying the field goes back to the ordered quantity.
-    client_for(world.admin).post(
-        validate, {"action": "weights", f"weight-{x.pk}": "", f"was-{x.pk}": "1,437"}
-    )
+    client_for(world.admin).post(weights, {f"weight-{x.pk}": "", f"was-{x.pk}": "1,437"})
     x.refresh_from_db()
     assert x.actual_quantity is None

@@ -10,19 +10,19 @@ def url(name, world, md_id, **kw):
 
 
 @pytest.mark.parametrize(
-    "data",
+    "name,data",
     [
-        {"action": "absent", "basket": HUGE},
-        {"action": "onspot", "operation": HUGE, "payment_type": "cash"},
-        {"action": "weights", f"weight-{HUGE}": "1"},
-        {"action": "onspot", "operation": "1", "payment_type": "x" * 500},
-        {"action": "absent", "basket": "1.5"},
+        ("absent", {"basket": HUGE}),
+        ("onspot", {"operation": HUGE, "payment_type": "cash"}),
+        ("weights", {f"weight-{HUGE}": "1"}),
+        ("onspot", {"operation": "1", "payment_type": "x" * 500}),
+        ("absent", {"basket": "1.5"}),
     ],
 )
-def test_bad_posts(world, past_day, client_for, data):
+def test_bad_posts(world, past_day, client_for, name, data):
     client = client_for(world.admin)
     client.raise_request_exception = False
-    r = client.post(url("validate", world, past_day.md.pk), data)
+    r = client.post(url(name, world, past_day.md.pk), data)
     assert r.status_code in (302, 404), r.status_code
 
 
@@ -44,7 +44,7 @@ def test_bad_ids(world, past_day, client_for, name, kw):
 def test_postpone_bad_target(world, past_day, client_for):
     client = client_for(world.admin)
     client.raise_request_exception = False
-    r = client.post(url("postpone", world, past_day.md.pk), {"target": HUGE, "action": "confirm"})
+    r = client.post(url("postpone_confirm", world, past_day.md.pk), {"target": HUGE})
     assert r.status_code == 200
 
 
@@ -54,13 +54,11 @@ def test_a_weight_ten_times_the_order_is_refused_with_the_reason(world, past_day
     line = past_day.member_basket.lines.get(product=past_day.carrots)  # 1.5 kg ordered
     client = client_for(world.admin)
     response = client.post(
-        url("validate", world, past_day.md.pk),
-        {"action": "weights", f"weight-{line.pk}": "1437"},
+        url("weights", world, past_day.md.pk),
+        {f"weight-{line.pk}": "1437"},
         follow=True,
     )
     assert "plus de dix fois" in response.content.decode()
     assert OrderLine.objects.get(pk=line.pk).actual_quantity is None
-    client.post(
-        url("validate", world, past_day.md.pk), {"action": "weights", f"weight-{line.pk}": "14"}
-    )
+    client.post(url("weights", world, past_day.md.pk), {f"weight-{line.pk}": "14"})
     assert OrderLine.objects.get(pk=line.pk).actual_quantity == 14

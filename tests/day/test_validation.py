@@ -204,6 +204,12 @@ def test_validation_queries_do_not_grow_per_basket(
         validation.distribution_validate(group=world.group, md=day.md, acting_user=world.admin)
 
 
+def _day_url(name, world, day):
+    from django.urls import reverse
+
+    return reverse(f"day:{name}", kwargs={"group_slug": world.group.slug, "md_id": day.md.pk})
+
+
 def test_validation_page_types_the_onspot_payment_after_a_weight_change(
     world, past_day, client_for, django_capture_on_commit_callbacks
 ):
@@ -213,20 +219,20 @@ def test_validation_page_types_the_onspot_payment_after_a_weight_change(
     page = reverse("day:validate", kwargs={"group_slug": world.group.slug, "md_id": day.md.pk})
     client = client_for(world.admin)
     carrots = day.member_basket.lines.get(product=day.carrots)
-    response = client.post(page, {"action": "weights", f"weight-{carrots.pk}": "1,437"})
+    response = client.post(_day_url("weights", world, day), {f"weight-{carrots.pk}": "1,437"})
     assert response.status_code == 302
     assert _debt(world, day.member_basket) == D("11.98")
     response = client.get(page)
     op_id = response.context["operations"][day.member_basket.code]
     assert op_id == _onspot(day.member_basket).pk
-    client.post(page, {"action": "onspot", "operation": op_id, "payment_type": "cash"})
+    client.post(_day_url("onspot", world, day), {"operation": op_id, "payment_type": "cash"})
     assert set(
         _ops(day.member_basket).filter(is_money=True).values_list("payment_type", flat=True)
     ) == {"cash"}
-    client.post(page, {"action": "absent", "basket": day.coord_basket.pk})
-    client.post(page, {"action": "weights", f"weight-{carrots.pk}": "abc"})  # message, no 500
+    client.post(_day_url("absent", world, day), {"basket": day.coord_basket.pk})
+    client.post(_day_url("weights", world, day), {f"weight-{carrots.pk}": "abc"})  # message, no 500
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(page, {"action": "validate"})
+        response = client.post(_day_url("validation_start", world, day))
     assert response.status_code == 302 and "/validations/" in response["Location"]
     status = client.get(response["Location"] + "status/").json()
     assert status["status"] == "done" and status["progress"] == 100

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from day import mail as day_mail
 from day import pdf
 from day.models import DayMailSent, SummaryDocument
+from messaging.notifications import day as day_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -227,11 +228,14 @@ def test_producer_forms_sent_once_when_orders_close(
     from datetime import timedelta
 
     now = day.md.orders_close_at + timedelta(minutes=30)
-    assert {d.catalog.name for d in day_mail.producer_forms_due(now)} == {"Légumes", "Pain"}
+    assert {d.catalog.name for d in day_notifications.producer_forms_due(now)} == {
+        "Légumes",
+        "Pain",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        assert day_mail.producer_forms_send_due(now) == 2
+        assert day_notifications.producer_forms_send_due(now) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert day_mail.producer_forms_send_due(now) == 0
+        assert day_notifications.producer_forms_send_due(now) == 0
     assert len(mail.outbox) == 2
     message = next(m for m in mail.outbox if day.vegetables.vendor.email in m.to)
     _name, content, mimetype = message.attachments[0]
@@ -266,10 +270,12 @@ def test_validation_reminders_once_then_three_days_later(
 
     md = past_day.md
     with django_capture_on_commit_callbacks(execute=True):
-        assert day_mail.validation_reminders_send(md.end_at + timedelta(hours=1)) == 1
-        assert day_mail.validation_reminders_send(md.end_at + timedelta(hours=2)) == 0
-        assert day_mail.validation_reminders_send(md.end_at + timedelta(days=3, hours=1)) == 1
-        assert day_mail.validation_reminders_send(md.end_at + timedelta(days=4)) == 0
+        assert day_notifications.validation_reminders_send(md.end_at + timedelta(hours=1)) == 1
+        assert day_notifications.validation_reminders_send(md.end_at + timedelta(hours=2)) == 0
+        assert (
+            day_notifications.validation_reminders_send(md.end_at + timedelta(days=3, hours=1)) == 1
+        )
+        assert day_notifications.validation_reminders_send(md.end_at + timedelta(days=4)) == 0
     assert len(mail.outbox) == 2 and mail.outbox[0].to == [world.admin.email]
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from distributions import services
 from distributions.models import Duty, DutyNeed, MultiDistrib, VolunteerRole
+from messaging.notifications import duties as duty_notifications
 from tests.distributions.factories import CatalogFactory, make_md
 from tests.factories import MemberFactory, UserFactory
 
@@ -225,10 +226,12 @@ def test_volunteers_are_reminded_once_in_their_own_language(world, duty_md, outb
     services.duty_signup(need=duty_md.cash, user=world.member, acting_user=world.member)
 
     with time_machine.travel(duty_md.start_at - timedelta(days=5)):
-        assert outbox.run(services.duty_reminders_send) == 0  # volunteers_mail_days = 4
+        assert outbox.run(duty_notifications.duty_reminders_send) == 0  # volunteers_mail_days = 4
     with time_machine.travel(duty_md.start_at - timedelta(days=3, hours=23)):
-        assert outbox.run(services.duty_reminders_send) == 2  # one each, whatever their roles
-        assert outbox.run(services.duty_reminders_send) == 0  # never twice
+        assert (
+            outbox.run(duty_notifications.duty_reminders_send) == 2
+        )  # one each, whatever their roles
+        assert outbox.run(duty_notifications.duty_reminders_send) == 0  # never twice
     by_to = {m.to[0]: m for m in mail.outbox}
     assert set(by_to) == {world.member.email, world.coordinator.email}
     french, english = by_to[world.member.email], by_to[world.coordinator.email]
@@ -257,7 +260,7 @@ def test_reminder_uses_the_group_text(world, duty_md, outbox):
     world.group.save(update_fields=["volunteers_mail_content"])
     services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
     with time_machine.travel(duty_md.start_at - timedelta(days=1)):
-        outbox.run(services.duty_reminders_send)
+        outbox.run(duty_notifications.duty_reminders_send)
     body = mail.outbox[0].body
     assert body.startswith("Rendez-vous jeudi ")
     assert f"à {world.place.name}" in body
@@ -270,17 +273,17 @@ def test_reminder_uses_the_group_text(world, duty_md, outbox):
 def test_a_late_volunteer_is_reminded_at_the_next_run(world, duty_md, outbox):
     services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
     with time_machine.travel(duty_md.start_at - timedelta(days=3)):
-        outbox.run(services.duty_reminders_send)
+        outbox.run(duty_notifications.duty_reminders_send)
     services.duty_signup(need=duty_md.cash, user=world.coordinator, acting_user=world.admin)
     with time_machine.travel(duty_md.start_at - timedelta(days=2)):
-        assert outbox.run(services.duty_reminders_send) == 1
+        assert outbox.run(duty_notifications.duty_reminders_send) == 1
     assert [m.to[0] for m in mail.outbox] == [world.member.email, world.coordinator.email]
 
 
 def test_moving_the_date_makes_the_reminder_due_again(world, duty_md, outbox):
     services.duty_signup(need=duty_md.welcome, user=world.member, acting_user=world.member)
     with time_machine.travel(duty_md.start_at - timedelta(days=3)):
-        outbox.run(services.duty_reminders_send)
+        outbox.run(duty_notifications.duty_reminders_send)
         services.md_update(
             md=duty_md,
             place=duty_md.place,
@@ -291,7 +294,7 @@ def test_moving_the_date_makes_the_reminder_due_again(world, duty_md, outbox):
             orders_close_at=duty_md.orders_close_at,
             acting_user=world.admin,
         )
-        assert outbox.run(services.duty_reminders_send) == 1
+        assert outbox.run(duty_notifications.duty_reminders_send) == 1
 
 
 # Vacant roles ----------------------------------------------------------------------------
@@ -304,10 +307,12 @@ def test_vacant_roles_alert_goes_once_to_members_who_accept_alerts(world, duty_m
     MemberFactory(group=world.group, user=opted_out)
     services.duty_signup(need=duty_md.cash, user=world.coordinator, acting_user=world.coordinator)
     with time_machine.travel(duty_md.start_at - timedelta(days=8)):
-        assert outbox.run(services.vacant_roles_alerts_send) == 0  # vacant_roles_mail_days = 7
+        assert (
+            outbox.run(duty_notifications.vacant_roles_alerts_send) == 0
+        )  # vacant_roles_mail_days = 7
     with time_machine.travel(duty_md.start_at - timedelta(days=6)):
-        assert outbox.run(services.vacant_roles_alerts_send) == 3
-        assert outbox.run(services.vacant_roles_alerts_send) == 0
+        assert outbox.run(duty_notifications.vacant_roles_alerts_send) == 3
+        assert outbox.run(duty_notifications.vacant_roles_alerts_send) == 0
     recipients = {m.to[0]: m for m in mail.outbox}
     assert set(recipients) == {world.admin.email, world.coordinator.email, world.member.email}
     french, english = recipients[world.admin.email], recipients[world.member.email]
@@ -322,7 +327,7 @@ def test_vacant_roles_alert_uses_the_group_text(world, duty_md, outbox):
     world.group.vacant_roles_mail_content = "Il manque :\n[ROLES_MANQUANTS]\nle [DATE_DISTRIBUTION]"
     world.group.save(update_fields=["vacant_roles_mail_content"])
     with time_machine.travel(duty_md.start_at - timedelta(days=3)):
-        outbox.run(services.vacant_roles_alerts_send)
+        outbox.run(duty_notifications.vacant_roles_alerts_send)
     body = mail.outbox[0].body
     assert body.startswith("Il manque :\n- Accueil\n- Caisse x 2\nle jeudi")
 
@@ -332,15 +337,15 @@ def test_no_vacant_roles_alert_when_complete_or_sign_up_closed(world, duty_md, o
     services.duty_signup(need=duty_md.cash, user=world.member, acting_user=world.member)
     services.duty_signup(need=duty_md.cash, user=world.admin, acting_user=world.admin)
     with time_machine.travel(duty_md.start_at - timedelta(days=3)):
-        assert outbox.run(services.vacant_roles_alerts_send) == 0
+        assert outbox.run(duty_notifications.vacant_roles_alerts_send) == 0
     Duty.objects.filter(user=world.admin).delete()
     world.group.duty_signup_days = 7
     world.group.vacant_roles_mail_days = 10
     world.group.save(update_fields=["duty_signup_days", "vacant_roles_mail_days"])
     with time_machine.travel(duty_md.start_at - timedelta(days=9)):
-        assert outbox.run(services.vacant_roles_alerts_send) == 0  # sign-up not open yet
+        assert outbox.run(duty_notifications.vacant_roles_alerts_send) == 0  # sign-up not open yet
     with time_machine.travel(duty_md.start_at - timedelta(days=6)):
-        assert outbox.run(services.vacant_roles_alerts_send) == 3
+        assert outbox.run(duty_notifications.vacant_roles_alerts_send) == 3
 
 
 def test_role_with_volunteers_is_deleted_only_by_force(world, duty_md):
@@ -358,7 +363,7 @@ def test_beat_schedule_runs_the_duty_jobs():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {
-        "distributions.tasks.duty_reminders_send",
-        "distributions.tasks.vacant_roles_alerts_send",
+        "messaging.tasks.duty_reminders_send",
+        "messaging.tasks.vacant_roles_alerts_send",
         "distributions.tasks.slots_resolve_due",
     } <= tasks

@@ -244,9 +244,8 @@ def test_cycle_preview_then_create(world, client_for):
         "close_days_before": "2",
         "close_time": "23:55",
         "catalogs": [catalog.pk],
-        "action": "preview",
     }
-    preview = client.post(url("cycle_create", world), data)
+    preview = client.post(url("cycle_preview", world), data)
     assert preview.status_code == 200
     assert [r.planned.day for r in preview.context["rows"]] == [
         date(2030, 1, 31),
@@ -256,7 +255,7 @@ def test_cycle_preview_then_create(world, client_for):
         date(2030, 5, 30),
     ]
     assert not MultiDistrib.objects.exists()
-    created = client.post(url("cycle_create", world), {**data, "action": "create"})
+    created = client.post(url("cycle_create", world), data)
     assert created.status_code == 302
     assert MultiDistrib.objects.filter(cycle__isnull=False).count() == 5
     assert DistributionCycle.objects.get().cycle_type == "monthly"
@@ -277,9 +276,9 @@ def test_cycle_with_a_taken_day_cannot_be_created(world, client_for):
         "close_time": "20:00",
     }
     client = client_for(world.admin)
-    preview = client.post(url("cycle_create", world), {**data, "action": "preview"})
+    preview = client.post(url("cycle_preview", world), data)
     assert preview.context["has_conflicts"]
-    create = client.post(url("cycle_create", world), {**data, "action": "create"})
+    create = client.post(url("cycle_create", world), data)
     assert create.status_code == 200
     assert create.context["form"].non_field_errors()
     assert not DistributionCycle.objects.exists()
@@ -469,24 +468,22 @@ def test_admin_sets_needs_assigns_and_removes(world, client_for):
     md = make_md(world.group)
     client = client_for(world.coordinator)
     page = url("manage_duties", world, md_id=md.pk)
+    needs = url("manage_duty_needs", world, md_id=md.pk)
+    assign = url("manage_duty_assign", world, md_id=md.pk)
+    remove = url("manage_duty_remove", world, md_id=md.pk)
     assert client.get(page).status_code == 200
-    assert client.post(page, {"action": "needs", f"role_{role.pk}": "2"}).status_code == 302
+    assert client.post(needs, {f"role_{role.pk}": "2"}).status_code == 302
     need = md.duty_needs.get(role=role)
     assert need.people == 2
-    assert (
-        client.post(
-            page, {"action": "assign", "need": need.pk, "user": world.member.pk}
-        ).status_code
-        == 302
-    )
+    assert client.post(assign, {"need": need.pk, "user": world.member.pk}).status_code == 302
     duty = Duty.objects.get(need=need)
     assert duty.assigned_by == world.coordinator
-    outsider = client.post(page, {"action": "assign", "need": need.pk, "user": world.outsider.pk})
+    outsider = client.post(assign, {"need": need.pk, "user": world.outsider.pk})
     assert outsider.status_code == 200 and "user" in outsider.context["assign_form"].errors
-    lower = client.post(page, {"action": "needs", f"role_{role.pk}": "0"})
+    lower = client.post(needs, {f"role_{role.pk}": "0"})
     assert lower.status_code == 200 and lower.context["needs_form"].non_field_errors()
-    assert client.post(page, {"action": "remove", "duty": "abc"}).status_code == 404
-    assert client.post(page, {"action": "remove", "duty": duty.pk}).status_code == 302
+    assert client.post(remove, {"duty": "abc"}).status_code == 404
+    assert client.post(remove, {"duty": duty.pk}).status_code == 302
     assert not Duty.objects.exists()
 
 
@@ -502,9 +499,7 @@ def test_removing_a_volunteer_from_the_screen_mails_them(
     mail.outbox.clear()
     client = client_for(world.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            url("manage_duties", world, md_id=md.pk), {"action": "remove", "duty": duty.pk}
-        )
+        response = client.post(url("manage_duty_remove", world, md_id=md.pk), {"duty": duty.pk})
     assert response.status_code == 302
     assert [m.to[0] for m in mail.outbox] == [world.member.email]
     assert "Caisse" in mail.outbox[0].body and world.admin.display_name in mail.outbox[0].body
@@ -558,15 +553,18 @@ def test_admin_slot_screen_and_member_choice(world, client_for, clean_hooks):
     page = url("manage_slots", world, md_id=md.pk)
     assert admin.get(page).status_code == 200
     configure = {
-        "action": "configure",
         "minutes": "30",
         "start_time": "18:00",
         "end_time": "20:00",
         "capacity": "",
     }
-    assert admin.post(page, configure).status_code == 302
+    to = {
+        action: url(f"manage_slots_{action}", world, md_id=md.pk)
+        for action in ("configure", "disable", "resolve", "unresolve")
+    }
+    assert admin.post(to["configure"], configure).status_code == 302
     assert md.slots.count() == 4
-    bad = admin.post(page, {**configure, "start_time": "17:00"})
+    bad = admin.post(to["configure"], {**configure, "start_time": "17:00"})
     assert bad.status_code == 200 and "start_time" in bad.context["config_form"].errors
 
     member = client_for(world.member)
@@ -578,21 +576,17 @@ def test_admin_slot_screen_and_member_choice(world, client_for, clean_hooks):
     assert member.post(choose, {"slots": slot_ids[:2]}).status_code == 302
     assert SlotRequest.objects.get(user=world.member).slots.count() == 2
 
-    assert admin.post(page, {"action": "resolve"}).status_code == 302
+    assert admin.post(to["resolve"]).status_code == 302
     given = SlotRequest.objects.get(user=world.member).assigned_slot_id
     assert given in slot_ids[:2]
     board = admin.get(page).context["board"]
     assert sum(len(r["assigned"]) for r in board["rows"]) == 1
-    assert (
-        admin.post(
-            page, {"action": "override", "user": world.member.pk, "slot": slot_ids[3]}
-        ).status_code
-        == 302
-    )
+    override = url("manage_slot_override", world, md_id=md.pk)
+    assert admin.post(override, {"user": world.member.pk, "slot": slot_ids[3]}).status_code == 302
     assert SlotRequest.objects.get(user=world.member).assigned_manually
     assert member.get(choose).context["current"].assigned_slot_id == slot_ids[3]
-    assert admin.post(page, {"action": "unresolve"}).status_code == 302
-    assert admin.post(page, {"action": "disable"}).status_code == 302
+    assert admin.post(to["unresolve"]).status_code == 302
+    assert admin.post(to["disable"]).status_code == 302
     assert member.get(choose).status_code == 404
 
 
@@ -602,17 +596,17 @@ def test_delivery_screens(world, client_for):
     page = url("manage_delivery", world, md_id=md.pk)
     assert admin.get(page).status_code == 200
     assert client_for(world.member).get(url("delivery", world, md_id=md.pk)).status_code == 404
+    configure = url("manage_delivery_configure", world, md_id=md.pk)
     config = {
-        "action": "configure",
         "enabled": "on",
         "fee": "2,50",
         "start_time": "20:00",
         "end_time": "21:00",
         "note": "",
     }
-    bad = admin.post(page, {**config, "fee": "-3"})
+    bad = admin.post(configure, {**config, "fee": "-3"})
     assert bad.status_code == 200 and "fee" in bad.context["form"].errors
-    assert admin.post(page, {**config, "fee": "2.50"}).status_code == 302
+    assert admin.post(configure, {**config, "fee": "2.50"}).status_code == 302
 
     world.member.address1, world.member.postcode, world.member.city = "5 rue", "13200", "Arles"
     world.member.save()
@@ -620,19 +614,18 @@ def test_delivery_screens(world, client_for):
     ask = url("delivery", world, md_id=md.pk)
     form = member.get(ask).context["form"]
     assert form.initial["city"] == "Arles"
-    missing = member.post(ask, {"action": "save", "address1": "", "postcode": "", "city": ""})
+    save = url("delivery_save", world, md_id=md.pk)
+    missing = member.post(save, {"address1": "", "postcode": "", "city": ""})
     assert missing.status_code == 200 and "address1" in missing.context["form"].errors
     assert (
-        member.post(
-            ask, {"action": "save", "address1": "5 rue", "postcode": "13200", "city": "Arles"}
-        ).status_code
+        member.post(save, {"address1": "5 rue", "postcode": "13200", "city": "Arles"}).status_code
         == 302
     )
     request = DeliveryRequest.objects.get()
     assert str(request.fee) == "2.50"
     listed = admin.get(page).context["deliveries"]
     assert [d.pk for d in listed] == [request.pk]
-    assert member.post(ask, {"action": "cancel"}).status_code == 302
+    assert member.post(url("delivery_cancel", world, md_id=md.pk)).status_code == 302
     assert not DeliveryRequest.objects.exists()
 
 

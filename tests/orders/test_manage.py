@@ -72,7 +72,7 @@ def test_admin_enters_an_order_for_a_member_after_the_window_closes(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            page, {"action": "save", f"q-{shop['tomatoes'].pk}": "2", "payment_type": "onthespot"}
+            page + "save/", {f"q-{shop['tomatoes'].pk}": "2", "payment_type": "onthespot"}
         )
     assert response.status_code == 302
     basket = Basket.objects.get(member=member, state="confirmed")
@@ -90,15 +90,13 @@ def test_admin_enters_an_order_for_a_member_after_the_window_closes(
     ).changed
     shop.md.validated_at = timezone.now()
     shop.md.save(update_fields=["validated_at"])
-    client.post(page, {"action": "save", f"q-{shop['tomatoes'].pk}": "1"})
+    client.post(page + "save/", {f"q-{shop['tomatoes'].pk}": "1"})
     assert OrderLine.objects.get(basket=basket).quantity == D("2")
 
 
 def test_admin_cancels_a_members_order(world, shop, client_for):
     basket = order(shop.md, member_of(world), {shop["eggs"]: "2"}).basket
-    client_for(world.admin).post(
-        murl("manage_member", shop, member_id=basket.member_id), {"action": "cancel"}
-    )
+    client_for(world.admin).post(murl("manage_member_cancel", shop, member_id=basket.member_id))
     basket.refresh_from_db()
     shop["eggs"].refresh_from_db()
     assert basket.is_cancelled and shop["eggs"].stock == D("3")
@@ -113,14 +111,12 @@ def test_coordinator_sees_and_enters_only_their_catalog(world, shop, client_for)
     page = murl("manage_member", shop, member_id=basket.member_id)
     html = client.get(page).content.decode()
     assert f"q-{shop['bread'].pk}" in html and f"q-{shop['tomatoes'].pk}" not in html
-    client.post(
-        page, {"action": "save", f"q-{shop['bread'].pk}": "2", f"q-{shop['tomatoes'].pk}": "5"}
-    )
+    client.post(page + "save/", {f"q-{shop['bread'].pk}": "2", f"q-{shop['tomatoes'].pk}": "5"})
     quantities = dict(OrderLine.objects.filter(basket=basket).values_list("product_id", "quantity"))
     assert quantities == {shop["tomatoes"].pk: D("1"), shop["bread"].pk: D("2")}
     # Whole-distribution screens are not theirs.
     assert client.get(murl("manage_carts", shop)).status_code == 403
-    assert client.post(page, {"action": "cancel"}).status_code == 403
+    assert client.post(page + "cancel/").status_code == 403
 
 
 def test_members_without_rights_and_managers_of_other_things_get_403(world, shop, client_for):
@@ -173,19 +169,16 @@ def test_non_finalised_carts_are_listed_confirmed_deleted_and_reminded(
     assert first.user.display_name in html and second.user.display_name in html
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(murl("manage_carts", shop), {"action": "remind"})
+        client.post(murl("manage_carts_remind", shop))
     assert len(mail.outbox) == 2
     assert Basket.objects.filter(state="cart", reminded_at__isnull=False).count() == 2
     first_cart = Basket.objects.get(member=first, state="cart")
-    client.post(murl("manage_carts", shop), {"action": "confirm", "code": first_cart.code})
+    client.post(murl("manage_cart_confirm", shop, basket_code=first_cart.code))
     assert Basket.objects.get(member=first, state="confirmed").lines.get().quantity == D("2")
     second_cart = Basket.objects.get(member=second, state="cart")
-    client.post(murl("manage_carts", shop), {"action": "delete", "code": second_cart.code})
+    client.post(murl("manage_cart_delete", shop, basket_code=second_cart.code))
     assert not Basket.objects.filter(state="cart").exists()
-    assert (
-        client.post(murl("manage_carts", shop), {"action": "delete", "code": "NOPE"}).status_code
-        == 404
-    )
+    assert client.post(murl("manage_cart_delete", shop, basket_code="NOPE")).status_code == 404
 
 
 def test_wholesale_page_balances_and_confirms(world, shop, client_for):
@@ -200,22 +193,21 @@ def test_wholesale_page_balances_and_confirms(world, shop, client_for):
     html = client.get(page).content.decode()
     assert "Pommes" in html
     # Still open: balancing is refused with a message, nothing changes.
-    response = client.post(page, {"action": "apply", "product": apples.pk}, follow=True)
+    response = client.post(page + "apply/", {"product": apples.pk}, follow=True)
     assert list(response.context["messages"])
     for d in shop.md.distributions.all():
         d.orders_close_at = timezone.now() - timedelta(minutes=5)
         d.orders_open_at = d.orders_close_at - timedelta(days=2)
         d.save()
-    response = client.post(page, {"action": "confirm", "catalog": shop.farm.pk}, follow=True)
+    response = client.post(page + "confirm/", {"catalog": shop.farm.pk}, follow=True)
     assert any("Pommes" in str(m) for m in response.context["messages"])
     client.post(
-        page,
+        page + "save/",
         {
-            "action": "save",
             "product": apples.pk,
             f"m-{members[0].pk}": "4",
             f"m-{members[1].pk}": "6",
         },
     )
-    response = client.post(page, {"action": "confirm", "catalog": shop.farm.pk}, follow=True)
+    response = client.post(page + "confirm/", {"catalog": shop.farm.pk}, follow=True)
     assert shop.md.wholesale_confirmations.count() == 1

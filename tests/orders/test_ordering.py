@@ -357,7 +357,7 @@ def test_a_buyer_who_loses_the_last_units_meanwhile_gets_the_other_lines_and_no_
 
     member = member_of(world)
     cart = _cart(member, shop.md, {shop["eggs"]: "2", shop["bread"]: "1"})
-    write, take = ordering._write_order, ordering.take_stock
+    write, take = ordering._write_order, ordering._take_stock
     attempts = []
 
     def write_order(**kwargs):
@@ -371,7 +371,7 @@ def test_a_buyer_who_loses_the_last_units_meanwhile_gets_the_other_lines_and_no_
         return take(product, quantity)
 
     monkeypatch.setattr(ordering, "_write_order", write_order)
-    monkeypatch.setattr(ordering, "take_stock", take_stock)
+    monkeypatch.setattr(ordering, "_take_stock", take_stock)
     result = services.order_place(cart=cart, acting_user=world.member, payment_type="onthespot")
     assert attempts == [sorted([shop["eggs"].pk, shop["bread"].pk]), [shop["bread"].pk]]
     basket = result.basket
@@ -397,7 +397,7 @@ def test_a_buyer_whose_first_try_failed_is_served_whole_on_the_second(world, sho
 
     member = member_of(world)
     cart = _cart(member, shop.md, {shop["eggs"]: "2", shop["bread"]: "1"})
-    take, tries = ordering.take_stock, []
+    take, tries = ordering._take_stock, []
 
     def take_stock(product, quantity):
         tries.append(product.pk)
@@ -405,7 +405,7 @@ def test_a_buyer_whose_first_try_failed_is_served_whole_on_the_second(world, sho
             return False  # someone held the last eggs, then cancelled
         return take(product, quantity)
 
-    monkeypatch.setattr(ordering, "take_stock", take_stock)
+    monkeypatch.setattr(ordering, "_take_stock", take_stock)
     result = services.order_place(cart=cart, acting_user=world.member, payment_type="onthespot")
     assert tries == [shop["eggs"].pk, shop["eggs"].pk, shop["bread"].pk]
     assert not result.issues

@@ -188,9 +188,13 @@ def test_cart_page_updates_and_removes(world, shop, client_for):
     client.post(url("cart_add", shop), {"product": shop["tomatoes"].pk, "quantity": "2"})
     client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
     assert client.get(url("cart", shop)).status_code == 200
-    client.post(url("cart", shop), {f"q-{shop['tomatoes'].pk}": "3", f"q-{shop['bread'].pk}": "1"})
+    client.post(
+        url("cart_update", shop), {f"q-{shop['tomatoes'].pk}": "3", f"q-{shop['bread'].pk}": "1"}
+    )
     assert OrderLine.objects.get(product=shop["tomatoes"]).quantity == D("3")
-    client.post(url("cart", shop), {f"q-{shop['tomatoes'].pk}": "3", "remove": shop["bread"].pk})
+    client.post(
+        url("cart_update", shop), {f"q-{shop['tomatoes'].pk}": "3", "remove": shop["bread"].pk}
+    )
     assert not OrderLine.objects.filter(product=shop["bread"]).exists()
 
 
@@ -300,9 +304,9 @@ def test_member_edits_and_cancels_their_order(world, shop, client_for):
     member = member_of(world)
     basket = order(shop.md, member, {shop["tomatoes"]: "2"}).basket
     client = client_for(world.member)
-    client.post(basket.get_absolute_url(), {"action": "save", f"q-{shop['tomatoes'].pk}": "4"})
+    client.post(basket.get_absolute_url() + "save/", {f"q-{shop['tomatoes'].pk}": "4"})
     assert OrderLine.objects.get(basket=basket).quantity == D("4")
-    client.post(basket.get_absolute_url(), {"action": "cancel"})
+    client.post(basket.get_absolute_url() + "cancel/")
     basket.refresh_from_db()
     assert basket.is_cancelled
     shop["tomatoes"].refresh_from_db()
@@ -418,7 +422,7 @@ def test_checkout_in_a_money_pot_group_pays_from_the_balance_or_says_why_not(
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     shop["tomatoes"].refresh_from_db()
     assert shop["tomatoes"].stock == D("10")
-    client.post(url("cart", shop), {f"q-{shop['tomatoes'].pk}": "1"})
+    client.post(url("cart_update", shop), {f"q-{shop['tomatoes'].pk}": "1"})
     response = client.post(url("checkout", shop), {})
     assert response.status_code == 302
     assert payment_selectors.balance_for_member(group=group, member=member) == D("0.20")
@@ -446,8 +450,8 @@ def test_bad_input_on_order_screens_gives_messages_not_errors(world, shop, clien
     basket = order(shop.md, member_of(world), {shop["tomatoes"]: "1"}).basket
     member_client = client_for(world.member)
     response = member_client.post(
-        basket.get_absolute_url(),
-        {"action": "save", f"q-{shop['tomatoes'].pk}": "deux"},
+        basket.get_absolute_url() + "save/",
+        {f"q-{shop['tomatoes'].pk}": "deux"},
         follow=True,
     )
     assert response.status_code == 200 and list(response.context["messages"])
@@ -456,18 +460,18 @@ def test_bad_input_on_order_screens_gives_messages_not_errors(world, shop, clien
         "orders:manage_member",
         kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk, "member_id": basket.member_id},
     )
-    response = admin.post(page, {"action": "save", f"q-{shop['bread'].pk}": "1.5"}, follow=True)
+    response = admin.post(page + "save/", {f"q-{shop['bread'].pk}": "1.5"}, follow=True)
     assert response.status_code == 200 and list(response.context["messages"])
     wholesale_page = reverse(
         "orders:manage_wholesale", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk}
     )
     response = admin.post(
-        wholesale_page,
-        {"action": "save", "product": shop["apples"].pk, f"m-{basket.member_id}": "x"},
+        wholesale_page + "save/",
+        {"product": shop["apples"].pk, f"m-{basket.member_id}": "x"},
         follow=True,
     )
     assert response.status_code == 200
-    assert admin.post(wholesale_page, {"action": "apply", "product": "zz"}).status_code == 404
+    assert admin.post(wholesale_page + "apply/", {"product": "zz"}).status_code == 404
     assert OrderLine.objects.get(basket=basket).quantity == D("1")
 
 

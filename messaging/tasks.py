@@ -1,0 +1,25 @@
+"""Beat jobs of the automatic notifications (schedules in settings.CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from messaging.notifications import day, duties
+
+
+@shared_task
+def duty_reminders_send() -> int:
+    return duties.duty_reminders_send()
+
+
+@shared_task
+def vacant_roles_alerts_send() -> int:
+    return duties.vacant_roles_alerts_send()
+
+
+@shared_task
+def producer_forms_send_due() -> int:
+    return day.producer_forms_send_due()
+
+
+@shared_task
+def validation_reminders_send() -> int:
+    return day.validation_reminders_send()
