@@ -43,7 +43,16 @@ def browser(monkeypatch):
 
 @pytest.fixture
 def page(browser):
+    """A page whose Content-Security-Policy violations fail the test that caused them."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(f"{page.url}: {message.text}")
+        if "Content Security Policy" in message.text
+        else None,
+    )
     yield page
     context.close()
+    assert violations == [], "the pages broke their Content-Security-Policy"
