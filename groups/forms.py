@@ -8,7 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, PaymentType, Place
-from kernel.numbers import NumberError, parse_decimal
+from kernel.numbers import DecimalInputField, NumberError, parse_decimal
 
 
 class MapPointMixin:
@@ -257,11 +257,16 @@ class GroupMembershipForm(forms.ModelForm):
             "membership_required_to_order",
         ]
 
-    def clean_membership_fee(self):
-        fee = self.cleaned_data.get("membership_fee")
-        if fee is not None and fee < 0:
-            raise forms.ValidationError(_("The fee cannot be negative."))
-        return fee
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model_field = self.fields["membership_fee"]
+        self.fields["membership_fee"] = DecimalInputField(
+            label=model_field.label,
+            help_text=model_field.help_text,
+            places=2,
+            maximum=Decimal("9999.99"),
+            required=False,
+        )
 
 
 class GroupVolunteersForm(forms.ModelForm):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,33 +12,27 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group
 from kernel.idempotency import OneTimeSubmissionField
+from kernel.numbers import DecimalInputField
 from payments import providers
 from payments.models import ON_THE_SPOT_TYPES, Operation
 
-AMOUNT_RE = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-SPACES = str.maketrans("", "", " \u00a0\u202f")
+# The largest amount typed by hand: a payment, refund or correction of a member's account.
+MAX_AMOUNT = Decimal("99999.99")
 
 
-class AmountField(forms.DecimalField):
-    """An amount in the group's currency: two decimals, typed with a comma or a point.
-
-    Plain numbers only ("12,50", "-3", "1 234.5"): no exponent, no "NaN" or "Infinity".
-    """
+class AmountField(DecimalInputField):
+    """An amount in the group's currency, read by ``kernel.numbers`` ("12,50", "-3", "1 234.5";
+    no exponent, no "NaN"), two decimals at most, within ±``MAX_AMOUNT``."""
 
     def __init__(self, *, positive: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Amount"))
-        if positive:
-            kwargs.setdefault("min_value", Decimal("0.01"))
-        super().__init__(max_digits=12, decimal_places=2, localize=True, **kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-
-    def to_python(self, value: Any) -> Decimal | None:
-        if isinstance(value, str):
-            value = value.strip().translate(SPACES)
-            if value and not AMOUNT_RE.match(value):
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-            value = value.replace(",", ".")
-        return super().to_python(value)
+        super().__init__(
+            places=2,
+            maximum=MAX_AMOUNT,
+            minimum=Decimal("0.01") if positive else -MAX_AMOUNT,
+            **kwargs,
+        )
+        self.widget.attrs.update({"autocomplete": "off"})
 
 
 class DateInput(forms.DateInput):

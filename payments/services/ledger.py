@@ -29,6 +29,16 @@ from payments.services.base import (
 # --- manual entry by admins (spec §2.7) -----------------------------------------------------
 
 
+def _refuse_own_account(group: Group, member: Member, acting_user: Any) -> None:
+    """A payments manager does not write on their own account; an admin may (audited)."""
+    if member.user_id != getattr(acting_user, "pk", None):
+        return
+    if not Member.objects.of_user(group=group, user=acting_user).filter(is_admin=True).exists():
+        raise PaymentError(
+            _("You cannot record an entry on your own account: ask another manager or an admin.")
+        )
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -53,6 +63,7 @@ def payment_record(
         raise PaymentError({"amount": _("The amount must be greater than zero.")})
     if payment_type not in dict(providers.manual_entry_choices()):
         raise PaymentError({"payment_type": _("This payment type cannot be entered by hand.")})
+    _refuse_own_account(group, member, acting_user)
     member = lock_member(group, member)
     operation = write_operation(
         group=group,
@@ -103,6 +114,7 @@ def refund_record(
         raise PaymentError({"amount": _("The amount must be greater than zero.")})
     if payment_type not in dict(providers.manual_entry_choices()):
         raise PaymentError({"payment_type": _("This payment type cannot be entered by hand.")})
+    _refuse_own_account(group, member, acting_user)
     member = lock_member(group, member)
     credit = selectors.balance_for_member(group=group, member=member)
     if amount > credit:
@@ -166,6 +178,7 @@ def correction_record(
     reason = (reason or "").strip()
     if not reason:
         raise PaymentError({"reason": _("Give the reason for this correction.")})
+    _refuse_own_account(group, member, acting_user)
     member = lock_member(group, member)
     fields: dict[str, Any] = {
         "group": group,
