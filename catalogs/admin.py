@@ -62,10 +62,24 @@ class VendorAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name", "legal_name", "email", "siret", "city", "postcode", "managers__email"]
     filter_horizontal = ["managers"]
+    raw_id_fields = ["owner_group"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [VendorPhotoInline]
     fieldsets = [
-        (None, {"fields": ["name", "people_name", "email", "phone", "managers", "blocked_reason"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "people_name",
+                    "email",
+                    "phone",
+                    "managers",
+                    "owner_group",
+                    "blocked_reason",
+                ]
+            },
+        ),
         (
             _("Public profile"),
             {

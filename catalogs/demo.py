@@ -322,6 +322,7 @@ def seed(stdout) -> None:
     # 2. A farm: eggs, cheese weighed at the distribution, stock tracked.
     farm = _vendor(
         "Ferme des Quatre Vents",
+        owner_group=group,
         people_name="Anne et Paul Roux",
         email="quatre-vents@demo.cagette.localhost",
         phone="04 90 12 34 56",
@@ -357,6 +358,7 @@ def seed(stdout) -> None:
     # 3. A bakery, coordinated by the demo coordinator.
     bakery = _vendor(
         "Le Fournil du Mas",
+        owner_group=group,
         people_name="Sami Benali",
         email="fournil@demo.cagette.localhost",
         phone="04 90 98 76 54",
@@ -386,6 +388,7 @@ def seed(stdout) -> None:
     # 4. An orchard whose legal data is incomplete: visible, but orders cannot open.
     orchard = _vendor(
         "Les Vergers de la Crau",
+        owner_group=group,
         people_name="Hélène Fabre",
         email="vergers-crau@demo.cagette.localhost",
         phone="06 22 33 44 55",

@@ -2,16 +2,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.models import Catalog, ProducerCatalog, ProducerProduct, Product, Vendor
+from catalogs.models import MAX_PRICE, Catalog, ProducerCatalog, ProducerProduct, Product, Vendor
 from catalogs.reference import naf_codes, normalize_naf, profession_choices, taxonomy
 from catalogs.validators import normalize_siret
 from groups.models import Group
+from kernel.images import ImageFormField
+from kernel.numbers import DecimalInputField
 from members.models import Member
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_STOCK = Decimal("999999999.999")
+
+
+def price_field(**kwargs) -> DecimalInputField:
+    """A price as people type it (``2,50`` or ``2.50``), at most ``MAX_PRICE``."""
+    return DecimalInputField(places=2, maximum=MAX_PRICE, **kwargs)
 
 
 def _check_image(image):
@@ -131,7 +140,7 @@ class VendorManagerForm(forms.Form):
 
 
 class VendorPhotoForm(forms.Form):
-    image = forms.ImageField(label=_("Photo"))
+    image = ImageFormField(label=_("Photo"))
     caption = forms.CharField(label=_("Caption"), max_length=128, required=False)
 
     def clean_image(self):
@@ -157,6 +166,10 @@ CATALOG_FIELDS = [
 
 
 class CatalogForm(forms.ModelForm):
+    fee_percent = DecimalInputField(
+        label=_("fee (%)"), places=2, maximum=Decimal(100), initial=Decimal(0)
+    )
+
     class Meta:
         model = Catalog
         fields = CATALOG_FIELDS
@@ -209,7 +222,7 @@ class CatalogCreateForm(CatalogForm):
         "vendor_city",
     ]
 
-    def __init__(self, *args, group: Group, extra_vendor: Vendor | None = None, **kwargs):
+    def __init__(self, *args, group: Group, **kwargs):
         kwargs.setdefault("initial", {})
         today = timezone.localdate()
         kwargs["initial"].setdefault("start_date", today)
@@ -218,13 +231,11 @@ class CatalogCreateForm(CatalogForm):
         self.fields["name"].required = False
         self.fields["name"].help_text = _("The producer's name when empty.")
         self.fields["vendor_profession"].choices = [("", "—"), *profession_choices()]
-        # Producers the group already works with, plus one picked in the directory; producers
-        # with a producer account are linked through their own catalog instead.
-        known = Vendor.objects.filter(catalogs__group=group, managers__isnull=True)
-        ids = set(known.values_list("pk", flat=True))
-        if extra_vendor is not None and not extra_vendor.managers.exists():
-            ids.add(extra_vendor.pk)
-            self.initial["vendor"] = extra_vendor.pk
+        # The group's own producer records and those it already has catalogs of (decision 18:
+        # never another group's record); producers with a producer account are linked through
+        # their own catalog instead.
+        known = Vendor.objects.filter(Q(owner_group=group) | Q(catalogs__group=group))
+        ids = set(known.filter(managers__isnull=True).values_list("pk", flat=True))
         self.fields["vendor"].queryset = Vendor.objects.filter(pk__in=ids).order_by("name")
 
     def clean(self):
@@ -300,6 +311,7 @@ class TaxonomyField(forms.TypedChoiceField):
 
 class BaseProductForm(forms.ModelForm):
     taxonomy = TaxonomyField()
+    price = price_field(label=_("price incl. VAT"))
     vat_rate = forms.TypedChoiceField(label=_("VAT rate"), coerce=Decimal)
 
     class Meta:
@@ -343,12 +355,8 @@ class ProducerProductForm(BaseProductForm):
 class ProductQuickForm(forms.Form):
     """Edit in place in the product list: price, stock, active."""
 
-    price = forms.DecimalField(
-        label=_("Price"), max_digits=12, decimal_places=2, min_value=Decimal("0")
-    )
-    stock = forms.DecimalField(
-        label=_("Stock"), max_digits=12, decimal_places=3, min_value=Decimal("0"), required=False
-    )
+    price = price_field(label=_("Price"))
+    stock = DecimalInputField(label=_("Stock"), places=3, maximum=MAX_STOCK, required=False)
     active = forms.BooleanField(label=_("Active"), required=False)
 
 
@@ -386,19 +394,14 @@ class ProductSelectionForm(forms.Form):
 
 
 class PriceChangeForm(ProductSelectionForm):
-    percent = forms.DecimalField(
+    percent = DecimalInputField(
         label=_("Percentage"),
-        max_digits=6,
-        decimal_places=2,
+        places=2,
+        minimum=Decimal("-99.99"),
+        maximum=Decimal(1000),
         help_text=_("5 raises prices by 5 %, -10 lowers them by 10 %."),
         error_messages={"required": _("Give the percentage.")},
     )
-
-    def clean_percent(self):
-        percent = self.cleaned_data["percent"]
-        if percent <= -100 or percent > 1000:
-            raise forms.ValidationError(_("Give a percentage between -99 and 1000."))
-        return percent
 
 
 class ImportForm(forms.Form):
@@ -465,7 +468,10 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Producer's e-mail"))
     vendor_name = forms.CharField(label=_("Producer's name"), max_length=128, required=False)
     message = forms.CharField(
-        label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -34,15 +34,20 @@ from catalogs.reference import (
 )
 from catalogs.validators import siret_is_valid, validate_naf_code, validate_siret
 from kernel import money
+from kernel.images import ImageField
 
 LATITUDE_VALIDATORS = [MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))]
 LONGITUDE_VALIDATORS = [MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))]
+# The highest price a product may have, typed or imported (design §10: a sane maximum per line).
+MAX_PRICE = Decimal("99999.99")
 # Code of the error when a producer's e-mail address is already used by another one.
 EMAIL_TAKEN = "vendor_email_taken"
 
 
 class Vendor(models.Model):
-    """A producer. Global (not owned by one group): several groups can order from it."""
+    """A producer. Either a producer account's record (``managers``), which any group reaches
+    through its public profile, or a record a group typed in (``owner_group``), private to that
+    group (decision 18): another group never attaches it by its id."""
 
     class BlockedReason(models.TextChoices):
         NOT_COMPLIANT = "not_compliant", _("Does not comply with the producers' charter")
@@ -64,6 +69,15 @@ class Vendor(models.Model):
         related_name="vendors",
         verbose_name=_("producer accounts"),
     )
+    owner_group = models.ForeignKey(
+        "groups.Group",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("typed in by the group"),
+        help_text=_("Empty for the record of a producer account."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     # Public profile.
@@ -78,7 +92,7 @@ class Vendor(models.Model):
     )
     long_description = models.TextField(_("presentation"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    image = models.ImageField(_("logo or main photo"), upload_to="vendors/", blank=True)
+    image = ImageField(_("logo or main photo"), upload_to="vendors/", blank=True)
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -186,6 +200,14 @@ class Vendor(models.Model):
         """Decision 13: until this is true, the producer's catalogs cannot open orders."""
         return not self.legal_data_missing()
 
+    def may_supply(self, group) -> bool:
+        """Decision 18: ``group`` may give this producer a new catalog — a producer account's
+        record, the group's own record, or one it already has catalogs of (records shared
+        before records had an owner)."""
+        if self.owner_group_id == group.pk or self.managers.exists():
+            return True
+        return self.catalogs.filter(group=group).exists()
+
     @property
     def is_blocked(self) -> bool:
         return bool(self.blocked_reason)
@@ -257,7 +279,7 @@ class VendorPhoto(models.Model):
     vendor = models.ForeignKey(
         Vendor, on_delete=models.CASCADE, related_name="photos", verbose_name=_("producer")
     )
-    image = models.ImageField(_("photo"), upload_to="vendors/photos/")
+    image = ImageField(_("photo"), upload_to="vendors/photos/")
     caption = models.CharField(_("caption"), max_length=128, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -381,7 +403,7 @@ class SellableFields(models.Model):
     name = models.CharField(_("name"), max_length=128)
     ref = models.CharField(_("reference"), max_length=32, blank=True)
     description = models.TextField(_("description"), blank=True)
-    image = models.ImageField(_("photo"), upload_to="products/", blank=True)
+    image = ImageField(_("photo"), upload_to="products/", blank=True)
     # Id of a product kind of the taxonomy (catalogs/data/productTaxonomy.json); null: not classified.
     taxonomy = models.PositiveIntegerField(_("category"), null=True, blank=True, db_index=True)
     unit_type = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
@@ -397,7 +419,7 @@ class SellableFields(models.Model):
         _("price incl. VAT"),
         max_digits=12,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PRICE)],
     )
     vat_rate = models.DecimalField(
         _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("5.5")

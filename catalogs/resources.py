@@ -10,10 +10,7 @@ any row is bad: ``catalogs.services.product_import`` runs the whole file in one 
 Exports write the same columns, so an export re-imports unchanged.
 """
 
-import csv
-import io
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -25,11 +22,11 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 
-from catalogs.models import Product, Unit
+from catalogs.models import MAX_PRICE, Product, Unit
 from catalogs.reference import taxonomy
-from kernel.exporters import DatasetExporter
-
-MAX_IMPORT_BYTES = 4 * 1024 * 1024
+from kernel.exporters import FORMULA_STARTS, DatasetExporter
+from kernel.numbers import NumberError, parse_decimal
+from kernel.tables import Table, TableError, read_table
 
 # Column name → model attribute, in the order of the export. The first ten are the columns of
 # the original product import (spec §8); ``floatQt`` is read as ``variableWeight``.
@@ -56,108 +53,7 @@ ALIASES = {"floatqt": "variableWeight", "name": "productName", "description": "d
 COLUMN_BY_ATTRIBUTE = {attribute: column for column, attribute in COLUMNS}
 
 
-class ImportFileError(ValueError):
-    """The file itself cannot be read (format, encoding, header)."""
-
-
-@dataclass
-class Table:
-    """Rows of an uploaded file, with the file line of each row for error messages."""
-
-    headers: list[str]
-    rows: list[list] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
-
-
-# Reading files -----------------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(_("The file's text encoding is not recognised: save it as UTF-8."))
-
-
-def _is_blank(row) -> bool:
-    return all(cell is None or str(cell).strip() == "" for cell in row)
-
-
-def read_csv(data: bytes) -> Table:
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    table: Table | None = None
-    last_line = 0
-    try:
-        for row in reader:
-            line = last_line + 1
-            last_line = reader.line_num
-            if table is None:
-                table = Table(headers=row)
-                continue
-            if _is_blank(row):
-                continue
-            table.rows.append(row)
-            table.lines.append(line)
-    except csv.Error as exc:
-        raise ImportFileError(
-            _("Line %(line)d of the file cannot be read: %(error)s")
-            % {"line": reader.line_num, "error": exc}
-        ) from exc
-    if table is None:
-        raise ImportFileError(_("The file is empty."))
-    return table
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
-    return str(value)
-
-
-def read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(_("This file is not a readable XLSX spreadsheet.")) from exc
-    sheet = workbook.worksheets[0]
-    table: Table | None = None
-    for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [_cell(v) for v in row]
-        if table is None:
-            if _is_blank(cells):
-                continue
-            table = Table(headers=cells)
-            continue
-        if _is_blank(cells):
-            continue
-        table.rows.append(cells)
-        table.lines.append(line)
-    workbook.close()
-    if table is None:
-        raise ImportFileError(_("The file is empty."))
-    return table
-
-
-def read_table(data: bytes, filename: str = "") -> Table:
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportFileError(_("The file is too big (4 MB at most)."))
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        return read_xlsx(data)
-    if name and not name.endswith((".csv", ".txt")):
-        raise ImportFileError(_("Send a CSV or an XLSX file."))
-    return read_csv(data)
+# Reading files: ``kernel.tables.read_table`` (bounded); a bad header is a ``TableError`` too.
 
 
 def normalize_headers(headers: list[str]) -> tuple[list[str], list[str]]:
@@ -193,7 +89,7 @@ def table_to_dataset(table: Table):
     if duplicates:
         errors.append(_("Columns given twice: %(columns)s.") % {"columns": ", ".join(duplicates)})
     if errors:
-        raise ImportFileError(" ".join(errors))
+        raise TableError(" ".join(errors))
     width = len(headers)
     dataset = tablib.Dataset(headers=headers)
     for row in table.rows:
@@ -211,30 +107,27 @@ def _empty(value) -> bool:
 
 
 class FlexibleDecimalWidget(widgets.Widget):
-    """``12,50`` or ``12.50``; spaces as thousands separators are ignored."""
+    """``12,50`` or ``12.50`` (``kernel.numbers.parse_decimal``): finite, at most ``places``
+    decimals, within [0, ``maximum``]."""
 
-    def __init__(self, places: int, decimal_separator: str = ".", native: bool = False) -> None:
+    def __init__(
+        self,
+        places: int,
+        decimal_separator: str = ".",
+        native: bool = False,
+        *,
+        maximum: Decimal,
+    ) -> None:
         super().__init__(coerce_to_string=not native)
         self.places = places
+        self.maximum = maximum
         self.decimal_separator = decimal_separator
 
     def clean(self, value, row=None, **kwargs):
-        if _empty(value):
-            return None
-        text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-        text = text.replace(",", ".")
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
-        if not number.is_finite():
-            raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
-        if number != number.quantize(Decimal(1).scaleb(-self.places)):
-            raise ValueError(
-                _("“%(value)s” has too many decimals (%(places)d at most).")
-                % {"value": value, "places": self.places}
-            )
-        return number
+            return parse_decimal(value, places=self.places, maximum=self.maximum)
+        except NumberError as exc:
+            raise ValueError(str(exc)) from None
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -247,6 +140,23 @@ class FlexibleDecimalWidget(widgets.Widget):
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return text.replace(".", self.decimal_separator)
+
+
+# Decimal columns: (decimal places, largest value), within the model field's precision.
+DECIMAL_BOUNDS = {
+    "price": (2, MAX_PRICE),
+    "unit_quantity": (3, Decimal("9999999.999")),
+    "vat_rate": (2, Decimal(100)),
+    "stock": (3, Decimal("999999999.999")),
+    "small_quantity": (3, Decimal("999.999")),
+}
+
+
+def decimal_widget(
+    name: str, decimal_separator: str = ".", native: bool = False
+) -> FlexibleDecimalWidget:
+    places, maximum = DECIMAL_BOUNDS[name]
+    return FlexibleDecimalWidget(places, decimal_separator, native, maximum=maximum)
 
 
 TRUE_WORDS = {"1", "x", "yes", "y", "oui", "o", "true", "vrai"}
@@ -336,9 +246,17 @@ class CategoryWidget(widgets.Widget):
         return taxonomy().label(value)
 
 
+def unneutralise(text: str) -> str:
+    """Text as it was before the export's formula neutralising (``kernel.exporters.text_cell``):
+    one leading apostrophe before a formula character comes off, any other stays."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
-        return "" if value is None else str(value).strip()
+        return "" if value is None else unneutralise(str(value).strip())
 
 
 # Resource ----------------------------------------------------------------------------------------
@@ -367,26 +285,26 @@ class ProductResource(resources.ModelResource):
     """Products of one catalog. ``catalog`` is required to import, optional to export."""
 
     name = Field(attribute="name", column_name="productName", widget=TextWidget())
-    price = Field(attribute="price", column_name="price", widget=FlexibleDecimalWidget(2))
+    price = Field(attribute="price", column_name="price", widget=decimal_widget("price"))
     ref = Field(attribute="ref", column_name="ref", widget=TextWidget())
     description = Field(attribute="description", column_name="desc", widget=TextWidget())
     unit_quantity = Field(
-        attribute="unit_quantity", column_name="qt", widget=FlexibleDecimalWidget(3)
+        attribute="unit_quantity", column_name="qt", widget=decimal_widget("unit_quantity")
     )
     unit_type = Field(attribute="unit_type", column_name="unit", widget=UnitWidget())
     organic = Field(attribute="organic", column_name="organic", widget=FlexibleBooleanWidget())
     variable_weight = Field(
         attribute="variable_weight", column_name="variableWeight", widget=FlexibleBooleanWidget()
     )
-    vat_rate = Field(attribute="vat_rate", column_name="vat", widget=FlexibleDecimalWidget(2))
-    stock = Field(attribute="stock", column_name="stock", widget=FlexibleDecimalWidget(3))
+    vat_rate = Field(attribute="vat_rate", column_name="vat", widget=decimal_widget("vat_rate"))
+    stock = Field(attribute="stock", column_name="stock", widget=decimal_widget("stock"))
     taxonomy = Field(attribute="taxonomy", column_name="category", widget=CategoryWidget())
     multi_weight = Field(
         attribute="multi_weight", column_name="multiWeight", widget=FlexibleBooleanWidget()
     )
     bulk = Field(attribute="bulk", column_name="bulk", widget=FlexibleBooleanWidget())
     small_quantity = Field(
-        attribute="small_quantity", column_name="smallQt", widget=FlexibleDecimalWidget(3)
+        attribute="small_quantity", column_name="smallQt", widget=decimal_widget("small_quantity")
     )
     wholesale = Field(
         attribute="wholesale", column_name="wholesale", widget=FlexibleBooleanWidget()
@@ -426,14 +344,8 @@ class ProductResource(resources.ModelResource):
         else:
             self.vat_rates = set()
         # Exports: localised decimals in CSV, native numbers in XLSX.
-        for name, places in (
-            ("price", 2),
-            ("unit_quantity", 3),
-            ("vat_rate", 2),
-            ("stock", 3),
-            ("small_quantity", 3),
-        ):
-            self.fields[name].widget = FlexibleDecimalWidget(places, decimal_separator, native)
+        for name in DECIMAL_BOUNDS:
+            self.fields[name].widget = decimal_widget(name, decimal_separator, native)
         for name in ("organic", "variable_weight", "multi_weight", "bulk", "wholesale"):
             self.fields[name].widget = FlexibleBooleanWidget(native=native)
         self.fields["active"].widget = FlexibleBooleanWidget(default=True, native=native)
@@ -574,7 +486,8 @@ def column_label(attribute: str) -> str:
 
 
 class SmartCSV(base_formats.CSV):
-    """CSV for the Django admin: either separator, with or without BOM, UTF-8 or Windows-1252."""
+    """CSV for the Django admin: either separator, with or without BOM, UTF-8 or Windows-1252,
+    read within ``kernel.tables`` bounds."""
 
     def is_binary(self):
         return True
@@ -587,19 +500,17 @@ class SmartCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream, **kwargs):
         data = in_stream if isinstance(in_stream, bytes) else str(in_stream).encode("utf-8")
-        return table_to_dataset(read_csv(data))
+        return table_to_dataset(read_table(data, "import.csv"))
 
     def export_data(self, dataset, **kwargs):
         # Commas whatever the operator's language (the importer reads either separator); every
-        # cell quoted and left as is, since the file is meant to come back through the importer.
-        return DatasetExporter(dataset, language="en", quote_all=True, neutralise=False).content(
-            "csv"
-        )
+        # cell quoted, formulas neutralised (the importer takes the apostrophe back off).
+        return DatasetExporter(dataset, language="en", quote_all=True).content("csv")
 
 
 class SmartXLSX(base_formats.XLSX):
     def create_dataset(self, in_stream, **kwargs):
-        return table_to_dataset(read_xlsx(in_stream))
+        return table_to_dataset(read_table(in_stream, "import.xlsx"))
 
 
 ADMIN_FORMATS = [SmartCSV, SmartXLSX]

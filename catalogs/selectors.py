@@ -234,14 +234,19 @@ def vendor_directory_search(
     max_km: int | None = None,
     limit: int = 30,
 ) -> list[DirectoryResult]:
-    """Producers listed in the directory, nearest to the group's main place first.
+    """Producers listed in the directory (producer accounts and the group's own records),
+    nearest to the group's main place first.
 
     Name words (stop-words removed) are ORed; profession matches any of the three productions;
     a product category matches producers selling a product of that category in any catalog.
     Distances are great-circle (haversine) from the group's main place, computed in Python on
     the candidates inside a bounding box.
     """
+    # Decision 18: producer accounts' public profiles, and the group's own records; another
+    # group's record stays private to it.
+    accounts = Vendor.managers.through.objects.filter(vendor_id=OuterRef("pk"))
     qs = Vendor.objects.filter(listed_in_directory=True, blocked_reason="")
+    qs = qs.filter(Exists(accounts) | Q(owner_group=group))
     words = _name_words(name)
     if words:
         qs = qs.filter(
@@ -286,6 +291,7 @@ def vendor_directory_search(
         qs.only(
             "pk",
             "name",
+            "owner_group",
             "city",
             "postcode",
             "profession",

@@ -92,6 +92,7 @@ def _vendor_create(request: HttpRequest, form: forms.CatalogCreateForm) -> Vendo
             profession=data["vendor_profession"],
             postcode=data["vendor_postcode"],
             city=data["vendor_city"],
+            owner_group=request.group,
         )
     except ValidationError as exc:
         for field, errors in exc.update_error_dict({}).items():
@@ -123,13 +124,9 @@ def _catalog_create(
 @require_http_methods(["GET", "POST"])
 def catalog_create(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    extra = None
-    vendor_id = request.GET.get("vendor") or request.POST.get("vendor")
-    if vendor_id and str(vendor_id).isdigit():
-        extra = Vendor.objects.filter(
-            pk=vendor_id, listed_in_directory=True, managers__isnull=True
-        ).first()
-    form = forms.CatalogCreateForm(request.POST or None, group=group, extra_vendor=extra)
+    form = forms.CatalogCreateForm(
+        request.POST or None, group=group, initial={"vendor": request.GET.get("vendor")}
+    )
     if request.method == "POST" and form.is_valid():
         vendor = form.cleaned_data["vendor"] or _vendor_create(request, form)
         catalog = _catalog_create(request, form, vendor) if vendor else None
@@ -684,7 +681,7 @@ def directory_request_link(
             acting_user=request.user,
             vendor=pc.vendor,
             producer_catalog=pc,
-            message=request.POST.get("message", "")[:2000],
+            message=request.POST.get("message", ""),
         )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))

@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, PaymentType, Place
+from kernel.images import ImageFormField
 from kernel.numbers import DecimalInputField, NumberError, parse_decimal
 
 
@@ -159,6 +160,7 @@ class GroupGeneralForm(forms.ModelForm):
 
     class Meta:
         model = Group
+        field_classes = {"logo": ImageFormField}
         fields = [
             "name",
             "intro",

@@ -17,7 +17,8 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
     places = list(group.places.all())
     contact = group.contact
-    show_phone = bool(contact and contact.phone and (request.member or not group.hide_phone))
+    # The contact's e-mail and phone are for members only (issue 12); visitors see the name.
+    show_phone = bool(contact and contact.phone and request.member)
     return render(
         request,
         "groups/group_detail.html",

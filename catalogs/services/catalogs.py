@@ -4,6 +4,7 @@ catalog can be opened for orders (decision 13)."""
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -69,7 +70,12 @@ def catalog_create(
     coordinators: list[Member] | tuple = (),
     **fields: Any,
 ) -> Catalog:
-    """Attach a producer to the group with a new (empty) catalog."""
+    """Attach a producer to the group with a new (empty) catalog; another group's private
+    record is refused (decision 18)."""
+    if not vendor.may_supply(group):
+        raise ValidationError(
+            {"vendor": _("This producer was entered by another group: invite them instead.")}
+        )
     today = group_today(group)
     fields.setdefault("start_date", today)
     fields.setdefault("end_date", fields["start_date"] + timedelta(days=365))

@@ -17,5 +17,6 @@ def product_export(*, catalog: Catalog, file_format: str, language: str) -> tupl
     dataset = resource.export(resource.get_queryset())
     base = slugify(f"{catalog.group.name} {catalog.name}") or "catalogue"
     fmt = "xlsx" if native else "csv"
-    exporter = DatasetExporter(dataset, language=language, quote_all=True, neutralise=False)
+    # Formulas neutralised; the importer takes the apostrophe back off (``resources.TextWidget``).
+    exporter = DatasetExporter(dataset, language=language, quote_all=True)
     return exporter.content(fmt), CONTENT_TYPES[fmt], f"{base}.{fmt}"

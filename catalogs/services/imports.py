@@ -10,6 +10,7 @@ from catalogs.exceptions import ProductImportError
 from catalogs.models import Catalog
 from catalogs.services.products import _ensure_local
 from kernel.audit import log_action
+from kernel.tables import TableError, read_table
 
 
 @dataclass
@@ -27,19 +28,13 @@ def product_import(
     All or nothing: any bad row (or an unreadable file) raises ``ProductImportError`` listing
     every bad line with its reason, and the database is left untouched.
     """
-    from catalogs.resources import (
-        ImportFileError,
-        ProductResource,
-        column_label,
-        read_table,
-        table_to_dataset,
-    )
+    from catalogs.resources import ProductResource, column_label, table_to_dataset
 
     _ensure_local(catalog)
     try:
         table = read_table(data, filename)
         dataset = table_to_dataset(table)
-    except ImportFileError as exc:
+    except TableError as exc:
         raise ProductImportError([(0, str(exc))]) from exc
     if not table.rows:
         raise ProductImportError([(0, _("The file has no product line."))])

@@ -1,5 +1,6 @@
 """Invitations from a group to a producer (spec §12.6): send, accept, decline, cancel."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,32 @@ from kernel.audit import log_action
 from kernel.mail import send_email, send_email_to_user
 from members.models import Member
 
+# Invitations send mail to any address: at most this many a day per group and per person,
+# counted in the database (so across every worker), each message at most this long.
+INVITATIONS_PER_DAY = 20
+MAX_MESSAGE_LENGTH = 2000
+
+
+def _check_invitation_limits(group: Group, acting_user: Any, message: str) -> None:
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise CatalogError(
+            {
+                "message": _("The message is too long (%(max)d characters at most).")
+                % {"max": MAX_MESSAGE_LENGTH}
+            }
+        )
+    # One invitation at a time per group: the count below cannot be raced past the limit.
+    Group.objects.select_for_update().filter(pk=group.pk).first()
+    recent = VendorInvitation.objects.filter(created_at__gte=timezone.now() - timedelta(days=1))
+    if (
+        recent.filter(group=group).count() >= INVITATIONS_PER_DAY
+        or recent.filter(created_by=acting_user).count() >= INVITATIONS_PER_DAY
+    ):
+        raise CatalogError(
+            _("At most %(count)d invitations can be sent in a day: try again tomorrow.")
+            % {"count": INVITATIONS_PER_DAY}
+        )
+
 
 @transaction.atomic
 def vendor_invite(
@@ -27,7 +54,10 @@ def vendor_invite(
     vendor: Vendor | None = None,
     producer_catalog: ProducerCatalog | None = None,
 ) -> VendorInvitation:
-    """Invite a producer (a known one, or anyone by e-mail) to supply the group."""
+    """Invite a producer (a known one, or anyone by e-mail) to supply the group, within the
+    daily limits and the message's maximum length."""
+    message = message.strip()
+    _check_invitation_limits(group, acting_user, message)
     email = (email or "").strip().lower()
     if vendor is None and email:
         vendor = Vendor.objects.filter(email__iexact=email).first()
@@ -54,7 +84,7 @@ def vendor_invite(
         vendor=vendor,
         vendor_name=vendor_name or (vendor.name if vendor else ""),
         producer_catalog=producer_catalog,
-        message=message.strip(),
+        message=message,
         created_by=acting_user,
     )
     invitation.full_clean()

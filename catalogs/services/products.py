@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from catalogs.exceptions import CatalogError, LinkedCatalogError, ProductQuantityError
-from catalogs.models import Catalog, CatalogLink, ProducerProduct, Product
+from catalogs.models import MAX_PRICE, Catalog, CatalogLink, ProducerProduct, Product
 from kernel import money
 from kernel.audit import log_action
 
@@ -191,6 +191,11 @@ def products_change_price(
     changed = []
     for product in products:
         new_price = money.quantize(product.price * factor, currency)
+        if new_price > MAX_PRICE:
+            raise CatalogError(
+                _("%(name)s would cost more than %(maximum)s: no price was changed.")
+                % {"name": product.name, "maximum": MAX_PRICE}
+            )
         if new_price != product.price:
             product.price = new_price
             changed.append(product)

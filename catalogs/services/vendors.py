@@ -12,10 +12,8 @@ from kernel.audit import log_action
 
 
 def vendor_editable_by_group(vendor: Vendor, group: Group) -> bool:
-    """A group edits a producer it created: no producer account, no catalog in another group."""
-    if vendor.managers.exists():
-        return False
-    return not vendor.catalogs.exclude(group=group).exists()
+    """A group edits the producer record it typed in, until a producer account takes it over."""
+    return vendor.owner_group_id == group.pk and not vendor.managers.exists()
 
 
 def _vendor_save(vendor: Vendor, **kwargs: Any) -> None:
@@ -36,7 +34,8 @@ def _vendor_save(vendor: Vendor, **kwargs: Any) -> None:
 
 @transaction.atomic
 def vendor_create(*, acting_user: Any, manager: Any = None, **fields: Any) -> Vendor:
-    """Create a producer; ``manager`` (a user) gets the producer account.
+    """Create a producer: a group's private record (``owner_group`` among ``fields``) or, with
+    ``manager`` (a user), a producer account's.
 
     Raises ``ValidationError`` on the ``email`` field when another producer uses the address.
     """

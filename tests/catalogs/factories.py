@@ -41,7 +41,8 @@ class CatalogFactory(factory.django.DjangoModelFactory):
         model = Catalog
 
     group = None
-    vendor = factory.SubFactory(VendorFactory)
+    # The group's own producer record (decision 18).
+    vendor = factory.SubFactory(VendorFactory, owner_group=factory.SelfAttribute("..group"))
     name = factory.Sequence(lambda n: f"Catalogue {n}")
     start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
     end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=300))

@@ -320,6 +320,9 @@ def test_directory_search_by_name_profession_category_and_distance(world, client
         longitude=Decimal("3.060000"),
     )
     VendorFactory(name="Caché", listed_in_directory=False)
+    # The directory shows producer accounts (decision 18).
+    for vendor in (near, far):
+        vendor.managers.add(UserFactory())
     cheese_catalog = CatalogFactory(group=world.other_group, vendor=far)
     ProductFactory(catalog=cheese_catalog, taxonomy=83)  # Fromage → Crèmerie
     client = client_for(world.admin)

@@ -69,7 +69,7 @@ def test_producer_space_profile_with_an_address_in_use_shows_it_next_to_the_fiel
 
 def test_group_edits_its_producer_with_an_address_in_use_next_to_the_field(world, client_for):
     VendorFactory(email="ferme@example.org")
-    catalog = CatalogFactory(group=world.group, vendor=VendorFactory(email="own@example.org"))
+    catalog = CatalogFactory(group=world.group, vendor__email="own@example.org")
     url = reverse(
         "catalogs:vendor", kwargs={"group_slug": world.group.slug, "catalog_id": catalog.pk}
     )
