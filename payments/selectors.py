@@ -81,14 +81,6 @@ def operation_list(*, group: Group, member: Member) -> QuerySet[Operation]:
     )
 
 
-def operation_get(*, group: Group, operation_id: int) -> Operation | None:
-    return (
-        Operation.objects.filter(group=group, pk=operation_id)
-        .select_related("member", "member__user")
-        .first()
-    )
-
-
 def pending_list(*, group: Group, member: Member | None = None) -> QuerySet[Operation]:
     """Payments and refunds announced and not received yet, oldest first: what admins confirm.
 
