@@ -2,6 +2,7 @@
 withdrawal, admin assignment, and the two automatic e-mails."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -382,10 +383,10 @@ def _volunteer_lines(duties: list[Duty]) -> str:
     )
 
 
-def _missing_lines(needs: list[DutyNeed]) -> str:
+def _missing_lines(needs: Sequence[DutyNeed]) -> str:
     lines = []
     for need in needs:
-        missing = need.people - need.held
+        missing = need.people - need.held  # type: ignore[attr-defined]  # annotated by the caller
         if missing > 0:
             label = str(need.role)
             lines.append(f"- {label}" if missing == 1 else f"- {label} x {missing}")
