@@ -139,15 +139,14 @@ def crawl(persona: str, client: Client, entry_points: list[str]) -> tuple[list[s
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup, django_db_blocker):
     """The demo, seeded once for every persona (the crawl only reads it) and rolled back after
-    the last one, so that no other test module sees it."""
+    the last one, so that no other test module sees it. ``make test`` sends a whole file to one
+    xdist worker (``--dist loadfile``), so it is seeded once there too."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", stdout=io.StringIO())
         yield
         transaction.set_rollback(True)
 
 
-# One xdist worker crawls every persona: the demo is seeded there once.
-@pytest.mark.xdist_group("demo")
 @pytest.mark.django_db(transaction=False)
 @pytest.mark.parametrize(
     ("persona", "email", "entry_points"), PERSONAS, ids=[p[0] for p in PERSONAS]
