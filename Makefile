@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test` (one per core; 0 runs the suite in this process).
+TEST_WORKERS ?= auto
 
-.PHONY: run test lint format messages bench worker beat clean system-packages
+.PHONY: run test lint typecheck format messages bench worker beat clean system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -24,15 +26,20 @@ run: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run -v1
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Types of the money module, the services and the selectors ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -53,4 +60,4 @@ beat: $(STAMP)
 	$(BIN)/celery -A cagette beat -l info
 
 clean:
-	rm -rf var/cagette.sqlite3 staticfiles
+	rm -rf var/cagette.sqlite3 var/mypy staticfiles

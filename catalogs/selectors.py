@@ -340,8 +340,8 @@ def vendor_directory_search(
     )
     for result in results:
         result.catalogs = catalogs.get(result.vendor.pk, [])
-        for pc in result.catalogs:
-            pc.linked_here = pc.pk in linked_here
+        for catalog in result.catalogs:
+            catalog.linked_here = catalog.pk in linked_here  # type: ignore[attr-defined]
     return results
 
 

@@ -1,6 +1,6 @@
 """Distribution day: generated documents, absences, validations, moves and the mail sent once.
 
-Imported by ``orders.models`` so Django sees these models as part of the orders app.
+The ``day`` app's own models (their tables were the orders app's until the move to ``day``).
 
 * ``SummaryDocument``: a PDF built by a worker (spec §7), kept until the orders change: its
   ``fingerprint`` sums up the orders it was made from, and a document whose fingerprint no longer

@@ -12,8 +12,8 @@ it, not the other way round. So orders registers its functions here, in its ``Ap
   choosing a slot (spec §9).
 
 Producers (decision 13): ``register_open_orders_check(fn)``, ``fn(catalog)`` returning True when
-the catalog's orders may open, otherwise False or a message saying why. The lead points it at
-``catalogs.services.catalog_can_open_orders`` once the catalogs app provides it.
+the catalog's orders may open, otherwise False or a message saying why. ``DistributionsConfig``
+registers ``producer_may_open_orders`` (the catalogs app's rule); tests register their own.
 
 With nothing registered: no distribution has orders, every slot request counts, and only the
 catalog's own dates are checked before opening orders.

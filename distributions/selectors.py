@@ -105,7 +105,9 @@ def md_get(*, group: Group, md_id: Any, counts: bool = False) -> MultiDistrib:
     the volunteer, delivery and slot figures of the admin pages. ``md.group`` is the ``group``
     given (the request's), and each catalog participation points back to ``md``: neither is
     read again."""
-    qs = MultiDistrib.objects.filter(group=group, pk=md_id).select_related("place", "cycle")
+    qs: QuerySet[MultiDistrib] = MultiDistrib.objects.filter(group=group, pk=md_id).select_related(
+        "place", "cycle"
+    )
     if counts:
         qs = _with_counts(qs)
     md = qs.prefetch_related(_distributions_prefetch()).first()

@@ -13,9 +13,9 @@ use them, ``groups``' own included.
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 PUBLIC = "public"
 MEMBER = "member"
@@ -50,12 +50,6 @@ def group_permission_required(right: str) -> Callable[[Callable], Callable]:
         return view
 
     return decorator
-
-
-def require_right(request: HttpRequest, right: str) -> None:
-    """For views whose rule depends on the object (a coordinator of one catalog, say)."""
-    if right not in request.group_perms:
-        raise PermissionDenied
 
 
 def get_for_group(queryset: models.QuerySet | type[models.Model], group: Any, **lookup: Any):

@@ -1,6 +1,6 @@
 """The home page gathers panels from the apps (user-requests item 10).
 
-``cagette`` sits left of every app and may not import them, so apps register a panel provider
+``kernel`` sits left of every app and may not import them, so apps register a panel provider
 in their ``AppConfig.ready``: ``provider(request, groups) -> list[dict]``, each dict with a
 ``template`` and its context. Providers must run a fixed number of queries, whatever the number
 of groups.

@@ -100,7 +100,7 @@ def format_money(
     fmt = _currency_format(locale, code)
     sign, digits = ("-", -value) if value < 0 else ("", value)
     whole, _, frac = f"{digits:f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > fmt.group_size:
         groups.insert(0, whole[-fmt.group_size :])
         whole = whole[: -fmt.group_size]
@@ -113,6 +113,13 @@ def format_money(
 
 class _CurrencyFormat:
     __slots__ = ("decimal", "group", "group_size", "neg_prefix", "neg_suffix", "prefix", "suffix")
+    decimal: str
+    group: str
+    group_size: int
+    neg_prefix: str
+    neg_suffix: str
+    prefix: str
+    suffix: str
 
 
 @lru_cache(maxsize=64)

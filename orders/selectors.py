@@ -52,7 +52,7 @@ def shop_distributions(md: MultiDistrib, now: datetime) -> list[Distribution]:
 @dataclass
 class ShopSection:
     category: str
-    producers: list[tuple[Vendor, list[Product]]] = field(default_factory=list)
+    producers: list[tuple[Vendor, list[ShopProduct]]] = field(default_factory=list)
 
 
 SHOP_FIELDS = (
@@ -185,7 +185,7 @@ def shop_sections(products: list[ShopProduct]) -> list[ShopSection]:
     """Products grouped by category, then producer, both in alphabetical order."""
     tax = taxonomy()
     other = str(_other_label())
-    buckets: dict[str, dict[int, tuple[Vendor, list[Product]]]] = {}
+    buckets: dict[str, dict[int, tuple[Vendor, list[ShopProduct]]]] = {}
     for product in products:
         kind = tax.kind(product.taxonomy)
         category = kind.category if kind else other
@@ -457,7 +457,9 @@ def my_orders(*, user: Any, now: datetime | None = None, past_days: int = 120) -
         )
         .order_by("multidistrib__start_at", "pk")
     )
-    upcoming, past, carts = [], [], []
+    upcoming: list[Basket] = []
+    past: list[Basket] = []
+    carts: list[Basket] = []
     for basket in qs:
         if basket.is_cart:
             if basket.multidistrib.end_at >= now and basket.lines.all():

@@ -19,7 +19,7 @@ from members.models import Member, active_member_q
 from payments.models import COUNTED, ON_THE_SPOT_TYPES, ONTHESPOT, Operation
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY: DecimalField = DecimalField(max_digits=14, decimal_places=2)
 
 
 def _money(value: Decimal | None, group: Group) -> Decimal:
@@ -78,14 +78,6 @@ def operation_list(*, group: Group, member: Member) -> QuerySet[Operation]:
         Operation.objects.filter(group=group, member=member)
         .select_related("recorded_by", "confirmed_by", "reverses")
         .order_by("-date", "-created_at", "-id")
-    )
-
-
-def operation_get(*, group: Group, operation_id: int) -> Operation | None:
-    return (
-        Operation.objects.filter(group=group, pk=operation_id)
-        .select_related("member", "member__user")
-        .first()
     )
 
 
@@ -160,7 +152,9 @@ def balance_totals(*, group: Group, members: QuerySet[Member]) -> dict[str, Deci
         "credit_count": 0,
         "count": 0,
     }
-    for raw_balance, raw_pending in members.order_by().values_list("balance", "pending"):
+    # balance and pending are annotations of member_balance_list, unknown to the stubs.
+    rows = members.order_by().values_list("balance", "pending")  # type: ignore[misc]
+    for raw_balance, raw_pending in rows:
         balance, pending = _money(raw_balance, group), _money(raw_pending, group)
         totals["count"] += 1
         totals["pending"] += pending

@@ -11,6 +11,16 @@ from django.utils import translation
 from tests.factories import MemberFactory, PlaceFactory, UserFactory
 
 IN_CI = bool(os.environ.get("CI"))
+# The longest file: under xdist (`make test`, --dist loadfile) a file runs whole on one worker,
+# so it starts first rather than leaving one worker alone with it at the end.
+LONGEST_FIRST = "tests/test_crawl.py"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """After pytest-django's ordering (its database tests first): the crawl, a database test
+    without transactions, moves to the front; the rest keeps its order."""
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))
 
 
 @pytest.fixture(autouse=True)

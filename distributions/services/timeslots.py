@@ -365,7 +365,7 @@ def slots_resolve_due(*, now: datetime | None = None) -> int:
     )
     done = 0
     for md in due:
-        closes = md.last_close or md.orders_close_at
+        closes = md.last_close or md.orders_close_at  # type: ignore[attr-defined]  # annotated above
         if closes > now:
             continue
         slots_resolve(md=md, acting_user=None, notify=True, now=now)

@@ -26,7 +26,7 @@ def _basket_email_context(basket: Basket) -> dict[str, Any]:
     )
     for line in lines:
         line.group = basket.group
-        line.display_quantity = _display_quantity(line.product, line.quantity)
+        line.display_quantity = _display_quantity(line.product, line.quantity)  # type: ignore[attr-defined]
     total = basket.total(lines)
     md = basket.multidistrib
     return {

@@ -7,9 +7,9 @@ writes, all in the same transaction. Two writers on one member are therefore ser
 check such as the money-pot floor cannot be passed by two debits at once (design §5).
 
 The orders app uses ``order_ledger_set`` (a debt and its announced payment at once),
-``order_debt_record``, ``moneypot_debit``, ``payment_intention_record``,
-``onspot_assign_type``, ``payments_confirm_for_references`` and ``payments_confirm_reverse``;
-it passes its own reference (a basket code) and this app never looks behind it.
+``order_debt_record``, ``moneypot_debit`` and ``payment_intention_record``; the day app
+``onspot_assign_type``, ``payments_confirm_for_references`` and ``payments_confirm_reverse``.
+They pass their own reference (a basket code) and this app never looks behind it.
 """
 
 from payments.services.base import (

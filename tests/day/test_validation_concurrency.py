@@ -16,7 +16,9 @@ from tests.day.conftest import build_day
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_f3_two_deliveries_of_one_validation_task(world, requires_postgres, monkeypatch):
+def test_two_simultaneous_deliveries_of_one_validation_task_leave_it_done(
+    world, requires_postgres, monkeypatch
+):
     world.group.payment_types = ["cash", "cheque", "transfer", "card_terminal"]
     world.group.save()
     day = build_day(world, days=-1)

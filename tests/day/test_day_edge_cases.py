@@ -33,7 +33,7 @@ def url(name, world, md, **kw):
 # --- F1: summary PDFs are public under /media/ ---------------------------------------------
 
 
-def test_f1_summary_pdfs_are_private_and_leave_only_through_the_download_view(
+def test_summary_pdfs_are_private_and_leave_only_through_the_download_view(
     world, day, client_for, django_capture_on_commit_callbacks
 ):
     from django.conf import settings
@@ -68,7 +68,7 @@ def test_f1_summary_pdfs_are_private_and_leave_only_through_the_download_view(
 
 
 @pytest.mark.parametrize("bad", ["NaN", "nan"])
-def test_f2_nan_weight_is_refused_not_a_500(world, past_day, client_for, bad):
+def test_nan_weight_is_refused_with_a_message_not_a_500(world, past_day, client_for, bad):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
@@ -77,7 +77,7 @@ def test_f2_nan_weight_is_refused_not_a_500(world, past_day, client_for, bad):
 
 
 @pytest.mark.parametrize("big", ["1e9", "99999999999999999999"])
-def test_f2_huge_weight_is_refused_not_a_500(world, past_day, client_for, big):
+def test_huge_weight_is_refused_with_a_message_not_a_500(world, past_day, client_for, big):
     line = past_day.member_basket.lines.get(product=past_day.carrots)
     client = client_for(world.admin)
     client.raise_request_exception = False
@@ -90,7 +90,7 @@ def test_f2_huge_weight_is_refused_not_a_500(world, past_day, client_for, big):
 # --- F3: a duplicate validation task turns a DONE validation into FAILED -------------------
 
 
-def test_f3_second_run_of_the_same_validation_marks_it_failed_and_breaks_reversal(world, past_day):
+def test_second_run_of_the_same_validation_leaves_it_done(world, past_day):
     day = past_day
     op = Operation.objects.get(reference=day.member_basket.code, kind="payment")
     validation.onspot_type_set(
@@ -115,7 +115,7 @@ def test_f3_second_run_of_the_same_validation_marks_it_failed_and_breaks_reversa
     assert row.status == "done", f"the validation that did the work is now {row.status!r}"
 
 
-def test_f3_consequence_reversal_restores_nothing(world, past_day):
+def test_reversal_after_a_second_run_of_the_validation_restores_the_payments(world, past_day):
     day = past_day
     op = Operation.objects.get(reference=day.member_basket.code, kind="payment")
     validation.onspot_type_set(
@@ -141,7 +141,7 @@ def test_f3_consequence_reversal_restores_nothing(world, past_day):
 # --- F4: postponing revives a cancelled basket with its old lines --------------------------
 
 
-def test_f4_postpone_into_a_cancelled_basket_bills_the_cancelled_lines(world, day):
+def test_postpone_into_a_cancelled_basket_bills_only_the_moved_lines(world, day):
     from orders.services import ordering
 
     target = make_md(world.group, days=20)
@@ -170,7 +170,7 @@ def test_f4_postpone_into_a_cancelled_basket_bills_the_cancelled_lines(world, da
 # --- F5: postponing charges the delivery fee of a basket it cancels -----------------------
 
 
-def test_f5_postpone_leaves_a_delivery_fee_debt_on_the_cancelled_basket(world, day):
+def test_postpone_cancelling_a_basket_leaves_no_delivery_fee_debt_on_it(world, day):
     from tests.day.factories import make_catalog, make_product
 
     eggs = make_catalog(world.group, name="Oeufs", vendor_name="Poules")
@@ -197,7 +197,7 @@ def test_f5_postpone_leaves_a_delivery_fee_debt_on_the_cancelled_basket(world, d
 # --- F6: ledger rows written in a group without payments ----------------------------------
 
 
-def test_f6_weights_write_ledger_rows_in_a_group_without_payments(world, past_day):
+def test_weights_write_no_ledger_row_in_a_group_without_payments(world, past_day):
     world.group.has_payments = False
     world.group.save()
     m = MemberFactory(group=world.group, user=UserFactory(last_name="Sanspaiement"))
@@ -212,7 +212,7 @@ def test_f6_weights_write_ledger_rows_in_a_group_without_payments(world, past_da
 # --- F7: money-pot members are told to pay again on the sheet -----------------------------
 
 
-def test_f7_signature_sheet_asks_money_pot_members_to_pay_again(world, client_for):
+def test_signature_sheet_asks_nothing_of_an_order_paid_from_the_money_pot(world, client_for):
     from tests.day.factories import make_catalog, make_product
 
     group = world.group
@@ -247,7 +247,7 @@ def _top_up(group, member, admin):
 # --- F8: a zero on-the-spot intention blocks validation, with nothing on the page ---------
 
 
-def test_f8_zeroed_onspot_intention_blocks_validation_forever(world, past_day, client_for):
+def test_zeroed_onspot_intention_does_not_block_validation(world, past_day, client_for):
     day = past_day
     op = Operation.objects.get(reference=day.member_basket.code, kind="payment")
     validation.onspot_type_set(
@@ -270,7 +270,7 @@ def test_f8_zeroed_onspot_intention_blocks_validation_forever(world, past_day, c
 # --- F9: the producer of a postponed catalog never gets the new order form ----------------
 
 
-def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_day):
+def test_postponed_catalog_order_form_is_sent_again_for_the_new_date(world, past_day):
     day = past_day
     d = day.md.distributions.get(catalog=day.vegetables)
     now = d.orders_close_at + timedelta(hours=1)
@@ -291,7 +291,7 @@ def test_f9_postponed_catalog_order_form_not_sent_for_the_new_date(world, past_d
 # --- F10: the stored PDF is reused after what it shows changed -----------------------------
 
 
-def test_f10_stored_signature_sheet_reused_after_volunteers_sign_up(
+def test_stored_signature_sheet_is_rebuilt_after_volunteers_sign_up(
     world, day, django_capture_on_commit_callbacks
 ):
     from distributions.models import Duty, DutyNeed, VolunteerRole
@@ -309,7 +309,7 @@ def test_f10_stored_signature_sheet_reused_after_volunteers_sign_up(
     assert second.pk != first.pk, "the sheet's 'On duty' header is out of date"
 
 
-def test_f10_stored_sheet_reused_after_a_member_changes_phone(
+def test_stored_signature_sheet_is_rebuilt_after_a_member_changes_phone(
     world, day, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -327,7 +327,9 @@ def test_f10_stored_sheet_reused_after_a_member_changes_phone(
 # --- F11: a build task killed after its claim is never redone by its redelivery -------------
 
 
-def test_f11_redelivered_build_task_does_nothing_after_a_crash(world, day, monkeypatch):
+def test_redelivered_build_task_leaves_a_running_build_then_takes_over_a_stale_one(
+    world, day, monkeypatch
+):
     document = SummaryDocument.objects.create(
         group=world.group, multidistrib=day.md, kind="members", language="fr"
     )
@@ -354,7 +356,7 @@ def test_f11_redelivered_build_task_does_nothing_after_a_crash(world, day, monke
 # --- F14: an SMTP failure marks the producer's form as sent for good -----------------------
 
 
-def test_f14_producer_form_marked_sent_when_the_smtp_send_fails(
+def test_producer_form_is_not_recorded_as_sent_when_the_smtp_send_fails(
     world, past_day, monkeypatch, django_capture_on_commit_callbacks
 ):
     from django.core import mail
@@ -386,7 +388,7 @@ def test_f14_producer_form_marked_sent_when_the_smtp_send_fails(
 # --- F15: a postponed basket keeps its delivery fee, the address stays behind ---------------
 
 
-def test_f15_postponed_home_delivery_loses_its_address_but_keeps_its_fee(world, day):
+def test_postponed_home_delivery_keeps_its_fee_and_its_address(world, day):
     from distributions.models import DeliveryRequest, MultiDistrib
 
     MultiDistrib.objects.filter(pk=day.md.pk).update(delivery_enabled=True)
@@ -419,7 +421,7 @@ def test_f15_postponed_home_delivery_loses_its_address_but_keeps_its_fee(world, 
 # --- F16: two volunteers weighing on two devices erase each other's weights ----------------
 
 
-def test_f16_saving_weights_from_a_stale_page_erases_weights_saved_meanwhile(
+def test_saving_weights_from_a_stale_page_keeps_weights_saved_meanwhile(
     world, past_day, client_for
 ):
     day = past_day
@@ -441,7 +443,7 @@ def test_f16_saving_weights_from_a_stale_page_erases_weights_saved_meanwhile(
     assert x.actual_quantity == D("1.437"), "B's weight was silently reset to the ordered quantity"
 
 
-def test_f15b_postponed_to_a_date_without_delivery_the_fee_goes(world, day):
+def test_basket_postponed_to_a_date_without_delivery_loses_its_delivery_fee(world, day):
     from distributions.models import DeliveryRequest, MultiDistrib
 
     MultiDistrib.objects.filter(pk=day.md.pk).update(delivery_enabled=True)
@@ -471,9 +473,7 @@ def test_f15b_postponed_to_a_date_without_delivery_the_fee_goes(world, day):
     assert debt == D("12.13")  # the order without the 3.00 delivery
 
 
-def test_f16b_a_weight_changed_on_an_older_page_is_refused_and_clearing_works(
-    world, past_day, client_for
-):
+def test_weight_changed_on_an_older_page_is_refused_and_clearing_works(world, past_day, client_for):
     day = past_day
     x = day.member_basket.lines.get(product=day.carrots)
     weights = url("weights", world, day.md)

@@ -19,7 +19,9 @@ def url(name, world, md_id, **kw):
         ("absent", {"basket": "1.5"}),
     ],
 )
-def test_bad_posts(world, past_day, client_for, name, data):
+def test_bad_posts_to_the_validation_page_are_refused_not_a_500(
+    world, past_day, client_for, name, data
+):
     client = client_for(world.admin)
     client.raise_request_exception = False
     r = client.post(url(name, world, past_day.md.pk), data)
@@ -34,14 +36,14 @@ def test_bad_posts(world, past_day, client_for, name, data):
         ("validation", {"validation_id": int(HUGE)}),
     ],
 )
-def test_bad_ids(world, past_day, client_for, name, kw):
+def test_out_of_range_ids_are_404_not_a_500(world, past_day, client_for, name, kw):
     client = client_for(world.admin)
     client.raise_request_exception = False
     r = client.get(url(name, world, int(HUGE), **kw))
     assert r.status_code == 404, r.status_code
 
 
-def test_postpone_bad_target(world, past_day, client_for):
+def test_postpone_to_an_unknown_target_shows_the_form_again(world, past_day, client_for):
     client = client_for(world.admin)
     client.raise_request_exception = False
     r = client.post(url("postpone_confirm", world, past_day.md.pk), {"target": HUGE})
