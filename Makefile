@@ -8,7 +8,7 @@ PORT ?= 8000
 # pytest-xdist workers for `make test` (one per core; 0 runs the suite in this process).
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck format messages bench worker beat clean system-packages
+.PHONY: run test fuzz lint typecheck format messages bench worker beat clean system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(STAMP) system-packages
 	$(BIN)/mypy
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run -v1
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The deep fuzzing profile: every hostile value and more Hypothesis examples into every form.
+fuzz: $(STAMP) system-packages
+	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	FUZZ_PROFILE=deep $(BIN)/python -m pytest -q tests/security/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
