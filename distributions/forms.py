@@ -31,7 +31,9 @@ def time_field(label, **kwargs) -> forms.TimeField:
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError, mapping: dict | None = None) -> None:
-    """Show a service's ValidationError next to the matching fields (or above the form)."""
+    """Show a service's ValidationError next to the matching fields (or above the form).
+
+    Only for a posted form: a button refused by a service says why in a message instead."""
     mapping = mapping or {}
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)

@@ -463,9 +463,8 @@ def manage_duty_remove(request: HttpRequest, group_slug: str, md_id: int) -> Htt
     try:
         services.duty_remove(duty=duty, acting_user=request.user)
     except ValidationError as exc:
-        form = _assign_form(request, md, None)
-        forms.add_service_errors(form, exc)
-        return _duties_page(request, md, assign_form=form)
+        _error(request, exc)
+        return _to_duties(request, md)
     messages.success(request, _("%(name)s is off duty.") % {"name": duty.user.display_name})
     return _to_duties(request, md)
 
@@ -629,10 +628,10 @@ def _override_form(request: HttpRequest, md: MultiDistrib, data) -> forms.SlotOv
 
 
 def _slots_refused(request: HttpRequest, md: MultiDistrib, exc: ValidationError) -> HttpResponse:
-    """A button of the page refused by the service: the reason shows above the settings."""
-    form = forms.SlotsConfigForm(None, md=md)
-    forms.add_service_errors(form, exc)
-    return _slots_page(request, md, config_form=form)
+    """A button of the page refused by the service: the reason shows as a message (a form that
+    was not posted takes no error)."""
+    _error(request, exc)
+    return _to_slots(request, md)
 
 
 def _to_slots(request: HttpRequest, md: MultiDistrib) -> HttpResponse:
@@ -820,9 +819,8 @@ def manage_delivery_remove(request: HttpRequest, group_slug: str, md_id: int) ->
     try:
         services.delivery_request_cancel(request=delivery, acting_user=request.user)
     except ValidationError as exc:
-        form = forms.DeliveryConfigForm(None, md=md)
-        forms.add_service_errors(form, exc)
-        return _delivery_page(request, md, form)
+        _error(request, exc)
+        return _to_delivery(request, md)
     messages.success(request, _("Delivery request removed."))
     return _to_delivery(request, md)
 
@@ -890,9 +888,8 @@ def member_delivery_cancel(request: HttpRequest, group_slug: str, md_id: int) ->
     try:
         services.delivery_request_cancel(request=existing, acting_user=request.user)
     except ValidationError as exc:
-        form = forms.DeliveryRequestForm(None, user=request.user, existing=existing)
-        forms.add_service_errors(form, exc)
-        return _member_delivery_page(request, md, form)
+        _error(request, exc)
+        return redirect("distributions:delivery", group_slug=request.group.slug, md_id=md.pk)
     messages.success(request, _("You will collect your order at the distribution."))
     return redirect("distributions:list", group_slug=request.group.slug)
 

@@ -1,0 +1,70 @@
+"""Issue 12, distribution screens: a button the service refuses says why (a message), never an
+error 500 from an error added to a form that was not posted."""
+
+from datetime import time
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from distributions import services
+from distributions.models import VolunteerRole
+from tests.distributions.factories import make_md
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, world, **kwargs):
+    return reverse(f"distributions:{name}", kwargs={"group_slug": world.group.slug, **kwargs})
+
+
+def said(response) -> str:
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_a_refused_slot_button_says_why_without_an_error_500(world, client_for):
+    md = make_md(world.group, start=time(18, 0), end=time(20, 0))
+    services.slots_configure(
+        md=md,
+        acting_user=world.admin,
+        minutes=30,
+        start_time=time(18, 0),
+        end_time=time(20, 0),
+        capacity=None,
+    )
+    services.slots_resolve(md=md, acting_user=world.admin)
+    admin = client_for(world.admin)
+    response = admin.post(url("manage_slots_disable", world, md_id=md.pk))
+    assert response.status_code == 302
+    assert "annulez" in said(response).lower()
+    md.refresh_from_db()
+    assert md.slots_enabled
+
+
+def test_disabling_slots_that_are_already_off_is_no_error_500(world, client_for):
+    md = make_md(world.group)
+    admin = client_for(world.admin)
+    for action in ("disable", "resolve", "unresolve", "disable"):
+        response = admin.post(url(f"manage_slots_{action}", world, md_id=md.pk))
+        assert response.status_code == 302
+
+
+def test_a_refused_duty_removal_says_why_without_an_error_500(world, client_for, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    role = VolunteerRole.objects.create(group=world.group, name="Caisse")
+    md = make_md(world.group)
+    services.duty_needs_set(md=md, people={role.pk: 1}, acting_user=world.admin)
+    duty = services.duty_signup(
+        need=md.duty_needs.get(role=role), user=world.member, acting_user=world.member
+    )
+
+    def refuse(**kwargs):
+        raise ValidationError("Refusé pour le test.")
+
+    monkeypatch.setattr(services, "duty_remove", refuse)
+    response = client_for(world.admin).post(
+        url("manage_duty_remove", world, md_id=md.pk), {"duty": duty.pk}
+    )
+    assert response.status_code == 302
+    assert "Refusé pour le test." in said(response)
