@@ -4,9 +4,18 @@ from decimal import Decimal
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.models import MAX_PRICE, Catalog, ProducerCatalog, ProducerProduct, Product, Vendor
+from catalogs.models import (
+    MAX_PRICE,
+    MAX_QUANTITY_PER_LINE,
+    Catalog,
+    ProducerCatalog,
+    ProducerProduct,
+    Product,
+    Vendor,
+)
 from catalogs.reference import naf_codes, normalize_naf, profession_choices, taxonomy
 from catalogs.validators import normalize_siret
 from groups.models import Group
@@ -162,12 +171,24 @@ CATALOG_FIELDS = [
     "stock_tracked",
     "fee_percent",
     "fee_label",
+    "max_quantity_per_line",
 ]
 
 
 class CatalogForm(forms.ModelForm):
     fee_percent = DecimalInputField(
         label=_("fee (%)"), places=2, maximum=Decimal(100), initial=Decimal(0)
+    )
+    max_quantity_per_line = DecimalInputField(
+        label=_("Maximum quantity per order line"),
+        places=0,
+        minimum=Decimal(1),
+        maximum=Decimal(MAX_QUANTITY_PER_LINE),
+        required=False,
+        help_text=format_lazy(
+            _("In the product's unit; empty for the platform's maximum, {maximum}."),
+            maximum=MAX_QUANTITY_PER_LINE,
+        ),
     )
 
     class Meta:

@@ -42,6 +42,10 @@ LONGITUDE_VALIDATORS = [MinValueValidator(Decimal("-180")), MaxValueValidator(De
 MAX_PRICE = Decimal("99999.99")
 # Code of the error when a producer's e-mail address is already used by another one.
 EMAIL_TAKEN = "vendor_email_taken"
+# The most of a product one order line may hold, in the product's unit (design §10: a typing
+# mistake must not become a debt of billions); a catalog may set a lower maximum. ``orders``
+# enforces it.
+MAX_QUANTITY_PER_LINE = 1000
 
 
 class Vendor(models.Model):
@@ -335,6 +339,13 @@ class Catalog(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     fee_label = models.CharField(_("fee label"), max_length=64, blank=True)
+    # Empty: the platform's maximum (MAX_QUANTITY_PER_LINE).
+    max_quantity_per_line = models.PositiveIntegerField(
+        _("maximum quantity per order line"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY_PER_LINE)],
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

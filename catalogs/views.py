@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +24,7 @@ from catalogs.exceptions import ProductImportError
 from catalogs.models import Catalog, ProducerCatalog, Product, Vendor, VendorInvitation
 from catalogs.reference import naf_choices
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
+from kernel.redirects import safe_path
 from members.models import Member
 
 PRODUCTS_PER_PAGE = 100
@@ -46,10 +46,7 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return safe_path(request.POST.get("next") or request.GET.get("next")) or default
 
 
 # Catalogs -----------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -39,6 +39,7 @@ from day.models import BasketAbsence, DistributionValidation
 from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
+from kernel.numbers import NumberError, parse_decimal
 from orders.models import Basket, OrderLine
 from orders.selectors import uses_moneypot
 from payments import selectors as payment_selectors
@@ -117,25 +118,17 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     return total
 
 
-# A weighed quantity beyond these is a typing mistake (decimal point forgotten), not a weight.
-MAX_WEIGHT = Decimal("100000")
+# A weighed quantity beyond this is a typing mistake (decimal point forgotten), not a weight.
+MAX_WEIGHT = Decimal("99999.999")
 WEIGHT_FACTOR_LIMIT = 10
 
 
 def parse_weight(value: Any) -> Decimal | None:
-    text = str(value if value is not None else "").strip().replace(",", ".")
-    if text == "":
-        return None
+    """A typed weight (``1,25`` or ``1.25``), read by ``kernel.numbers.parse_decimal``."""
     try:
-        weight = Decimal(text)
-        if not weight.is_finite() or abs(weight) >= MAX_WEIGHT:
-            raise InvalidOperation
-        weight = weight.quantize(QTY_PLACES)
-    except InvalidOperation as exc:
-        raise DayError(_("Enter a weight such as 1.25.")) from exc
-    if weight < 0:
-        raise DayError(_("A weight cannot be negative."))
-    return weight
+        return parse_decimal(value, places=3, maximum=MAX_WEIGHT)
+    except NumberError as exc:
+        raise DayError(str(exc)) from exc
 
 
 # --- before validating ----------------------------------------------------------------------

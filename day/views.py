@@ -20,6 +20,7 @@ from day.models import DayMailSent, DistributionMove, DistributionValidation, Su
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_permission_required
+from kernel.numbers import parse_id
 from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
@@ -27,11 +28,6 @@ from payments import selectors as payment_selectors
 MANAGE = "can_manage_catalogs"
 Kind = SummaryDocument.Kind
 PRINTABLE = [k for k in Kind.values if k != Kind.PRODUCER_FORM]
-
-
-def _is_id(text: str) -> bool:
-    """A row id as a form sends it: digits that fit the database's integers."""
-    return text.isdigit() and len(text) <= 18
 
 
 def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
@@ -233,11 +229,12 @@ def _onspot_ids(group, summary) -> dict[str, int]:
 
 def _posted_ids(request: HttpRequest, prefix: str) -> dict[int, str]:
     """``{id: value}`` of the posted fields named ``<prefix><id>``."""
-    return {
-        int(key[len(prefix) :]): value
-        for key, value in request.POST.items()
-        if key.startswith(prefix) and _is_id(key[len(prefix) :])
-    }
+    posted = {}
+    for key, value in request.POST.items():
+        pk = parse_id(key[len(prefix) :]) if key.startswith(prefix) else None
+        if pk is not None:
+            posted[pk] = value
+    return posted
 
 
 @group_permission_required(MANAGE)
@@ -266,7 +263,7 @@ def _absence_set(request: HttpRequest, md_id: int, *, absent: bool) -> HttpRespo
     basket = get_for_group(
         Basket.objects.select_related("multidistrib"),
         request.group,
-        pk=int(posted) if _is_id(posted) else 0,
+        pk=parse_id(posted) or 0,
         multidistrib=md,
     )
     try:
@@ -299,7 +296,7 @@ def onspot_type_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpR
         validation.onspot_type_set(
             group=request.group,
             md=md,
-            operation_id=int(operation) if _is_id(operation) else 0,
+            operation_id=parse_id(operation) or 0,
             payment_type=request.POST.get("payment_type", ""),
             acting_user=request.user,
         )

@@ -28,6 +28,7 @@ from groups.tenancy import (
     group_permission_required,
     group_public,
 )
+from kernel.numbers import parse_id
 
 MANAGE = "can_manage_catalogs"  # the distribution section needs "all catalogs" (spec §1.13)
 
@@ -457,7 +458,7 @@ def manage_duty_remove(request: HttpRequest, group_slug: str, md_id: int) -> Htt
     duty = get_for_group(
         Duty.objects.select_related("user"),
         request.group,
-        pk=raw if raw.isdigit() else 0,
+        pk=parse_id(raw) or 0,
         need__multidistrib=md,
     )
     try:
@@ -813,9 +814,7 @@ def manage_delivery_remove(request: HttpRequest, group_slug: str, md_id: int) ->
     """Remove the posted delivery ``request`` of a member."""
     md = _md(request, md_id)
     raw = request.POST.get("request", "")
-    delivery = get_for_group(
-        DeliveryRequest, request.group, pk=raw if raw.isdigit() else 0, multidistrib=md
-    )
+    delivery = get_for_group(DeliveryRequest, request.group, pk=parse_id(raw) or 0, multidistrib=md)
     try:
         services.delivery_request_cancel(request=delivery, acting_user=request.user)
     except ValidationError as exc:

@@ -97,3 +97,13 @@ class DecimalInputField(forms.Field):
         attrs = super().widget_attrs(widget)
         attrs.setdefault("inputmode", "decimal")
         return attrs
+
+
+def parse_id(raw: Any) -> int | None:
+    """A row id as a form or a field name sends it — ASCII digits that fit the database's
+    integers — else None. (``"²".isdigit()`` is true and ``int("²")`` fails; an id of 30 digits
+    overflows the query.)"""
+    text = str(raw if raw is not None else "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)

@@ -7,7 +7,7 @@ unit (kg, pieces) and which are stored as parts of a unit.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Product
 from distributions import forms as distribution_forms
+from kernel.numbers import NumberError, parse_decimal
 from kernel.quantities import qty
-from orders import wholesale
+from orders import selectors, wholesale
 
 
 class ShopFilterForm(forms.Form):
@@ -57,25 +58,22 @@ class QuantityError(ValueError):
     pass
 
 
-def parse_decimal(raw: Any) -> Decimal | None:
-    if raw in (None, ""):
-        return None
-    try:
-        value = Decimal(str(raw).strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation as exc:
-        raise QuantityError(_t("Enter a number.")) from exc
-    if not value.is_finite():
-        raise QuantityError(_t("Enter a number."))
-    return value
-
-
 def input_to_quantity(product: Product, raw: Any) -> Decimal | None:
-    """What the person typed → the quantity in product units (None when left empty)."""
-    value = parse_decimal(raw)
+    """What the person typed → the quantity in product units (None when left empty).
+
+    Read by ``kernel.numbers.parse_decimal``: a finite number of 3 decimals at most, not above
+    the line maximum of the product (``selectors.line_quantity_limit``), in the unit typed."""
+    limit = selectors.line_quantity_limit(product)
+    try:
+        value = parse_decimal(
+            raw,
+            places=3,
+            maximum=wholesale.to_base(product, limit) if product.wholesale else limit,
+        )
+    except NumberError as exc:
+        raise QuantityError(str(exc)) from exc
     if value is None:
         return None
-    if value < 0:
-        raise QuantityError(_t("The quantity cannot be negative."))
     if product.wholesale:
         if not wholesale.base_round_trips(product, value):
             raise QuantityError(

@@ -29,6 +29,7 @@ from distributions.models import MultiDistrib
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from kernel import money
+from kernel.numbers import parse_id
 from members.models import Member
 from orders import forms, selectors, services
 from payments import providers
@@ -472,10 +473,9 @@ def manage_wholesale_confirm(request: HttpRequest, group_slug: str, md_id: int) 
 
 
 def _scoped_product(request: HttpRequest, md: MultiDistrib, scope: set[int]) -> Product:
-    try:
-        pk = int(request.POST.get("product", ""))
-    except ValueError as exc:
-        raise Http404 from exc
+    pk = parse_id(request.POST.get("product"))
+    if pk is None:
+        raise Http404
     product = (
         Product.objects.filter(pk=pk, group=request.group, catalog_id__in=scope, wholesale=True)
         .select_related("catalog")
@@ -489,6 +489,7 @@ def _scoped_product(request: HttpRequest, md: MultiDistrib, scope: set[int]) -> 
 def _posted_amounts(data: Any) -> dict[int, str]:
     amounts = {}
     for key, value in data.items():
-        if key.startswith("m-") and key[2:].isdigit() and value.strip() != "":
-            amounts[int(key[2:])] = value
+        member_id = parse_id(key[2:]) if key.startswith("m-") else None
+        if member_id is not None and value.strip() != "":
+            amounts[member_id] = value
     return amounts

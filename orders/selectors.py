@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalogs.models import Catalog, Product, Vendor
+from catalogs.models import MAX_QUANTITY_PER_LINE, Catalog, Product, Vendor
 from catalogs.reference import fold, taxonomy
 from catalogs.services import catalog_order_blockers
 from distributions import selectors as distribution_selectors
@@ -27,6 +27,12 @@ from orders.models import Basket, OrderLine, WholesaleConfirmation
 from payments import providers
 
 ZERO = Decimal("0")
+
+
+def line_quantity_limit(product: Product) -> Decimal:
+    """The most of ``product`` one order line may hold, in product units: its catalog's
+    maximum when it sets one, else the platform's."""
+    return Decimal(product.catalog.max_quantity_per_line or MAX_QUANTITY_PER_LINE)
 
 
 # The shop --------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,6 +23,8 @@ from distributions.selectors import md_get
 from groups.models import Group
 from groups.tenancy import group_member_required, group_public
 from kernel import money
+from kernel.numbers import parse_id
+from kernel.redirects import redirect_back
 from orders import forms, selectors, services, session_cart, shop_html
 from orders.models import Basket
 from payments import providers
@@ -100,18 +101,6 @@ def _cart_rows(request: HttpRequest, md: MultiDistrib, cart: Basket | None) -> l
 
 def _cart_total(rows: list[CartRow], currency: str) -> Decimal:
     return money.total((row.total for row in rows), currency)
-
-
-def _back(request: HttpRequest, default: str, anchor: str = "") -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if not (
-        target
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        target = default
-    return redirect(target.split("#")[0] + anchor)
 
 
 def _shop_url(group: Group, md: MultiDistrib) -> str:
@@ -221,11 +210,11 @@ def cart_add(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     back = _shop_url(group, md)
     wanted = _posted_single(request) if "product" in request.POST else _posted_shop(request)
     if wanted is None:
-        return _back(request, back)
+        return redirect_back(request, back)
     products = selectors.products_by_id(md=md, ids=list(wanted))
     if not products:
         messages.error(request, _("This distribution does not supply this product."))
-        return _back(request, back)
+        return redirect_back(request, back)
     cart, _order = selectors.member_baskets(md=md, member=request.member)
     current = {row.product.pk: row for row in _cart_rows(request, md, cart)}
     shop_html.prepare(list(products.values()), group, md)
@@ -252,28 +241,27 @@ def cart_add(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
         if row is None and quantity == 0:
             continue
         _set_in_cart(request, md, product, quantity, tolerance)
-    pressed = request.POST.get("add") or request.POST.get("product") or ""
-    return _back(request, back, f"#p{pressed}" if pressed.isdigit() else "")
+    pressed = parse_id(request.POST.get("add") or request.POST.get("product"))
+    return redirect_back(request, back, anchor=f"#p{pressed}" if pressed is not None else "")
 
 
 def _posted_single(request: HttpRequest) -> dict[int, tuple[Any, Any, bool]] | None:
-    try:
-        pk = int(request.POST.get("product", ""))
-    except ValueError:
+    pk = parse_id(request.POST.get("product"))
+    if pk is None:
         messages.error(request, _("Choose a product."))
         return None
     return {pk: (request.POST.get("quantity", ""), request.POST.get("tolerance"), True)}
 
 
 def _posted_shop(request: HttpRequest) -> dict[int, tuple[Any, Any, bool]] | None:
-    pressed = request.POST.get("add", "")
+    pressed = parse_id(request.POST.get("add"))
     wanted: dict[int, tuple[Any, Any, bool]] = {}
     for key, value in request.POST.items():
-        if key.startswith("q-") and key[2:].isdigit():
-            pk = int(key[2:])
-            wanted[pk] = (value.strip(), request.POST.get(f"t-{pk}"), str(pk) == pressed)
-    if pressed.isdigit() and int(pressed) not in wanted:
-        wanted[int(pressed)] = ("", None, True)
+        pk = parse_id(key[2:]) if key.startswith("q-") else None
+        if pk is not None:
+            wanted[pk] = (value.strip(), request.POST.get(f"t-{pk}"), pk == pressed)
+    if pressed is not None and pressed not in wanted:
+        wanted[pressed] = ("", None, True)
     if not wanted:
         messages.error(request, _("Choose a product."))
         return None

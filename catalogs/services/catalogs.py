@@ -166,6 +166,7 @@ def catalog_duplicate(
         stock_tracked=catalog.stock_tracked,
         fee_percent=catalog.fee_percent,
         fee_label=catalog.fee_label,
+        max_quantity_per_line=catalog.max_quantity_per_line,
     )
     copy.full_clean()
     copy.save()

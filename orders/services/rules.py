@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -14,10 +13,14 @@ from catalogs.exceptions import ProductQuantityError
 from catalogs.models import Catalog, Product
 from catalogs.services import catalog_order_blockers, product_validate_quantity
 from distributions.models import MultiDistrib
-from kernel import money
-from orders import selectors
+from kernel.numbers import NumberError, parse_decimal
+from kernel.quantities import qty
+from orders import selectors, wholesale
 from orders.services.loading import _distribution_of
 from orders.services.results import ZERO, OrderError
+
+# What an order line's quantity column holds (12 digits, 3 of them decimals).
+QUANTITY_CEILING = Decimal("999999999.999")
 
 
 def _refusal(
@@ -56,14 +59,33 @@ def _refusal(
     return None
 
 
+def _bounded(product: Product, raw: Any) -> Decimal | None:
+    """``raw`` as a finite number of 3 decimals at most, within the line maximum of
+    ``product``; None when empty. OrderError with a translated message otherwise."""
+    try:
+        value = parse_decimal(raw, places=3, maximum=QUANTITY_CEILING)
+    except NumberError as exc:
+        raise OrderError(str(exc), code="quantity_invalid") from exc
+    limit = selectors.line_quantity_limit(product)
+    if value is not None and value > limit:
+        shown = wholesale.to_base(product, limit) if product.wholesale else limit
+        raise OrderError(
+            _("At most %(maximum)s per order for %(product)s.")
+            % {"product": product.display_name, "maximum": qty(shown)},
+            code="quantity_above_maximum",
+        )
+    return value
+
+
 def _validate_quantity(product: Product, quantity: Any, *, allow_zero: bool = True) -> Decimal:
     """The quantity as a Decimal, or OrderError with the catalogs' message (0 allowed: remove)."""
-    if allow_zero and quantity not in (None, ""):
-        with contextlib.suppress(TypeError, ValueError):
-            if money.to_decimal(quantity) == 0:
-                return ZERO
+    value = _bounded(product, quantity)
+    if value is None:
+        raise OrderError(_("Enter a quantity."), code="quantity_missing")
+    if allow_zero and value == 0:
+        return ZERO
     try:
-        value = product_validate_quantity(product, quantity)
+        value = product_validate_quantity(product, value)
     except ProductQuantityError as exc:
         raise OrderError(exc.messages[0], code=exc.code) from exc
     if product.multi_weight and value != value.to_integral_value():
@@ -76,15 +98,9 @@ def _validate_quantity(product: Product, quantity: Any, *, allow_zero: bool = Tr
 
 
 def _validate_tolerance(product: Product, tolerance: Any) -> Decimal:
-    if not product.wholesale or tolerance in (None, ""):
+    if not product.wholesale:
         return ZERO
-    try:
-        value = money.to_decimal(tolerance)
-    except (TypeError, ValueError) as exc:
-        raise OrderError(_("Enter a quantity.")) from exc
-    if value < 0:
-        raise OrderError(_("The tolerance cannot be negative."))
-    return value.quantize(Decimal("0.001"))
+    return _bounded(product, tolerance) or ZERO
 
 
 def _floor_valid(product: Product, amount: Decimal | None) -> Decimal:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from catalogs.models import Catalog, Product
 from distributions.models import MultiDistrib, State
 from kernel.audit import log_action
+from kernel.numbers import NumberError, parse_decimal
 from kernel.quantities import qty
 from members.models import Member
 from orders import selectors, wholesale
@@ -96,12 +97,15 @@ def wholesale_set(
         raise OrderError(_("This product is not sold by the unit."))
     _check_balancing(md, product.catalog, now)
     parsed: dict[int, Decimal] = {}
+    maximum = wholesale.to_base(product, selectors.line_quantity_limit(product))
     for member_id, raw in amounts.items():
         try:
-            value = Decimal(str(raw).strip().replace(",", "."))
-        except ArithmeticError as exc:
-            raise OrderError(_("Enter a quantity.")) from exc
-        if value < 0 or not wholesale.base_round_trips(product, value):
+            value = parse_decimal(raw, places=3, maximum=maximum)
+        except NumberError as exc:
+            raise OrderError(f"{product.display_name}: {exc}") from exc
+        if value is None:
+            raise OrderError(_("Enter a quantity."))
+        if not wholesale.base_round_trips(product, value):
             raise OrderError(
                 _("Quantities of %(product)s go by steps of %(step)s %(unit)s.")
                 % {
