@@ -1,6 +1,22 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from day import views
+from day.models import SummaryDocument
+
+
+class SummaryKindConverter:
+    """One of the summaries' kinds; any other text is a 404 before a query."""
+
+    regex = "|".join(sorted(SummaryDocument.Kind.values, key=len, reverse=True))
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SummaryKindConverter, "summary_kind")
 
 app_name = "day"
 
@@ -8,9 +24,9 @@ PREFIX = "manage/distributions/<int:md_id>/day/"
 
 group_patterns = [
     path(PREFIX, views.day_index, name="index"),
-    path(PREFIX + "print/<str:kind>/", views.summary_print, name="print"),
-    path(PREFIX + "csv/<str:kind>/", views.summary_csv, name="csv"),
-    path(PREFIX + "pdf/<str:kind>/", views.summary_pdf, name="pdf"),
+    path(PREFIX + "print/<summary_kind:kind>/", views.summary_print, name="print"),
+    path(PREFIX + "csv/<summary_kind:kind>/", views.summary_csv, name="csv"),
+    path(PREFIX + "pdf/<summary_kind:kind>/", views.summary_pdf, name="pdf"),
     path(PREFIX + "documents/<int:document_id>/", views.document_detail, name="document"),
     path(
         PREFIX + "documents/<int:document_id>/status/",

@@ -17,6 +17,7 @@ from catalogs.models import Catalog
 from distributions.cycles import aware
 from distributions.models import DistributionCycle, DutyNeed, MultiDistrib, TimeSlot, VolunteerRole
 from groups.models import Group
+from kernel.numbers import DecimalInputField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -434,13 +435,16 @@ class SlotOverrideForm(forms.Form):
         self.fields["slot"].empty_label = _("No slot")
 
 
+# A delivery fee beyond this is a typing mistake (design §10: bounded inputs).
+MAX_DELIVERY_FEE = Decimal("1000")
+
+
 class DeliveryConfigForm(forms.Form):
     enabled = forms.BooleanField(label=_("Offer home delivery"), required=False)
-    fee = forms.DecimalField(
+    fee = DecimalInputField(
         label=_("Delivery fee"),
-        min_value=Decimal("0"),
-        max_digits=12,
-        decimal_places=2,
+        places=2,
+        maximum=MAX_DELIVERY_FEE,
         initial=Decimal("0.00"),
         help_text=_("0 for free delivery."),
     )

@@ -1,6 +1,22 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from distributions import views
+
+
+class CalendarTokenConverter:
+    """A calendar token as ``new_calendar_token`` makes them (40 letters and digits): any other
+    text is a 404 before a query."""
+
+    regex = "[A-Za-z0-9]{40}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CalendarTokenConverter, "calendar_token")
 
 app_name = "distributions"
 
@@ -110,5 +126,5 @@ group_patterns = [
 urlpatterns = [
     path("g/<slug:group_slug>/", include(group_patterns)),
     path("calendar/", views.my_calendar, name="my_calendar"),
-    path("calendar/<str:token>.ics", views.member_ical, name="member_ical"),
+    path("calendar/<calendar_token:token>.ics", views.member_ical, name="member_ical"),
 ]

@@ -1,6 +1,23 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from orders import manage_views, views
+from orders.models import CODE_ALPHABET, CODE_LENGTH
+
+
+class BasketCodeConverter:
+    """A basket code as ``new_basket_code`` makes them: any other text is a 404 at once, before
+    a query (a NUL byte, a 100 kB string, a quote)."""
+
+    regex = f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(BasketCodeConverter, "basket_code")
 
 app_name = "orders"
 
@@ -14,9 +31,9 @@ group_patterns = [
     path("shop/<int:md_id>/cart/checkout/", views.cart_checkout, name="cart_checkout"),
     path("shop/<int:md_id>/checkout/", views.checkout, name="checkout"),
     # A member's order.
-    path("orders/<str:basket_code>/", views.basket, name="basket"),
-    path("orders/<str:basket_code>/save/", views.basket_save, name="basket_save"),
-    path("orders/<str:basket_code>/cancel/", views.basket_cancel, name="basket_cancel"),
+    path("orders/<basket_code:basket_code>/", views.basket, name="basket"),
+    path("orders/<basket_code:basket_code>/save/", views.basket_save, name="basket_save"),
+    path("orders/<basket_code:basket_code>/cancel/", views.basket_cancel, name="basket_cancel"),
     # Management.
     path("manage/orders/", manage_views.manage_list, name="manage_list"),
     path("manage/orders/<int:md_id>/", manage_views.manage_md, name="manage_md"),
@@ -43,17 +60,17 @@ group_patterns = [
         name="manage_carts_remind",
     ),
     path(
-        "manage/orders/<int:md_id>/carts/<str:basket_code>/remind/",
+        "manage/orders/<int:md_id>/carts/<basket_code:basket_code>/remind/",
         manage_views.manage_cart_remind,
         name="manage_cart_remind",
     ),
     path(
-        "manage/orders/<int:md_id>/carts/<str:basket_code>/confirm/",
+        "manage/orders/<int:md_id>/carts/<basket_code:basket_code>/confirm/",
         manage_views.manage_cart_confirm,
         name="manage_cart_confirm",
     ),
     path(
-        "manage/orders/<int:md_id>/carts/<str:basket_code>/delete/",
+        "manage/orders/<int:md_id>/carts/<basket_code:basket_code>/delete/",
         manage_views.manage_cart_delete,
         name="manage_cart_delete",
     ),

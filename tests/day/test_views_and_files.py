@@ -65,7 +65,9 @@ def test_sheet_escapes_what_members_and_producers_typed(world, day, client_for):
 
 
 def test_unknown_summary_is_404_and_member_gets_403(world, day, client_for):
-    assert client_for(world.admin).get(url("print", world, day, kind="nope")).status_code == 404
+    admin = client_for(world.admin)
+    assert admin.get(url("index", world, day) + "print/nope/").status_code == 404
+    assert admin.get(url("print", world, day, kind="producer_form")).status_code == 404
     assert client_for(world.member).get(url("print", world, day, kind="members")).status_code == 403
 
 

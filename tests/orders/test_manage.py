@@ -178,7 +178,9 @@ def test_non_finalised_carts_are_listed_confirmed_deleted_and_reminded(
     second_cart = Basket.objects.get(member=second, state="cart")
     client.post(murl("manage_cart_delete", shop, basket_code=second_cart.code))
     assert not Basket.objects.filter(state="cart").exists()
-    assert client.post(murl("manage_cart_delete", shop, basket_code="NOPE")).status_code == 404
+    missing = murl("manage_cart_delete", shop, basket_code="ABCDEFGH")  # of the right shape
+    assert client.post(missing).status_code == 404
+    assert client.post(f"{murl('manage_carts', shop)}NOPE/delete/").status_code == 404
 
 
 def test_wholesale_page_balances_and_confirms(world, shop, client_for):

@@ -68,3 +68,27 @@ def test_a_refused_duty_removal_says_why_without_an_error_500(world, client_for,
     )
     assert response.status_code == 302
     assert "Refusé pour le test." in said(response)
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 41, "'OR'1'='1", "a" * 5000])
+def test_a_calendar_token_of_the_wrong_shape_is_a_404_without_a_query(client, db, token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 404
+    assert not [q for q in queries.captured_queries if "calendartoken" in q["sql"].lower()]
+
+
+def test_the_delivery_fee_is_a_bounded_number_in_french_or_english(world, client_for):
+    md = make_md(world.group)
+    admin = client_for(world.admin)
+    configure = url("manage_delivery_configure", world, md_id=md.pk)
+    config = {"enabled": "on", "start_time": "20:00", "end_time": "21:00", "note": ""}
+    for typed in ("5000", "NaN", "1e30", "2,505"):
+        refused = admin.post(configure, {**config, "fee": typed})
+        assert refused.status_code == 200 and "fee" in refused.context["form"].errors
+    assert admin.post(configure, {**config, "fee": "2,50"}).status_code == 302
+    md.refresh_from_db()
+    assert str(md.delivery_fee) == "2.50"
