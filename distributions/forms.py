@@ -17,7 +17,7 @@ from catalogs.models import Catalog
 from distributions.cycles import aware
 from distributions.models import DistributionCycle, DutyNeed, MultiDistrib, TimeSlot, VolunteerRole
 from groups.models import Group
-from kernel.numbers import DecimalInputField
+from kernel.numbers import DecimalInputField, parse_id
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -44,9 +44,24 @@ def add_service_errors(form: forms.Form, exc: ValidationError, mapping: dict | N
         form.add_error(target if target in form.fields else None, messages)
 
 
-class CatalogChoiceField(forms.ModelMultipleChoiceField):
+class RowIdsChoiceField(forms.ModelMultipleChoiceField):
+    """Boxes ticked by row id: a posted value that is no id (``"²"``, 20 digits that overflow
+    the query) is refused before the database is asked."""
+
     widget = forms.CheckboxSelectMultiple
 
+    def _check_values(self, value):
+        for pk in value:
+            if parse_id(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class CatalogChoiceField(RowIdsChoiceField):
     def label_from_instance(self, obj: Catalog) -> str:
         return f"{obj.name} ({obj.vendor.name})"
 
@@ -398,9 +413,7 @@ class SlotsConfigForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class SlotChoiceField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-
+class SlotChoiceField(RowIdsChoiceField):
     def label_from_instance(self, obj: TimeSlot) -> str:
         return str(obj)
 

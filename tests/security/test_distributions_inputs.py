@@ -92,3 +92,14 @@ def test_the_delivery_fee_is_a_bounded_number_in_french_or_english(world, client
     assert admin.post(configure, {**config, "fee": "2,50"}).status_code == 302
     md.refresh_from_db()
     assert str(md.delivery_fee) == "2.50"
+
+
+@pytest.mark.parametrize("pk", ["9" * 20, "²", "-1"])
+def test_a_ticked_choice_that_is_no_row_id_is_refused_without_an_error_500(world, client_for, pk):
+    """Found by probing every field: 20 digits in a multiple choice overflow the query."""
+    from tests.distributions.factories import CatalogFactory
+
+    md = make_md(world.group, catalogs=[CatalogFactory(group=world.group)])
+    admin = client_for(world.admin)
+    response = admin.post(url("manage_catalogs", world, md_id=md.pk), {"catalogs": pk})
+    assert response.status_code == 200 and "catalogs" in response.context["form"].errors
