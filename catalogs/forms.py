@@ -19,6 +19,7 @@ from catalogs.models import (
 from catalogs.reference import naf_codes, normalize_naf, profession_choices, taxonomy
 from catalogs.validators import normalize_siret
 from groups.models import Group
+from kernel.forms import RowIdChoiceField, RowIdsChoiceField
 from kernel.images import ImageFormField
 from kernel.numbers import DecimalInputField
 from members.models import Member
@@ -218,7 +219,7 @@ class CatalogForm(forms.ModelForm):
 class CatalogCreateForm(CatalogForm):
     """A catalog for a producer already known to the group, or a new producer."""
 
-    vendor = forms.ModelChoiceField(
+    vendor = RowIdChoiceField(
         label=_("Producer"),
         queryset=Vendor.objects.none(),
         required=False,
@@ -267,7 +268,7 @@ class CatalogCreateForm(CatalogForm):
 
 
 class CoordinatorsForm(forms.Form):
-    coordinators = forms.ModelMultipleChoiceField(
+    coordinators = RowIdsChoiceField(
         label=_("Coordinators"),
         queryset=Member.objects.none(),
         required=False,
@@ -449,7 +450,7 @@ class ProducerCatalogForm(forms.ModelForm):
 
 
 class PublishForm(forms.Form):
-    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none())
+    group = RowIdChoiceField(label=_("Group"), queryset=Group.objects.none())
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
@@ -497,8 +498,8 @@ class InviteForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    vendor = forms.ModelChoiceField(label=_("As the producer"), queryset=Vendor.objects.none())
-    producer_catalog = forms.ModelChoiceField(
+    vendor = RowIdChoiceField(label=_("As the producer"), queryset=Vendor.objects.none())
+    producer_catalog = RowIdChoiceField(
         label=_("Catalog to link"),
         queryset=ProducerCatalog.objects.none(),
         required=False,

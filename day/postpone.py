@@ -42,6 +42,7 @@ from day.validation import DayError, basket_debt_sync
 from distributions.models import DeliveryRequest, Distribution, MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
+from kernel.forms import RowIdChoiceField
 from kernel.mail import send_email_to_user
 from orders.models import Basket, BasketCounter, OrderLine
 from payments import services as payments
@@ -78,13 +79,13 @@ def target_choices(*, group: Group, md: MultiDistrib):
 
 
 class PostponeForm(forms.Form):
-    distribution = forms.ModelChoiceField(
+    distribution = RowIdChoiceField(
         queryset=Distribution.objects.none(),
         required=False,
         label=gettext_lazy("Catalog"),
         empty_label=gettext_lazy("Every catalog of the distribution"),
     )
-    target = forms.ModelChoiceField(
+    target = RowIdChoiceField(
         queryset=MultiDistrib.objects.none(), label=gettext_lazy("Move the orders to")
     )
 

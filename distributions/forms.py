@@ -17,7 +17,8 @@ from catalogs.models import Catalog
 from distributions.cycles import aware
 from distributions.models import DistributionCycle, DutyNeed, MultiDistrib, TimeSlot, VolunteerRole
 from groups.models import Group
-from kernel.numbers import DecimalInputField, parse_id
+from kernel import forms as kernel_forms
+from kernel.numbers import DecimalInputField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -44,21 +45,8 @@ def add_service_errors(form: forms.Form, exc: ValidationError, mapping: dict | N
         form.add_error(target if target in form.fields else None, messages)
 
 
-class RowIdsChoiceField(forms.ModelMultipleChoiceField):
-    """Boxes ticked by row id: a posted value that is no id (``"²"``, 20 digits that overflow
-    the query) is refused before the database is asked."""
-
+class RowIdsChoiceField(kernel_forms.RowIdsChoiceField):
     widget = forms.CheckboxSelectMultiple
-
-    def _check_values(self, value):
-        for pk in value:
-            if parse_id(pk) is None:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 class CatalogChoiceField(RowIdsChoiceField):
@@ -69,7 +57,7 @@ class CatalogChoiceField(RowIdsChoiceField):
 class MultiDistribForm(forms.Form):
     """Create or edit one general distribution (spec §4.1)."""
 
-    place = forms.ModelChoiceField(label=_("Place"), queryset=None, empty_label=None)
+    place = kernel_forms.RowIdChoiceField(label=_("Place"), queryset=None, empty_label=None)
     day = date_field(_("Date"))
     start_time = time_field(_("Starts at"))
     end_time = time_field(_("Ends at"))
@@ -169,7 +157,7 @@ class MultiDistribEditForm(MultiDistribForm):
 class CycleForm(forms.Form):
     """A recurring cycle (spec §4.2); its defaults are the original's."""
 
-    place = forms.ModelChoiceField(label=_("Place"), queryset=None, empty_label=None)
+    place = kernel_forms.RowIdChoiceField(label=_("Place"), queryset=None, empty_label=None)
     cycle_type = forms.ChoiceField(
         label=_("Frequency"),
         choices=DistributionCycle.CycleType.choices,
@@ -361,8 +349,8 @@ class DutyNeedsForm(forms.Form):
 
 
 class DutyAssignForm(forms.Form):
-    need = forms.ModelChoiceField(label=_("Role"), queryset=DutyNeed.objects.none())
-    user = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    need = kernel_forms.RowIdChoiceField(label=_("Role"), queryset=DutyNeed.objects.none())
+    user = kernel_forms.RowIdChoiceField(label=_("Member"), queryset=None)
 
     def __init__(self, *args, md: MultiDistrib, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -436,8 +424,10 @@ class SlotChoiceForm(forms.Form):
 
 
 class SlotOverrideForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Member"), queryset=None)
-    slot = forms.ModelChoiceField(label=_("Slot"), queryset=TimeSlot.objects.none(), required=False)
+    user = kernel_forms.RowIdChoiceField(label=_("Member"), queryset=None)
+    slot = kernel_forms.RowIdChoiceField(
+        label=_("Slot"), queryset=TimeSlot.objects.none(), required=False
+    )
 
     def __init__(self, *args, md: MultiDistrib, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Product
 from distributions import forms as distribution_forms
+from kernel.forms import RowIdChoiceField
 from kernel.numbers import NumberError, parse_decimal
 from kernel.quantities import qty
 from orders import selectors, wholesale
@@ -271,7 +272,7 @@ class CheckoutForms:
 
 
 class MemberChoiceForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Member"), queryset=None)
+    member = RowIdChoiceField(label=_("Member"), queryset=None)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

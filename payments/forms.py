@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group
+from kernel.forms import RowIdsChoiceField
 from kernel.idempotency import OneTimeSubmissionField
 from kernel.numbers import DecimalInputField
 from payments import providers
@@ -125,7 +126,7 @@ class CorrectionForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     submission = OneTimeSubmissionField()
-    operations = forms.ModelMultipleChoiceField(
+    operations = RowIdsChoiceField(
         label=_("Payments received"),
         queryset=Operation.objects.none(),
         widget=forms.CheckboxSelectMultiple,

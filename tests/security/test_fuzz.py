@@ -4,7 +4,8 @@ The walk is the isolation test's (every URL pattern under ``/g/<group_slug>/``, 
 objects), done as the group's admin, who reaches every page, plus the pages of one's own account.
 Each page is fetched, its forms are read from the HTML (fields, selects, the URL they post to)
 and each form is posted once per hostile value, every free-text field holding that value and
-the other fields keeping what the page proposed. Then:
+the other fields keeping what the page proposed, then once more with every field (hidden ids,
+selects, boxes) holding a hostile value, as a forged request would. Then:
 
 * no response is an error 500 (the test client re-raises the view's exception);
 * nothing of the other group changed (its rows, counted table by table, and its ledger sum);
@@ -14,6 +15,7 @@ the other fields keeping what the page proposed. Then:
 text to each form; the default profile posts a rotating share of it, to keep ``make test`` fast.
 """
 
+import copy
 import os
 import re
 from html.parser import HTMLParser
@@ -21,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -176,16 +179,27 @@ def values_for(index: int) -> list[str]:
     return [NASTY[(index * FAST_COUNT + k) % len(NASTY)] for k in range(FAST_COUNT)]
 
 
-def fuzz_form(client, form, values, report):
+def fuzz_form(client, form, values, report, *, every_field=False):
+    """Post ``form`` once per value: into its free-text fields, or with ``every_field`` into
+    every field (hidden ids, selects and boxes included, as a forged request would)."""
     for value in values:
         data = dict(form["fields"])
-        for name in form["text"]:
+        for name in form["fields"] if every_field else form["text"]:
             data[name] = value
         report["requests"] += 1
-        try:
-            response = client.post(form["url"], data)
-        except Exception as exc:  # the test client re-raises what would be an error 500
-            report["failures"].append(f"POST {form['url']} with {value[:40]!r}: {exc!r}")
+        # Each post is undone afterwards, so that a form it reaches (leave the group, delete a
+        # place) does not change the pages the next posts are made from.
+        # The client's cookies are restored too (the log-out and language forms change them).
+        cookies = copy.deepcopy(client.cookies)
+        with transaction.atomic():
+            try:
+                response = client.post(form["url"], data)
+            except Exception as exc:  # the test client re-raises what would be an error 500
+                report["failures"].append(f"POST {form['url']} with {value[:40]!r}: {exc!r}")
+                response = None
+            transaction.set_rollback(True)
+        client.cookies = cookies
+        if response is None:
             continue
         if response.status_code >= 500:
             report["failures"].append(f"POST {form['url']} → {response.status_code}")
@@ -233,11 +247,14 @@ def fuzz_pages(client, urls, report, seen) -> None:
         STATS["pages"] += 1
         for form in post_forms(response.content.decode(), url):
             key = (form["url"], tuple(sorted(form["fields"])))
-            if not form["text"] or key in seen:
+            if not form["fields"] or key in seen:
                 continue
             seen.add(key)
             STATS["forms"] += 1
-            fuzz_form(client, form, values_for(len(seen)), report)
+            if form["text"]:
+                fuzz_form(client, form, values_for(len(seen)), report)
+            forged = NASTY if DEEP else [NASTY[len(seen) % len(NASTY)]]
+            fuzz_form(client, form, forged, report, every_field=True)
 
 
 @pytest.mark.django_db(transaction=False)
