@@ -224,7 +224,10 @@ def manage_member_save(
     by_id = {p.pk: p for p in selectors.member_order_products(md=md, catalog_ids=scope)}
     changed, tolerances, errors = forms.posted_order_changes(request.POST, by_id, current)
     for pk, message in errors.items():
-        messages.error(request, f"{by_id[pk].display_name}: {message}")
+        messages.error(
+            request,
+            _("%(product)s: %(message)s") % {"product": by_id[pk].display_name, "message": message},
+        )
     payment_form = _payment_form(request, order, everything)
     payment_type = None
     if payment_form is not None and payment_form.is_valid():
@@ -248,7 +251,10 @@ def manage_member_save(
         _error(request, exc)
         return _to_member(request, md, member)
     for issue in result.issues:
-        messages.warning(request, f"{issue.product}: {issue.message}")
+        messages.warning(
+            request,
+            _("%(product)s: %(message)s") % {"product": issue.product, "message": issue.message},
+        )
     if not result.changed:
         return _to_member(request, md, member)
     messages.success(
@@ -365,7 +371,10 @@ def manage_cart_confirm(
         _error(request, exc)
         return _to_carts(request, md)
     for issue in result.issues:
-        messages.warning(request, f"{issue.product}: {issue.message}")
+        messages.warning(
+            request,
+            _("%(product)s: %(message)s") % {"product": issue.product, "message": issue.message},
+        )
     if result.basket is not None:
         messages.success(
             request,

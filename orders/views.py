@@ -230,7 +230,10 @@ def cart_add(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             quantity = forms.input_to_quantity(product, raw_quantity) or Decimal(0)
             tolerance = forms.input_to_quantity(product, raw_tolerance)
         except forms.QuantityError as exc:
-            messages.error(request, f"{product.display_name}: {exc}")
+            messages.error(
+                request,
+                _("%(product)s: %(message)s") % {"product": product.display_name, "message": exc},
+            )
             continue
         if (
             row is not None
