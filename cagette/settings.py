@@ -223,6 +223,10 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # every worker process lends a hand (day.pdf).
 SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
 CELERY_BEAT_SCHEDULE = {
+    "submission-tokens-purge": {
+        "task": "kernel.tasks.submission_tokens_purge",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "purge-deleted-groups": {
         "task": "groups.tasks.groups_purge_deleted",
         "schedule": crontab(hour=3, minute=17),

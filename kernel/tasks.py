@@ -17,3 +17,11 @@ def email_deliver(
     )
     message.attach_alternative(html, "text/html")
     return message.send()
+
+
+@shared_task
+def submission_tokens_purge() -> int:
+    """Forget the one-time form tokens older than ``kernel.idempotency.KEEP_DAYS`` (daily)."""
+    from kernel.idempotency import submissions_purge
+
+    return submissions_purge()

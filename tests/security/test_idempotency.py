@@ -50,3 +50,18 @@ def test_each_page_load_gives_a_new_token(world, client_for):
     first, second = _page(client, world, member), _page(client, world, member)
     for prefix in ("payment-", "refund-", "correction-"):
         assert _token(first, prefix) != _token(second, prefix)
+
+
+def test_old_tokens_are_purged_by_the_daily_task(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kernel.models import SubmissionToken
+    from kernel.tasks import submission_tokens_purge
+
+    old = SubmissionToken.objects.create(token="old")
+    SubmissionToken.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    SubmissionToken.objects.create(token="recent")
+    assert submission_tokens_purge() == 1
+    assert list(SubmissionToken.objects.values_list("token", flat=True)) == ["recent"]
