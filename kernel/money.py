@@ -13,6 +13,7 @@ from babel.core import Locale
 from babel.numbers import get_currency_precision, get_currency_symbol, parse_pattern
 
 ZERO = Decimal("0.00")
+_HUNDRED = Decimal(100)
 DEFAULT_CURRENCY = "EUR"
 
 Number = Decimal | int | str
@@ -58,8 +59,15 @@ def line_total(
     fee_percent: Number = 0,
 ) -> Decimal:
     """What a line costs: round(unit price x quantity x (1 + fee/100)), half-up, per line (spec
-    §1.9, decision 1). Without a fee, the goods alone (what a producer is paid)."""
-    return quantize(with_fee(to_decimal(unit_price) * to_decimal(quantity), fee_percent), currency)
+    §1.9, decision 1). Without a fee, the goods alone (what a producer is paid).
+
+    Summaries call it for every line of a distribution: Decimals skip the conversions."""
+    price = unit_price if type(unit_price) is Decimal else to_decimal(unit_price)
+    amount = price * (quantity if type(quantity) is Decimal else to_decimal(quantity))
+    if fee_percent:
+        fee = fee_percent if type(fee_percent) is Decimal else to_decimal(fee_percent)
+        amount = amount * (_HUNDRED + fee) / _HUNDRED
+    return amount.quantize(_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def total(amounts: Iterable[Number], currency: str = DEFAULT_CURRENCY) -> Decimal:
