@@ -111,7 +111,7 @@ def setup():
     md.save()
     distributions, products = [], []
     for c in range(4):
-        vendor = Vendor.objects.create(name=f"Ferme {c}", email=f"f{c}@example.org")
+        vendor = Vendor.objects.create(name=f"Ferme {c}", email=f"f{c}-{group.slug}@example.org")
         catalog = Catalog.objects.create(
             group=group,
             vendor=vendor,
