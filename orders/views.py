@@ -360,7 +360,11 @@ def _save_cart(request: HttpRequest, md: MultiDistrib) -> bool:
     quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
     remove = request.POST.get("remove")
     for pk, message in errors.items():
-        messages.error(request, f"{products[pk].display_name}: {message}")
+        messages.error(
+            request,
+            _("%(product)s: %(message)s")
+            % {"product": products[pk].display_name, "message": message},
+        )
     for pk, product in products.items():
         if remove and str(pk) == remove:
             _set_in_cart(request, md, product, Decimal(0), None)
@@ -571,7 +575,11 @@ def basket_save(request: HttpRequest, group_slug: str, basket_code: str) -> Http
     }
     quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
     for pk, message in errors.items():
-        messages.error(request, f"{products[pk].display_name}: {message}")
+        messages.error(
+            request,
+            _("%(product)s: %(message)s")
+            % {"product": products[pk].display_name, "message": message},
+        )
     if quantities:
         try:
             result = services.order_update(

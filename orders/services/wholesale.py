@@ -102,7 +102,9 @@ def wholesale_set(
         try:
             value = parse_decimal(raw, places=3, maximum=maximum)
         except NumberError as exc:
-            raise OrderError(f"{product.display_name}: {exc}") from exc
+            raise OrderError(
+                _("%(product)s: %(message)s") % {"product": product.display_name, "message": exc}
+            ) from exc
         if value is None:
             raise OrderError(_("Enter a quantity."))
         if not wholesale.base_round_trips(product, value):
@@ -146,7 +148,11 @@ def _set_members(
         )
         if result.issues:
             raise OrderError(
-                "; ".join(f"{issue.product}: {issue.message}" for issue in result.issues)
+                "; ".join(
+                    _("%(product)s: %(message)s")
+                    % {"product": issue.product, "message": issue.message}
+                    for issue in result.issues
+                )
             )
 
 
