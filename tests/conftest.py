@@ -1,7 +1,9 @@
 """Personas in two groups (healthchecks' alice/bob/charlie), shared by every test."""
 
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -111,3 +113,28 @@ def _no_stray_connections_at_the_end(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+# The fuzzing figure at the end of the run (tests/security/test_fuzz.py), also when pytest-xdist
+# ran the tests in workers: each fuzzing test adds its figures to a small file under ``var/``
+# (``tests.security.test_fuzz.record``); the process printing the summary adds them up.
+FUZZ_REPORT = Path(__file__).resolve().parent.parent / "var" / "fuzz-report.jsonl"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
+        FUZZ_REPORT.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if hasattr(terminalreporter.config, "workerinput") or not FUZZ_REPORT.exists():
+        return
+    total = {"requests": 0, "forms": 0, "pages": 0, "errors_500": 0}
+    for line in FUZZ_REPORT.read_text(encoding="utf-8").splitlines():
+        for key, value in json.loads(line).items():
+            total[key] += value
+    FUZZ_REPORT.unlink(missing_ok=True)
+    terminalreporter.write_line(
+        "fuzz: {requests} requests into {forms} forms of {pages} pages, "
+        "{errors_500} errors 500".format(**total)
+    )

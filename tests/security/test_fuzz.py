@@ -16,6 +16,7 @@ text to each form; the default profile posts a rotating share of it, to keep ``m
 """
 
 import copy
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -62,6 +63,15 @@ ENGLISH = re.compile(
 )
 
 STATS = {"pages": 0, "forms": 0, "requests": 0, "errors_500": 0}
+
+
+def record(figures: dict) -> None:
+    """Add a test's figures to the run's report (printed by tests/conftest.py at the end)."""
+    from tests.conftest import FUZZ_REPORT
+
+    FUZZ_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    with FUZZ_REPORT.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(figures) + "\n")
 
 
 class FormReader(HTMLParser):
@@ -269,6 +279,7 @@ def test_every_form_survives_hostile_values_without_error_500(world, client_for)
     fuzz_pages(client_for(producer), pages, report, seen)
     STATS["requests"] += report["requests"]
     STATS["errors_500"] += sum("→ 5" in f or "Error" in f for f in report["failures"])
+    record(STATS)
     assert tenant_fingerprint(world.other_group) == before
     assert report["failures"] == []
     assert STATS["forms"] >= 30
@@ -294,5 +305,5 @@ def test_the_public_cart_and_the_profile_take_any_text(world, client_for, text):
     profile = {"url": "/account/profile/", "fields": {}, "text": {"first_name", "phone"}}
     fuzz_form(client, cart, [text], report)
     fuzz_form(client, profile, [text], report)
-    STATS["requests"] += report["requests"]
+    record({"requests": report["requests"], "errors_500": len(report["failures"])})
     assert report["failures"] == []
