@@ -155,8 +155,7 @@ def test_crawl_demo_as_persona(seeded_demo, persona, email, entry_points):
     client = Client()
     if email is not None:
         user = User.objects.filter(email=email).first()
-        if user is None:
-            pytest.skip("optional persona (the producer) not in this demo")
+        assert user is not None, f"the demo has no {persona} login ({email})"
         client.force_login(user)
     failures, stats = crawl(persona, client, entry_points)
     seconds, slowest = stats["slowest"]
