@@ -24,7 +24,7 @@ from orders.services.lines import (
     _set_wholesale_claims,
     _touch,
 )
-from orders.services.loading import _distribution_of, _lock_member
+from orders.services.loading import _distribution_of, _lock_member, _share_md
 from orders.services.mails import _send_basket_email
 from orders.services.results import ZERO, LineIssue, OrderError, OrderResult
 from orders.services.rules import _floor_valid, _refusal, _validate_quantity, _validate_tolerance
@@ -167,6 +167,7 @@ def order_place(
     # (``as_admin=False``, refused anyway once the window is closed) needs only their row, so
     # that simultaneous buyers of a group are not served one at a time; an admin's entry keeps
     # the whole lock.
+    _share_md(cart.multidistrib_id)  # the lock validation takes exclusively (issue 13)
     member = _lock_member(cart.member_id, related=as_admin is not False)
     cart = (
         Basket.objects.select_for_update()
@@ -369,6 +370,7 @@ def order_update(
     """
     now = now or timezone.now()
     tolerances = tolerances or {}
+    _share_md(md.pk)  # waits for a validation under way, then reads it below (issue 13)
     member = _lock_member(member)
     md = selectors.md_for_orders(md.pk)
     if member.group_id != md.group_id:
@@ -475,6 +477,7 @@ def order_cancel(
     until the distribution is validated. The member gets an e-mail.
     """
     now = now or timezone.now()
+    _share_md(basket.multidistrib_id)
     member = _lock_member(basket.member_id)
     basket = Basket.objects.select_for_update().get(pk=basket.pk)
     if not basket.is_confirmed:
