@@ -18,8 +18,12 @@
 * every member concerned gets an e-mail (decision 4), and the move is logged
   (``DistributionMove``) and audited.
 
-Refused: a validated distribution (source or target), the same distribution, a target where a
-moved catalog already takes part (merge the catalogs by hand), a target before a catalog's start.
+A catalog that already takes part in the target (the next date of a weekly cycle) keeps its
+participation there: the moved lines join it (and the members' baskets there, as above), and
+the source's participation is removed (issue 13, item 9).
+
+Refused: a validated distribution (source or target), the same distribution, a target before a
+catalog's start.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from day.models import DistributionMove
 from day.validation import DayError, basket_debt_sync
-from distributions.models import DeliveryRequest, Distribution, MultiDistrib
+from distributions.models import DeliveryRequest, Distribution, DutyNeed, MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
 from kernel.forms import RowIdChoiceField
@@ -62,6 +66,8 @@ class Preview:
     members: list[str] = field(default_factory=list)
     extended: list[tuple[str, Any]] = field(default_factory=list)  # (catalog, new end date)
     emptied: int = 0
+    # Catalogs already taking part in the target: their orders join that participation.
+    joined: list[str] = field(default_factory=list)
 
 
 def target_choices(*, group: Group, md: MultiDistrib):
@@ -112,17 +118,7 @@ def _check(group: Group, md: MultiDistrib, target: MultiDistrib, moved: list[Dis
         raise DayError(_("The target distribution is validated: choose another one."))
     if not moved:
         raise DayError(_("No catalog takes part in this distribution."))
-    present = set(
-        Distribution.objects.filter(multidistrib=target).values_list("catalog_id", flat=True)
-    )
     for d in moved:
-        if d.catalog_id in present:
-            raise DayError(
-                _(
-                    "The catalog %(catalog)s already takes part in the target distribution: its orders cannot be merged automatically."
-                )
-                % {"catalog": d.catalog.name}
-            )
         if target.date < d.catalog.start_date:
             raise DayError(
                 _("The target distribution is before the start of the catalog %(catalog)s.")
@@ -168,10 +164,18 @@ def _plan(group, md, target, moved) -> tuple[Preview, dict[int, str]]:
             preview.baskets_merged += 1
             if len(moving) == len(lines):
                 preview.emptied += 1
+    there = _participations(target)
     for d in moved:
         if d.catalog.end_date < target.date:
             preview.extended.append((d.catalog.name, target.date))
+        if d.catalog_id in there:
+            preview.joined.append(d.catalog.name)
     return preview, plan
+
+
+def _participations(target: MultiDistrib) -> dict[int, Distribution]:
+    """The target's catalog participations, by catalog id."""
+    return {d.catalog_id: d for d in Distribution.objects.filter(multidistrib=target)}
 
 
 def postpone_preview(
@@ -271,12 +275,19 @@ def distribution_postpone(
     now = timezone.now()
 
     # The catalogs take the target's date and order window; catalogs ending before are extended.
+    # A catalog already taking part in the target keeps that participation: its lines join it
+    # below and the source's participation goes (decision 4: a weekly cycle's next date).
     extended = []
+    there = _participations(target)
+    joining: dict[int, Distribution] = {}
     for d in moved:
         if d.catalog.end_date < target.date:
             d.catalog.end_date = target.date
             d.catalog.save(update_fields=["end_date"])
             extended.append(d.catalog.name)
+        if d.catalog_id in there:
+            joining[d.pk] = there[d.catalog_id]
+            continue
         d.multidistrib = target
         d.orders_open_at = min(target.orders_open_at, target.orders_close_at)
         d.orders_close_at = target.orders_close_at
@@ -331,6 +342,16 @@ def distribution_postpone(
             basket.save(update_fields=["state", "cancelled_at", "number", "updated_at"])
         basket_debt_sync(basket=basket, acting_user=acting_user)
         Basket.objects.filter(pk=basket.pk).update(updated_at=now)
+
+    for source_id, into_distribution in joining.items():
+        # Every order line left on the source participation (the moved ones, and the history
+        # of cancelled orders) now belongs to the target's; then the source's goes.
+        OrderLine.objects.filter(distribution_id=source_id).update(
+            distribution=into_distribution, updated_at=now
+        )
+        source = next(d for d in moved if d.pk == source_id)
+        DutyNeed.objects.filter(multidistrib=md, role__catalog=source.catalog_id).delete()
+        source.delete()
 
     move = DistributionMove.objects.create(
         group=group,

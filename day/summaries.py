@@ -31,7 +31,7 @@ from distributions.models import DeliveryRequest, Duty, MultiDistrib, SlotReques
 from groups.models import Group
 from kernel import money
 from members.models import household_name
-from orders.models import Basket, OrderLine
+from orders.models import Basket, OrderLine, billed_quantity, unit_size
 from payments import selectors as payment_selectors
 from payments.models import ONTHESPOT, PAYMENT_TYPE_CHOICES, Operation
 
@@ -51,7 +51,9 @@ class Line:
     catalog_name: str
     vendor_name: str
     unit: str
-    measured: bool  # ordered by weight or volume (variable weight or bulk): quantity in ``unit``
+    # Ordered by weight or volume (variable weight or bulk): ``quantity`` and ``ordered`` are in
+    # ``unit`` (kg, g, L…), the product units times the product's quantity per unit.
+    measured: bool
     quantity: Decimal  # billed: the weighed quantity once known, else the ordered one
     ordered: Decimal
     weighed: bool  # an actual weight was entered
@@ -211,6 +213,9 @@ LINE_FIELDS = (
     "unit_price",
     "vat_rate",
     "fee_percent",
+    "product__unit_quantity",
+    "actual_weight",
+    "weight_unit_size",
 )
 
 
@@ -245,10 +250,27 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
         unit_price,
         vat_rate,
         fee_percent,
+        unit_quantity,
+        weight,
+        weight_unit_size,
     ) in lines.values_list(*LINE_FIELDS):
-        quantity = actual if actual is not None else ordered
-        goods = money.line_total(unit_price, quantity, currency)
-        total = money.line_total(unit_price, quantity, currency, fee_percent=fee_percent)
+        billed = billed_quantity(ordered, actual, weight, weight_unit_size)
+        goods = money.line_total(unit_price, billed, currency)
+        total = money.line_total(unit_price, billed, currency, fee_percent=fee_percent)
+        measured = variable_weight or bulk
+        if measured:
+            # In the product's unit, as the member ordered it: one piece sold per 1.5 kg is
+            # "1.5 kg", weighed at 1.8 kg (issue 13).
+            size = unit_size(unit_quantity)
+            ordered = ordered * size
+            if weight is not None:
+                quantity = weight
+            elif actual is not None:
+                quantity = actual * size
+            else:
+                quantity = ordered
+        else:
+            quantity = billed
         line = Line(
             line_id=pk,
             product_id=product_id,
@@ -258,7 +280,7 @@ def _lines(lines, currency: str) -> list[tuple[int, int, Line]]:
             catalog_name=catalog_name,
             vendor_name=vendor_name,
             unit=units.get(unit_type, unit_type),
-            measured=variable_weight or bulk,
+            measured=measured,
             quantity=quantity,
             ordered=ordered,
             weighed=actual is not None,

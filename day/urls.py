@@ -43,7 +43,11 @@ group_patterns = [
     path(PREFIX + "validate/absent/", views.basket_absent, name="absent"),
     path(PREFIX + "validate/present/", views.basket_present, name="present"),
     path(PREFIX + "validate/onspot/", views.onspot_type_save, name="onspot"),
+    path(PREFIX + "validate/confirm/", views.validation_confirm, name="validation_confirm"),
     path(PREFIX + "validate/start/", views.validation_start, name="validation_start"),
+    path(PREFIX + "cash/", views.cash, name="cash"),
+    path(PREFIX + "cash/csv/", views.cash_file, {"file_format": "csv"}, name="cash_csv"),
+    path(PREFIX + "cash/xlsx/", views.cash_file, {"file_format": "xlsx"}, name="cash_xlsx"),
     path(PREFIX + "validate/reverse/", views.unvalidate, name="unvalidate"),
     path(PREFIX + "validations/<int:validation_id>/", views.validation_detail, name="validation"),
     path(

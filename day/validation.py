@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.cache import cache
@@ -40,7 +40,7 @@ from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
 from kernel.numbers import NumberError, parse_decimal
-from orders.models import Basket, OrderLine
+from orders.models import Basket, OrderLine, unit_size
 from orders.selectors import uses_moneypot
 from payments import selectors as payment_selectors
 from payments import services as payments
@@ -118,6 +118,15 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     return total
 
 
+def line_weight(line: OrderLine) -> Decimal | None:
+    """The weight recorded on a line, in the product's unit (None before weighing)."""
+    if line.actual_weight is not None:
+        return line.actual_weight
+    if line.actual_quantity is not None:
+        return line.actual_quantity * unit_size(line.product.unit_quantity)
+    return None
+
+
 # A weighed quantity beyond this is a typing mistake (decimal point forgotten), not a weight.
 MAX_WEIGHT = Decimal("99999.999")
 WEIGHT_FACTOR_LIMIT = 10
@@ -143,7 +152,10 @@ def weights_set(
     acting_user: Any,
     shown: dict[int, Any] | None = None,
 ) -> list[Basket]:
-    """Record weighed quantities (``{line id: weight}``; empty = back to the ordered quantity).
+    """Record weights (``{line id: weight}``; empty = back to the ordered quantity).
+
+    A weight is in the product's unit (kg for a product sold per 1.5 kg, g for one sold per
+    250 g): the line then bills unit price x weight / quantity per unit (spec §6, issue 13).
 
     Only variable-weight lines of confirmed baskets of this distribution. Debts follow.
     Returns the baskets changed.
@@ -178,12 +190,13 @@ def weights_set(
                 _("%(product)s is not sold by variable weight.") % {"product": line.product_name}
             )
         weight = parsed[line.pk]
-        if weight == line.actual_quantity:
+        current = line_weight(line)
+        if weight == current:
             continue
         if line.pk in before:
             if weight == before[line.pk]:
                 continue  # not touched on this page
-            if before[line.pk] != line.actual_quantity:
+            if before[line.pk] != current:
                 raise DayError(
                     _(
                         "%(product)s of %(member)s was weighed by someone else meanwhile: "
@@ -193,7 +206,9 @@ def weights_set(
                 )
         elif weight is None:
             continue  # an empty field from a page that did not say what it showed
-        if weight is not None and line.quantity and weight > line.quantity * WEIGHT_FACTOR_LIMIT:
+        size = unit_size(line.product.unit_quantity)
+        ordered = line.quantity * size
+        if weight is not None and ordered and weight > ordered * WEIGHT_FACTOR_LIMIT:
             # 1437 typed for 1.437 kg would bill a thousand times the price.
             raise DayError(
                 _(
@@ -203,15 +218,21 @@ def weights_set(
                 % {
                     "product": line.product_name,
                     "weight": formats.number_format(weight.normalize()),
-                    "ordered": formats.number_format(line.quantity.normalize()),
+                    "ordered": formats.number_format(ordered.normalize()),
                 }
             )
         changed.setdefault(line.basket_id, []).append(
-            {"line": line.pk, "before": str(line.actual_quantity), "after": str(weight)}
+            {"line": line.pk, "before": str(current), "after": str(weight)}
         )
-        line.actual_quantity = weight
+        line.actual_weight = weight
+        line.weight_unit_size = size if weight is not None else None
+        line.actual_quantity = (
+            None if weight is None else (weight / size).quantize(QTY_PLACES, ROUND_HALF_UP)
+        )
         line.updated_at = now
-        line.save(update_fields=["actual_quantity", "updated_at"])
+        line.save(
+            update_fields=["actual_quantity", "actual_weight", "weight_unit_size", "updated_at"]
+        )
     baskets = list(
         Basket.objects.filter(pk__in=list(changed))
         .select_related("member__user", "multidistrib", "group")

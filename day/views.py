@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from day import exports, mail, pdf, postpone, summaries, validation
+from day import exports, mail, pdf, postpone, reports, summaries, validation
 from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
@@ -307,6 +307,39 @@ def onspot_type_save(request: HttpRequest, group_slug: str, md_id: int) -> HttpR
 
 
 @group_permission_required(MANAGE)
+@require_GET
+def validation_confirm(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """What validating will do: baskets, amounts, takings, and what blocks it (decision 5)."""
+    md = _md(request, md_id)
+    if md.is_validated:
+        return _to("validate", request, md)
+    report = reports.cash_report(group=request.group, md=md)
+    return render(
+        request, "day/validate_confirm.html", {"group": request.group, "md": md, "report": report}
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def cash(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """The cash report ("Encaissements", spec §7)."""
+    md = _md(request, md_id)
+    report = reports.cash_report(group=request.group, md=md)
+    return render(request, "day/cash.html", {"group": request.group, "md": md, "report": report})
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def cash_file(request: HttpRequest, group_slug: str, md_id: int, file_format: str):
+    md = _md(request, md_id)
+    report = reports.cash_report(group=request.group, md=md)
+    language = translation.get_language() or "fr"
+    exporter = reports.CashReportExporter(report, language=language)
+    name = f"encaissements-{md.local_start:%Y-%m-%d}.{file_format}"
+    return exporter.response(file_format, name, streaming=False)
+
+
+@group_permission_required(MANAGE)
 @require_POST
 def validation_start(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = _md(request, md_id)
@@ -333,7 +366,18 @@ def _validation_state(row: DistributionValidation) -> dict:
 def validation_detail(request: HttpRequest, group_slug: str, md_id: int, validation_id: int):
     md = _md(request, md_id)
     row = get_for_group(
-        DistributionValidation.objects.all(), request.group, pk=validation_id, multidistrib=md
+        DistributionValidation.objects.select_related("started_by"),
+        request.group,
+        pk=validation_id,
+        multidistrib=md,
+    )
+    if row.status in (DistributionValidation.Status.DONE, DistributionValidation.Status.REVERSED):
+        report = reports.cash_report(group=request.group, md=md)
+        context = {"group": request.group, "md": md, "row": row, "report": report}
+        return render(request, "day/validation_result.html", context)
+    here = reverse(
+        "day:validation",
+        kwargs={"group_slug": group_slug, "md_id": md.pk, "validation_id": row.pk},
     )
     return render(
         request,
@@ -343,7 +387,7 @@ def validation_detail(request: HttpRequest, group_slug: str, md_id: int, validat
             "md": md,
             "title": _("Validation"),
             "state": _validation_state(row),
-            "done_url": reverse("day:validate", kwargs={"group_slug": group_slug, "md_id": md.pk}),
+            "done_url": here,  # the result page, with the figures
             "status_url": reverse(
                 "day:validation_status",
                 kwargs={"group_slug": group_slug, "md_id": md.pk, "validation_id": row.pk},

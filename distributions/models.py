@@ -25,7 +25,8 @@ class State(models.TextChoices):
     NOT_YET_OPEN = "not_yet_open", _("Orders not yet open")
     OPEN = "open", _("Orders open")
     CLOSED = "closed", _("Orders closed")
-    DISTRIBUTED = "distributed", _("Distributed")
+    # Started and not validated yet: the team still has to validate it (decision 5, issue 13).
+    DISTRIBUTED = "distributed", _("To validate")
     VALIDATED = "validated", _("Validated")
 
 

@@ -119,6 +119,32 @@ def md_get(*, group: Group, md_id: Any, counts: bool = False) -> MultiDistrib:
     return md
 
 
+def distributions_to_validate(
+    *, group: Group, now: datetime | None = None, limit: int = 20
+) -> list[MultiDistrib]:
+    """Distributions that have started, are not validated and hold orders: "to validate"
+    (decision 5, issue 13), latest first, for the management home and the lists.
+
+    Three queries whatever their number: the distributions, their catalogs, and the orders
+    counted through ``hooks.order_counts`` (the orders app's counter).
+    """
+    now = now or timezone.now()
+    candidates = list(
+        MultiDistrib.objects.filter(group=group, start_at__lte=now, validated_at__isnull=True)
+        .select_related("place")
+        .prefetch_related(_distributions_prefetch())
+        .order_by("-start_at", "-pk")[: limit * 3]
+    )
+    ids = [d.pk for md in candidates for d in md.distributions.all()]
+    counts = hooks.order_counts(ids) if ids else {}
+    result = []
+    for md in candidates:
+        md.group = group
+        if any(counts.get(d.pk) for d in md.distributions.all()):
+            result.append(md)
+    return result[:limit]
+
+
 def cycle_list(*, group: Group, now: datetime | None = None) -> QuerySet[DistributionCycle]:
     """Cycles with distributions still to come."""
     now = now or timezone.now()

@@ -34,6 +34,25 @@ def new_basket_code() -> str:
     return get_random_string(CODE_LENGTH, CODE_ALPHABET)
 
 
+def billed_quantity(
+    quantity: Decimal,
+    actual_quantity: Decimal | None,
+    actual_weight: Decimal | None = None,
+    weight_unit_size: Decimal | None = None,
+) -> Decimal:
+    """How many product units a line bills: the weight over the unit size once weighed (not
+    rounded: 1 kg of a piece sold per 1.5 kg bills two thirds of its price, 10.00 for 15.00),
+    else the ordered quantity."""
+    if actual_weight is not None and weight_unit_size:
+        return actual_weight / weight_unit_size
+    return actual_quantity if actual_quantity is not None else quantity
+
+
+def unit_size(unit_quantity: Decimal | None) -> Decimal:
+    """A product's quantity per unit, 1 when it has none (``Carottes`` sold by the kg)."""
+    return unit_quantity if unit_quantity else Decimal(1)
+
+
 class Basket(models.Model):
     class State(models.TextChoices):
         CART = "cart", _("Cart")
@@ -169,9 +188,19 @@ class OrderLine(models.Model):
     fee_percent = models.DecimalField(
         _("fee (%)"), max_digits=5, decimal_places=2, default=Decimal("0")
     )
-    # Weighed at the distribution (variable weight), in product units; set by the validation.
+    # Weighed at the distribution (variable weight), in product units (3 places, for quantities
+    # and stock); set by the validation. The bill uses the weight itself (below).
     actual_quantity = models.DecimalField(
         _("actual quantity"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    # The weight (or volume) as typed at the distribution, in the product's unit (kg, g, L, cl…),
+    # and the product's quantity per unit at that moment (1.5 for a piece sold per 1.5 kg): the
+    # line is billed unit price x weight / unit size, without rounding the ratio (issue 13).
+    actual_weight = models.DecimalField(
+        _("weighed"), max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    weight_unit_size = models.DecimalField(
+        _("quantity per unit when weighed"), max_digits=10, decimal_places=3, null=True, blank=True
     )
     # Wholesale products only: the member's successive claims on crates, oldest first, in the
     # product's base unit (kg, pieces): [{"at": iso datetime, "q": "2.5", "t": "1"}]. A decrease
@@ -217,8 +246,10 @@ class OrderLine(models.Model):
 
     @property
     def billed_quantity(self) -> Decimal:
-        """The weighed quantity once known, else the ordered one."""
-        return self.actual_quantity if self.actual_quantity is not None else self.quantity
+        """The weighed quantity once known (exact: weight / unit size), else the ordered one."""
+        return billed_quantity(
+            self.quantity, self.actual_quantity, self.actual_weight, self.weight_unit_size
+        )
 
     def total_in(self, currency: str) -> Decimal:
         return money.line_total(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,24 +237,23 @@ def wholesale_fills(*, md: MultiDistrib, products: list[Product]) -> dict[int, w
     sold = {p.pk: p for p in products if p.wholesale}
     if not sold:
         return {}
-    totals = {
-        row["product_id"]: row
-        for row in OrderLine.objects.filter(
-            basket__multidistrib=md, basket__state=Basket.State.CONFIRMED, product_id__in=list(sold)
-        )
-        .values("product_id")
-        .annotate(q=Sum("quantity"), t=Sum("tolerance"))
-        .order_by()
-    }
-    result = {}
-    for pk, product in sold.items():
-        row = totals.get(pk, {"q": ZERO, "t": ZERO})
-        result[pk] = wholesale.fill(
+    # Each line converted to base units on its own, then summed (``wholesale.base_total``):
+    # the same figures as the admins' confirmation. One query; rows, not a SQL sum.
+    quantities: dict[int, list[Decimal]] = {pk: [] for pk in sold}
+    tolerances: dict[int, list[Decimal]] = {pk: [] for pk in sold}
+    for product_id, quantity, tolerance in OrderLine.objects.filter(
+        basket__multidistrib=md, basket__state=Basket.State.CONFIRMED, product_id__in=list(sold)
+    ).values_list("product_id", "quantity", "tolerance"):
+        quantities[product_id].append(quantity)
+        tolerances[product_id].append(tolerance)
+    return {
+        pk: wholesale.fill(
             wholesale.unit_size(product),
-            wholesale.to_base(product, row["q"] or ZERO),
-            wholesale.to_base(product, row["t"] or ZERO),
+            wholesale.base_total(product, quantities[pk]),
+            wholesale.base_total(product, tolerances[pk]),
         )
-    return result
+        for pk, product in sold.items()
+    }
 
 
 def member_baskets(

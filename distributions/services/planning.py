@@ -25,6 +25,8 @@ from distributions.models import (
 from distributions.services.timeslots import regenerate_slots
 from groups.models import Group, Place
 from kernel.audit import log_action
+from kernel.mail import send_email_to_user
+from members.models import User
 
 
 class ConfirmationRequired(Exception):  # noqa: N818 (a request for confirmation, not an error)
@@ -209,7 +211,7 @@ def md_update(
         raise ValidationError({"place": _("Choose a place of this group.")})
     _check_place_free(place=place, day=day, exclude_pk=md.pk)
     old_open, old_close, old_date = md.orders_open_at, md.orders_close_at, md.date
-    old_start, old_end = md.start_at, md.end_at
+    old_start, old_end, old_place = md.start_at, md.end_at, md.place
     md.place = place
     md.date = day
     md.start_at = aware(day, start_time, tz)
@@ -251,6 +253,8 @@ def md_update(
     if hours_changed and md.slots_enabled:
         regenerate_slots(md=md, old_start=old_start)
     refresh_active_until(group)
+    if hours_changed or place.pk != old_place.pk:
+        _tell_customers_of_change(md, old_start=old_start, old_place=old_place)
     log_action(
         action="distribution.changed",
         acting_user=acting_user,
@@ -261,6 +265,20 @@ def md_update(
         realign_catalogs=realign_catalogs,
     )
     return md
+
+
+def _tell_customers_of_change(md: MultiDistrib, *, old_start: datetime, old_place: Place) -> None:
+    """Members who ordered are e-mailed the new date, hours or place (issue 13, item 9)."""
+    user_ids = hooks.customers(md) or set()
+    if not user_ids:
+        return
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+        send_email_to_user(
+            name="distribution_changed",
+            user=user,
+            group=md.group,
+            context={"md": md, "old_start": old_start, "old_place": old_place},
+        )
 
 
 def _orders_problem(distributions: list[Distribution]) -> str | None:

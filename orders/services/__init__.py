@@ -7,10 +7,12 @@ primitives these services share, all private (``_take_stock``): nothing outside
 Other apps reach orders only through ``distributions.hooks`` (registered in ``OrdersConfig``).
 
 Locks, always in this order so two transactions never wait on each other in a circle: the
-member's row (``members.Member``, also what the payments services lock), the baskets, the
-products in id order (through the conditional stock ``UPDATE``), and last the distribution's
-basket counter. The distribution row itself is never locked here: the distributions services
-lock it and then call our hooks, which lock members and products.
+distribution's row, shared (``FOR SHARE`` on PostgreSQL: order writes do not wait on each
+other, the validation of the distribution takes it exclusively and an order written meanwhile
+waits, then finds it validated and is refused), the member's row (``members.Member``, also what
+the payments services lock), the baskets, the products in id order (through the conditional
+stock ``UPDATE``), and last the distribution's basket counter. The distributions services lock
+the distribution row exclusively and then call our hooks, which lock members and products.
 """
 
 from orders.services.cart import (

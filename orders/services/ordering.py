@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from catalogs.models import Product
 from distributions.models import MultiDistrib
 from kernel.audit import log_action
+from kernel.quantities import qty
 from members.models import Member
 from orders import selectors
 from orders.models import Basket, OrderLine
@@ -24,7 +25,7 @@ from orders.services.lines import (
     _set_wholesale_claims,
     _touch,
 )
-from orders.services.loading import _distribution_of, _lock_member
+from orders.services.loading import _distribution_of, _lock_member, _share_md
 from orders.services.mails import _send_basket_email
 from orders.services.results import ZERO, LineIssue, OrderError, OrderResult
 from orders.services.rules import _floor_valid, _refusal, _validate_quantity, _validate_tolerance
@@ -167,6 +168,7 @@ def order_place(
     # (``as_admin=False``, refused anyway once the window is closed) needs only their row, so
     # that simultaneous buyers of a group are not served one at a time; an admin's entry keeps
     # the whole lock.
+    _share_md(cart.multidistrib_id)  # the lock validation takes exclusively (issue 13)
     member = _lock_member(cart.member_id, related=as_admin is not False)
     cart = (
         Basket.objects.select_for_update()
@@ -341,6 +343,30 @@ def _write_order(
     return order, existing
 
 
+def _clamp_to_stock(product: Product, have: Decimal, wanted: Decimal) -> tuple[Decimal, LineIssue]:
+    """An increase the stock cannot serve: take what is left instead (decision 16).
+
+    Returns the quantity the order now holds (``have`` when nothing is left) and the message.
+    The conditional ``UPDATE`` still guards the stock: when another buyer takes units between
+    the reading and the taking, it reads again (a few times, then gives up on the increase).
+    """
+    for _attempt in range(3):
+        left = _stock_left(product)
+        extra = min(_floor_valid(product, left), wanted - have)
+        if extra <= 0:
+            break
+        if _take_stock(product, extra):
+            kept = have + extra
+            message = _("Only %(left)s of %(product)s left: the order now holds %(kept)s.") % {
+                "left": qty(left),
+                "product": product.display_name,
+                "kept": qty(kept),
+            }
+            return kept, LineIssue(product.display_name, message, product.pk)
+    left = _stock_left(product)
+    return have, LineIssue(product.display_name, _stock_message(product, left), product.pk)
+
+
 @transaction.atomic
 def order_update(
     *,
@@ -369,6 +395,7 @@ def order_update(
     """
     now = now or timezone.now()
     tolerances = tolerances or {}
+    _share_md(md.pk)  # waits for a validation under way, then reads it below (issue 13)
     member = _lock_member(member)
     md = selectors.md_for_orders(md.pk)
     if member.group_id != md.group_id:
@@ -413,17 +440,17 @@ def order_update(
             issues.append(LineIssue(name, reason, pk))
             continue
         plan.append((product, have, wanted, tolerance))
-    # Stock first, in product id order, before anything is written: a line that cannot be
-    # served is refused on its own and no empty order is left behind.
+    # Stock first, in product id order, before anything is written: a line asking for more
+    # than is left gets what is left, with the cart's message (decision 16), and one that
+    # cannot be served at all is refused on its own; no empty order is left behind.
     accepted = []
     for product, have, wanted, tolerance in plan:
         if wanted > have and not _take_stock(product, wanted - have):
-            issues.append(
-                LineIssue(
-                    product.display_name, _stock_message(product, _stock_left(product)), product.pk
-                )
-            )
-            continue
+            served, issue = _clamp_to_stock(product, have, wanted)
+            issues.append(issue)
+            if served == have:
+                continue
+            wanted = served
         accepted.append((product, have, wanted, tolerance))
     if not accepted:
         return OrderResult(basket=order, changed=False, issues=issues)
@@ -475,6 +502,7 @@ def order_cancel(
     until the distribution is validated. The member gets an e-mail.
     """
     now = now or timezone.now()
+    _share_md(basket.multidistrib_id)
     member = _lock_member(basket.member_id)
     basket = Basket.objects.select_for_update().get(pk=basket.pk)
     if not basket.is_confirmed:

@@ -159,15 +159,15 @@ def _set_members(
 def wholesale_problems(md: MultiDistrib, products: list[Product]) -> tuple[list[str], dict]:
     """The products whose total is not a whole number of units, and the units of the others."""
     problems, units = [], {}
-    totals: dict[int, Decimal] = {p.pk: Decimal(0) for p in products}
-    for line in OrderLine.objects.filter(
+    quantities: dict[int, list[Decimal]] = {p.pk: [] for p in products}
+    for product_id, quantity in OrderLine.objects.filter(
         basket__multidistrib=md, basket__state=Basket.State.CONFIRMED, product__in=products
-    ).only("product_id", "quantity"):
-        product = next(p for p in products if p.pk == line.product_id)
-        totals[product.pk] += wholesale.to_base(product, line.quantity)
+    ).values_list("product_id", "quantity"):
+        quantities[product_id].append(quantity)
     for product in products:
         size = wholesale.unit_size(product)
-        total = totals[product.pk]
+        # Added up as the members' live figure is (``orders.selectors.wholesale_fills``).
+        total = wholesale.base_total(product, quantities[product.pk])
         result = wholesale.fill(size, total)
         if not result.is_whole:
             problems.append(

@@ -229,14 +229,22 @@ def test_admin_prints_the_sheet_validates_with_weights_and_an_absence_then_rever
     assert {row[3] for row in ledger_before.values()} == {"pending"}
 
     # Validate: the task runs eagerly, the progress page polls until it is done.
+    # The confirmation page says what validating does, with the baskets and amounts.
     page.click("#validate")
+    page.wait_for_url(base + day_url + "validate/confirm/")
+    confirm = _text(page.locator("#confirm-validation"))
+    present = WEIGHED["VIDAL"] + WEIGHED["ARNAUD"] + WEIGHED["BONNET"]  # FERRAND is absent
+    assert _euros(present) in confirm
+    page.screenshot(path=screens / "day-validation-confirm.png", full_page=True)
+    problems["confirm"] = axe_violations(page)
+    page.click("#confirm-validate")
     page.wait_for_url(re.compile(rf"{day_url}validations/\d+/$"))
-    page.wait_for_selector("#job-done:not([hidden])", timeout=10_000)
-    assert page.locator("#job-bar").get_attribute("value") == "100"
-    assert page.locator("#job-error").is_hidden()
-    problems["progress"] = axe_violations(page)
-    page.click("#job-done a")
-    page.wait_for_url(base + day_url + "validate/")
+    # Eager task: the validation is done when the page loads, which shows its figures.
+    page.wait_for_selector("#validation-result")
+    assert _text(page.locator("#result-baskets")) == "3"
+    page.screenshot(path=screens / "day-validation-result.png", full_page=True)
+    problems["result"] = axe_violations(page)
+    page.goto(base + day_url + "validate/")
     assert page.locator("#unvalidate").is_visible()
     assert page.locator("#validate").count() == 0 and page.locator(f"#w{carrots.pk}").count() == 0
     row = _text(page.locator(f"#basket-{vidal.pk} tbody tr").filter(has_text="Carottes"))

@@ -161,8 +161,11 @@ def test_refusals(world, day, past_day=None):
     target = make_md(world.group, days=17, catalogs=[day.bread])
     with pytest.raises(postpone.DayError):  # same distribution
         postpone.postpone_preview(group=world.group, md=day.md, target=day.md, distribution=None)
-    with pytest.raises(postpone.DayError):  # the bread catalog is already at the target
-        postpone.postpone_preview(group=world.group, md=day.md, target=target, distribution=None)
+    # The bread catalog already at the target is no refusal any more (issue 13): it joins.
+    preview = postpone.postpone_preview(
+        group=world.group, md=day.md, target=target, distribution=None
+    )
+    assert preview.joined == ["Pain"]
     vegetables = day.md.distributions.get(catalog=day.vegetables)
     postpone.postpone_preview(group=world.group, md=day.md, target=target, distribution=vegetables)
     from django.utils import timezone
@@ -204,3 +207,82 @@ def test_postpone_page_previews_then_moves(
     other = make_md(world.other_group, days=18)
     response = client.post(preview, {"target": other.pk})
     assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_a_weekly_cycle_date_is_postponed_onto_the_next_week_with_merge(
+    world, day, django_capture_on_commit_callbacks
+):
+    """Issue 13, item 9: the catalog already takes part next week (a weekly cycle). Its orders
+    join the members' baskets there, the debts follow, members are e-mailed, and the catalog
+    no longer takes part in the postponed date."""
+    next_week = make_md(world.group, days=17, catalogs=[day.vegetables, day.bread])
+    # The member already ordered 1 kg of carrots next week; the admin ordered nothing there.
+    existing = make_basket(
+        next_week, day.members["member"], [(day.carrots, 1)], payment_type="onthespot"
+    )
+    vegetables = day.md.distributions.get(catalog=day.vegetables)
+    there = next_week.distributions.get(catalog=day.vegetables)
+    preview = postpone.postpone_preview(
+        group=world.group, md=day.md, target=next_week, distribution=vegetables
+    )
+    assert preview.joined == ["Légumes"] and preview.lines == 4
+    assert preview.baskets_merged == 3  # the bread stays in every source basket
+    with django_capture_on_commit_callbacks(execute=True):
+        postpone.distribution_postpone(
+            group=world.group,
+            md=day.md,
+            target=next_week,
+            distribution=vegetables,
+            acting_user=world.admin,
+        )
+    # The source date has no vegetables any more; next week's participation holds every line.
+    assert not day.md.distributions.filter(catalog=day.vegetables).exists()
+    assert not OrderLine.objects.filter(distribution_id=vegetables.pk).exists()
+    assert OrderLine.objects.filter(distribution=there).count() == 5
+    # Member: 1 kg ordered there (2.35) + 1.5 kg carrots (3.53) + 0.7 kg tomatoes (2.17).
+    assert _debt(world, existing) == D("8.05")
+    day.member_basket.refresh_from_db()
+    assert _debt(world, day.member_basket) == D("6.43")  # bread: 3.40 + 3.03
+    admin_there = Basket.objects.get(multidistrib=next_week, member=day.members["admin"])
+    assert _debt(world, admin_there) == D("4.70")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [world.admin.email, world.coordinator.email, world.member.email]
+    )
+    body = mail.outbox[0].body
+    assert "Légumes" in body
+
+
+def test_changing_the_date_hours_or_place_of_a_distribution_with_orders_tells_its_customers(
+    world, day, django_capture_on_commit_callbacks
+):
+    """Issue 13, item 9: members who ordered are e-mailed the new date, hours and place;
+    a change that moves nothing (the order window only) sends nothing."""
+    from datetime import time, timedelta
+
+    from distributions import services
+    from tests.factories import PlaceFactory
+
+    md = day.md
+    kwargs = {
+        "md": md,
+        "place": md.place,
+        "day": md.date,
+        "start_time": md.local_start.time(),
+        "end_time": md.local_end.time(),
+        "orders_open_at": md.orders_open_at,
+        "orders_close_at": md.orders_close_at - timedelta(hours=1),
+        "acting_user": world.admin,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        services.md_update(**kwargs)
+    assert mail.outbox == []
+    place = PlaceFactory(group=world.group, name="Halle du marché")
+    kwargs.update(place=place, start_time=time(17, 30), end_time=time(19, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.md_update(**kwargs)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [world.admin.email, world.coordinator.email, world.member.email]
+    )
+    message = next(m for m in mail.outbox if m.to[0] == world.member.email)
+    assert "17:30" in message.body and "Halle du marché" in message.body
+    assert "18:00" in message.body  # the old time

@@ -1,0 +1,192 @@
+"""The cash report of a distribution ("Encaissements", spec §7) and the figures of its
+validation (decision 5): plain data built from ``summaries.member_summary``, without a query
+per basket.
+
+* **takings** by payment type: payments of present members, received or announced (what the
+  till and the cheques should hold once validated), refunds apart;
+* **on the spot still to type**: payments announced "on the spot" whose actual type (cash,
+  cheque, card) is not chosen yet — they block the validation;
+* **refunds**: money paid back to members (negative payments);
+* **VAT**: what members pay per VAT rate, with and without VAT;
+* **who owes** (due > 0) and **who has credit** (due < 0), present or absent.
+
+Membership fees collected are not listed yet: fees do not exist before issue 15.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from day import summaries
+from day.validation import validation_refusals
+from distributions.models import MultiDistrib
+from groups.models import Group
+from kernel import money
+from kernel.exporters import ListExporter, text_cell
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Taking:
+    payment_type: str
+    label: str
+    received: Decimal = ZERO  # confirmed in the ledger
+    announced: Decimal = ZERO  # announced, confirmed by the validation
+    count: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return self.received + self.announced
+
+
+@dataclass
+class VatRow:
+    rate: Decimal
+    incl: Decimal = ZERO
+    excl: Decimal = ZERO
+
+    @property
+    def vat(self) -> Decimal:
+        return self.incl - self.excl
+
+
+@dataclass
+class Person:
+    name: str
+    basket_code: str
+    amount: Decimal
+    absent: bool
+
+
+@dataclass
+class CashReport:
+    md: MultiDistrib
+    baskets: int
+    present: int
+    absent: int
+    total: Decimal  # every basket's total
+    present_total: Decimal
+    absent_total: Decimal
+    takings: list[Taking]
+    takings_total: Decimal
+    to_type: list[Person]  # on-the-spot payments waiting for their actual type
+    refunds: list[Person]
+    refunds_total: Decimal
+    vat: list[VatRow]
+    owe: list[Person]
+    owe_total: Decimal
+    credit: list[Person]
+    credit_total: Decimal
+    refusals: list[str] = field(default_factory=list)
+
+
+def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
+    currency = group.currency
+    summary = summaries.member_summary(group=group, md=md)
+    takings: dict[str, Taking] = {}
+    to_type, refunds, owe, credit = [], [], [], []
+    vat: dict[Decimal, VatRow] = {}
+    for block in summary.blocks:
+        for payment in block.payments:
+            if payment.amount < 0:
+                refunds.append(Person(block.name, block.basket_code, -payment.amount, block.absent))
+                continue
+            if payment.awaits_type:
+                to_type.append(Person(block.name, block.basket_code, payment.amount, block.absent))
+                if block.absent:
+                    continue
+            if block.absent and not payment.confirmed:
+                continue  # an absent member did not come to pay: not in the till
+            row = takings.get(payment.payment_type)
+            if row is None:
+                row = takings[payment.payment_type] = Taking(
+                    payment.payment_type, payment.type_label
+                )
+            if payment.confirmed:
+                row.received += payment.amount
+            else:
+                row.announced += payment.amount
+            row.count += 1
+        for line in block.lines:
+            vat_row = vat.setdefault(line.vat_rate, VatRow(line.vat_rate))
+            vat_row.incl += line.total
+            vat_row.excl += summaries.excluding_vat(line.total, line.vat_rate, currency)
+        due = block.due
+        if due > 0:
+            owe.append(Person(block.name, block.basket_code, due, block.absent))
+        elif due < 0:
+            credit.append(Person(block.name, block.basket_code, -due, block.absent))
+    present = [b for b in summary.blocks if not b.absent]
+    absent = [b for b in summary.blocks if b.absent]
+    rows = sorted(takings.values(), key=lambda t: t.label.casefold())
+    return CashReport(
+        md=md,
+        baskets=len(summary.blocks),
+        present=len(present),
+        absent=len(absent),
+        total=summary.total,
+        present_total=money.total((b.total for b in present), currency),
+        absent_total=money.total((b.total for b in absent), currency),
+        takings=rows,
+        takings_total=money.total((t.total for t in rows), currency),
+        to_type=to_type,
+        refunds=refunds,
+        refunds_total=money.total((p.amount for p in refunds), currency),
+        vat=sorted(vat.values(), key=lambda v: v.rate),
+        owe=owe,
+        owe_total=money.total((p.amount for p in owe), currency),
+        credit=credit,
+        credit_total=money.total((p.amount for p in credit), currency),
+        refusals=validation_refusals(group=group, md=md),
+    )
+
+
+class CashReportExporter(ListExporter):
+    """The cash report as one table (section, label, count, amount) for CSV and XLSX."""
+
+    columns = (
+        gettext_lazy("Section"),
+        gettext_lazy("Label"),
+        gettext_lazy("Payments"),
+        gettext_lazy("Amount"),
+    )
+    sheet_title = "Encaissements"
+    column_widths = (24, 40, 10, 14)
+
+    def __init__(self, report: CashReport, *, language: str) -> None:
+        super().__init__(language=language)
+        self.report = report
+
+    def rows(self):
+        r = self.report
+        takings = _("Takings")
+        for t in r.takings:
+            yield (takings, text_cell(t.label), t.count, t.total)
+        yield (takings, _("Total"), None, r.takings_total)
+        for p in r.to_type:
+            yield (_("On the spot, type to choose"), text_cell(p.name), None, p.amount)
+        for p in r.refunds:
+            yield (_("Refunds"), text_cell(p.name), None, p.amount)
+        for v in r.vat:
+            label = _("VAT %(rate)s %%") % {"rate": format(v.rate.normalize(), "f")}
+            yield (_("Excluding VAT"), label, None, v.excl)
+            yield (_("VAT"), label, None, v.vat)
+            yield (_("Including VAT"), label, None, v.incl)
+        for p in r.owe:
+            yield (_("Still to pay"), text_cell(p.name), None, p.amount)
+        for p in r.credit:
+            yield (_("Credit"), text_cell(p.name), None, p.amount)
+
+
+def takings_by_type(report: CashReport) -> dict[str, Decimal]:
+    """``{payment type: total}``: what the tests and the result page compare."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for t in report.takings:
+        out[t.payment_type] += t.total
+    return dict(out)
