@@ -19,8 +19,6 @@ from members.models import Member, User
 from members.services.invitations import (
     InvitationReport,
     invitations_send,
-    send_account_created,
-    send_member_added,
     users_by_email,
 )
 
@@ -240,9 +238,13 @@ def import_apply(
         created=len(users),
         added=len(existing),
     )
-    for user in users:
-        send_account_created(user=user, group=group)
-    for user in existing:
-        send_member_added(user=user, group=group)
+    from members.tasks import member_import_mails
+
+    created_ids, added_ids = [u.pk for u in users], [u.pk for u in existing]
+    transaction.on_commit(
+        lambda: member_import_mails.delay(
+            group_id=group.pk, created_ids=created_ids, added_ids=added_ids
+        )
+    )
     result.created, result.added = len(users), len(existing)
     return result
