@@ -76,6 +76,16 @@ class MemberSearchForm(forms.Form):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        from members.selectors import extra_filters
+
+        super().__init__(*args, **kwargs)
+        # Filters other apps registered (membership fees: "up to date", "to renew").
+        self.fields["filter"].choices = [
+            *self.fields["filter"].choices,
+            *((name, label) for name, (label, _fn) in extra_filters().items()),
+        ]
     rights = forms.ChoiceField(
         label=_("Show"),
         required=False,

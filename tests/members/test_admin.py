@@ -121,12 +121,16 @@ def test_remove_warns_about_open_orders_keeps_them_and_never_oneself(world, clie
     assert me.left_at is None
 
 
-def test_fee_filters_can_be_plugged_in(world):
+def test_fee_filters_can_be_plugged_in(world, client_for):
     selectors.register_filter("test_only", "Test", lambda qs, group: qs.filter(is_admin=True))
     try:
         assert _emails(selectors.member_list(group=world.group, filter="test_only")) == {
             "admin@example.org"
         }
+        page = client_for(world.admin).get(
+            f"/g/{world.group.slug}/manage/members/", {"filter": "test_only"}
+        )
+        assert [m.user.email for m in page.context["page"]] == ["admin@example.org"]
     finally:
         selectors._extra_filters.pop("test_only")
 
