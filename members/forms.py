@@ -86,6 +86,7 @@ class MemberSearchForm(forms.Form):
             *self.fields["filter"].choices,
             *((name, label) for name, (label, _fn) in extra_filters().items()),
         ]
+
     rights = forms.ChoiceField(
         label=_("Show"),
         required=False,
