@@ -65,11 +65,25 @@ def send_email(
     )
 
 
+# Apps add context to every e-mail sent to a user about a group (e.g. the members app's signed
+# "leave this group" link in the footer): ``provider(user, group) -> dict``.
+_user_context_providers: list[Any] = []
+
+
+def register_user_context(provider: Any) -> Any:
+    if provider not in _user_context_providers:
+        _user_context_providers.append(provider)
+    return provider
+
+
 def send_email_to_user(*, name: str, user: Any, context: dict[str, Any], group: Any = None) -> None:
+    extra: dict[str, Any] = {}
+    for provider in _user_context_providers:
+        extra.update(provider(user, group))
     send_email(
         name=name,
         to=recipients_for(user),
-        context={"user": user, **context},
+        context={"user": user, **extra, **context},
         language=user.language,
         group=group,
     )

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members and accounts")
+
+    def ready(self) -> None:
+        from kernel import home
+        from members import signals  # noqa: F401  (connects the receivers)
+        from members.home import pending_requests_panel
+
+        home.register(pending_requests_panel)
+
+        from kernel.mail import register_user_context
+        from members.services.accounts import mail_context
+
+        register_user_context(mail_context)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 
 from groups.models import Group, Place
-from members.models import User
+from members.models import Invitation, JoinRequest, User
 from members.services import group_create, member_add
 
 PASSWORD = "cagette-demo"  # demo only; printed by `make run`
@@ -182,6 +182,21 @@ def _demo_group(users: list[User], stdout) -> None:
     member_add(group=group, user=coordinator, acting_user=admin, can_manage_catalogs=True)
     for user in users[2:]:
         member_add(group=group, user=user, acting_user=admin)
+    _waiting_and_invited(group, admin)
     stdout.write(
         f"Group {group.name}: {group.members.count()} members, {group.places.count()} places"
     )
+
+
+def _waiting_and_invited(group: Group, admin: User) -> None:
+    """A person on the waiting list and two pending invitations (issue 14). The sample import
+    file is ``docs/members-import-example.csv`` (also offered on the import page)."""
+    waiting = person(f"attente@{DOMAIN}", "Nadia", "Attente", phone="06 55 44 33 22")
+    if not group.members.filter(user=waiting).exists():
+        JoinRequest.objects.get_or_create(
+            group=group,
+            user=waiting,
+            defaults={"message": "Nous venons d'emménager dans le village, avec deux enfants."},
+        )
+    for email in (f"invite.un@{DOMAIN}", f"invite.deux@{DOMAIN}"):
+        Invitation.objects.get_or_create(group=group, email=email, defaults={"invited_by": admin})

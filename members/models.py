@@ -217,3 +217,89 @@ class Member(models.Model):
     @property
     def has_any_right(self) -> bool:
         return bool(self.perms)
+
+
+class JoinRequest(models.Model):
+    """A person on a group's waiting list (spec §4.3): deleted once accepted, refused or withdrawn
+    (the audit log keeps the decision)."""
+
+    group = models.ForeignKey(
+        "groups.Group",
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("group"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("user"),
+    )
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("asked on"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("waiting-list request")
+        verbose_name_plural = _("waiting-list requests")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="joinrequest_unique_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.group_id}"
+
+
+class Invitation(models.Model):
+    """An e-mail invited to join a group (spec §4.4). The link carries a signed token of the
+    invitation's id and address, valid ``INVITATION_DAYS`` from its last sending."""
+
+    group = models.ForeignKey(
+        "groups.Group",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("group"),
+    )
+    email = models.EmailField(_("e-mail address"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    send_count = models.PositiveIntegerField(_("times sent"), default=1)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "email"], name="invitation_unique_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.group_id}"
+
+    @property
+    def expires_at(self):
+        from datetime import timedelta
+
+        return self.sent_at + timedelta(days=INVITATION_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.accepted_at is None and timezone.now() > self.expires_at
+
+
+INVITATION_DAYS = 14

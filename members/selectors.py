@@ -1,7 +1,12 @@
-from django.db.models import Q, QuerySet
+"""Reads about members. The member-list filters are here, one spelling for the list page, its
+exports and the other apps' audiences (messaging, membership fees): ``member_list``."""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from groups.models import Group
-from members.models import Member
+from members.models import Invitation, JoinRequest, Member, User, active_member_q
 
 RIGHT_FILTER = (
     Q(is_admin=True)
@@ -11,26 +16,137 @@ RIGHT_FILTER = (
     | Q(can_send_messages=True)
 )
 
+# The filters of the member list (spec §4.6). "waiting" is not a member filter: the waiting list
+# has its own page (``join_requests``). Fee filters ("up to date", "to renew") are added by the
+# membership fees (issue 15) through ``register_filter``.
+FILTERS = ("all", "with_rights", "without_rights", "ordered", "never_ordered", "never_logged_in")
 
-def member_list(*, group: Group, search: str = "", rights: str = "") -> QuerySet[Member]:
+_extra_filters: dict[str, tuple[str, object]] = {}
+
+
+def register_filter(name: str, label: str, fn) -> None:
+    """Another app adds a filter: ``fn(queryset, group) -> queryset`` (e.g. membership fees)."""
+    _extra_filters[name] = (label, fn)
+
+
+def extra_filters() -> dict[str, tuple[str, object]]:
+    return dict(_extra_filters)
+
+
+def _confirmed_basket_q(group: Group, since: date | None, until: date | None) -> Q:
+    q = Q(baskets__state="confirmed", baskets__group=group)
+    if since:
+        q &= Q(baskets__multidistrib__date__gte=since)
+    if until:
+        q &= Q(baskets__multidistrib__date__lte=until)
+    return q
+
+
+def _ordered(group: Group, since: date | None, until: date | None) -> Exists:
+    inner = Member.objects.filter(pk=OuterRef("pk")).filter(
+        _confirmed_basket_q(group, since, until)
+    )
+    return Exists(inner)
+
+
+def member_list(
+    *,
+    group: Group,
+    search: str = "",
+    rights: str = "",
+    filter: str = "all",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[Member]:
+    """Active members of ``group``, searched and filtered, ordered by name.
+
+    ``filter``: ``all``; ``with_rights`` / ``without_rights``; ``ordered`` (a confirmed basket,
+    at a distribution between ``since`` and ``until`` when given); ``never_ordered`` (no confirmed
+    basket ever in this group); ``never_logged_in``; or a name registered by another app. The
+    query count does not depend on the number of members.
+    """
     qs = Member.objects.active().filter(group=group).select_related("user")
     if search:
-        terms = search.split()
-        for term in terms:
+        for term in search.split():
             qs = qs.filter(
                 Q(user__first_name__icontains=term)
                 | Q(user__last_name__icontains=term)
                 | Q(user__email__icontains=term)
                 | Q(user__first_name2__icontains=term)
                 | Q(user__last_name2__icontains=term)
+                | Q(user__email2__icontains=term)
                 | Q(user__city__icontains=term)
+                | Q(user__address1__icontains=term)
+                | Q(user__postcode__icontains=term)
             )
-    if rights == "with":
+    if rights == "with" or filter == "with_rights":
         qs = qs.filter(RIGHT_FILTER)
-    elif rights == "without":
+    elif rights == "without" or filter == "without_rights":
         qs = qs.exclude(RIGHT_FILTER)
+    if filter == "ordered":
+        qs = qs.filter(_ordered(group, since, until))
+    elif filter == "never_ordered":
+        qs = qs.exclude(_ordered(group, None, None))
+    elif filter == "never_logged_in":
+        qs = qs.filter(user__last_login__isnull=True)
+    elif filter in _extra_filters:
+        qs = _extra_filters[filter][1](qs, group)  # type: ignore[operator]
     return qs.order_by("user__last_name", "user__first_name", "user__email")
 
 
 def member_get(*, group: Group, member_id: int) -> Member | None:
     return Member.objects.active().filter(group=group, pk=member_id).select_related("user").first()
+
+
+def member_managers(*, group: Group) -> list[User]:
+    """Users who manage the members of ``group`` (admins included): told of waiting-list requests."""
+    return list(
+        User.objects.filter(
+            (Q(memberships__is_admin=True) | Q(memberships__can_manage_members=True))
+            & active_member_q("memberships")
+            & Q(memberships__group=group),
+            is_active=True,
+        ).distinct()
+    )
+
+
+def join_requests(*, group: Group) -> QuerySet[JoinRequest]:
+    return JoinRequest.objects.filter(group=group).select_related("user").order_by("created_at")
+
+
+def pending_requests_count(group: Group) -> int:
+    """Waiting-list requests awaiting a decision (the management home shows the number)."""
+    return JoinRequest.objects.filter(group=group).count()
+
+
+def user_join_requests(*, user: User) -> QuerySet[JoinRequest]:
+    """The user's own pending requests, for their "my groups" page."""
+    return (
+        JoinRequest.objects.filter(user=user, group__deleted_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name")
+    )
+
+
+def user_join_request(*, group: Group, user: User) -> JoinRequest | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return JoinRequest.objects.filter(group=group, user=user).first()
+
+
+def invitations(*, group: Group) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(group=group)
+        .select_related("invited_by", "accepted_by")
+        .order_by("accepted_at", "-sent_at")
+    )
+
+
+def user_memberships(*, user: User) -> list[Member]:
+    """The user's active memberships in live groups, with their group."""
+    return list(
+        Member.objects.active()
+        .filter(user=user, group__deleted_at__isnull=True)
+        .select_related("group")
+        .order_by("group__name")
+    )

@@ -1,11 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from groups.forms import GroupCreateForm
 from groups.tenancy import group_member_required, group_permission_required, group_public
@@ -39,7 +38,9 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
 
         return redirect_to_login(request.group.get_absolute_url())
     try:
-        services.member_join(group=request.group, user=request.user, acting_user=request.user)
+        services.member_join(
+            group=request.group, user=request.user, acting_user=request.user, tell_contact=True
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -57,20 +58,6 @@ def group_leave(request: HttpRequest, group_slug: str) -> HttpResponse:
         return redirect(request.group.get_absolute_url())
     messages.success(request, _("You left %(group)s.") % {"group": request.group.name})
     return redirect("home")
-
-
-@group_permission_required("can_manage_members")
-@require_GET
-def member_list(request: HttpRequest, group_slug: str) -> HttpResponse:
-    form = forms.MemberSearchForm(request.GET or None)
-    search = rights = ""
-    if form.is_valid():
-        search, rights = form.cleaned_data["q"], form.cleaned_data["rights"]
-    members = selectors.member_list(group=request.group, search=search, rights=rights)
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "members/member_list.html", {"group": request.group, "form": form, "page": page}
-    )
 
 
 @group_permission_required("admin")
@@ -93,7 +80,7 @@ def member_rights(request: HttpRequest, group_slug: str, member_id: int) -> Http
             messages.success(
                 request, _("Rights of %(name)s saved.") % {"name": member.user.display_name}
             )
-            return redirect("members:list", group_slug=request.group.slug)
+            return redirect("members:sheet", group_slug=request.group.slug, member_id=member.pk)
     return render(
         request,
         "members/member_rights.html",

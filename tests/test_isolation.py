@@ -13,6 +13,9 @@ from groups.tenancy import PUBLIC
 PUBLIC_VIEWS = {
     "groups:detail",
     "members:join",
+    # The waiting list: a logged-in person who is not a member asks to join, or withdraws.
+    "members:join_request",
+    "members:join_withdraw",
     "distributions:group_ical",
     # The shop is open to visitors: they fill a cart in the session and log in at checkout.
     "orders:shop",

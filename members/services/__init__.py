@@ -19,8 +19,11 @@ class MembershipError(ValidationError):
 
 
 @transaction.atomic
-def member_join(*, group: Group, user: User, acting_user: Any) -> Member:
-    """Join an open group; other registration modes are handled by the group's admins."""
+def member_join(
+    *, group: Group, user: User, acting_user: Any, tell_contact: bool = False
+) -> Member:
+    """Join an open group; other registration modes are handled by the group's admins.
+    ``tell_contact``: joined without ordering, the group's contact is told (spec §4.3)."""
     existing = Member.objects.select_for_update().filter(group=group, user=user).first()
     if existing and existing.left_at is None:
         return existing
@@ -36,6 +39,10 @@ def member_join(*, group: Group, user: User, acting_user: Any) -> Member:
     else:
         member = Member.objects.create(group=group, user=user)
     log_action(action="member.joined", acting_user=acting_user, group=group, obj=member)
+    if tell_contact and group.contact_id and group.contact_id != user.pk:
+        send_email_to_user(
+            name="member_joined", user=group.contact, context={"member": member}, group=group
+        )
     return member
 
 
@@ -142,3 +149,13 @@ def group_create(*, acting_user: Any, **details: Any) -> Group:
     )
     send_email_to_user(name="group_created", user=acting_user, context={}, group=group)
     return group
+
+
+@transaction.atomic
+def member_remove(*, member: Member, acting_user: Any) -> Member:
+    """An admin removes a member (spec §4.6): never oneself; orders and ledger rows stay."""
+    if member.user_id == getattr(acting_user, "pk", None):
+        raise MembershipError(_("You cannot remove yourself: leave the group instead."))
+    member = member_leave(member=member, acting_user=acting_user)
+    log_action(action="member.removed", acting_user=acting_user, group=member.group, obj=member)
+    return member
