@@ -223,6 +223,10 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # every worker process lends a hand (day.pdf).
 SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-retry": {
+        "task": "kernel.tasks.outbox_retry_due",
+        "schedule": crontab(minute="*"),
+    },
     "submission-tokens-purge": {
         "task": "kernel.tasks.submission_tokens_purge",
         "schedule": crontab(hour=4, minute=10),
@@ -250,6 +254,22 @@ CELERY_BEAT_SCHEDULE = {
     "producer-order-forms": {
         "task": "messaging.tasks.producer_forms_send_due",
         "schedule": crontab(minute=20),
+    },
+    "distribution-reminders-24h": {
+        "task": "messaging.tasks.distribution_reminders_24h_send",
+        "schedule": crontab(minute=2),
+    },
+    "distribution-reminders-4h": {
+        "task": "messaging.tasks.distribution_reminders_4h_send",
+        "schedule": crontab(minute=3),
+    },
+    "orders-open": {
+        "task": "messaging.tasks.orders_open_send",
+        "schedule": crontab(minute=1),
+    },
+    "orders-closing": {
+        "task": "messaging.tasks.orders_closing_send",
+        "schedule": crontab(minute=4),
     },
     "validation-reminders": {
         "task": "messaging.tasks.validation_reminders_send",

@@ -54,3 +54,62 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class OutboxMail(models.Model):
+    """One e-mail the platform sends, rendered, waiting for (or done with) its delivery.
+
+    Every mail goes through here (``kernel.mail.send_email`` writes the row in the caller's
+    transaction; ``kernel.tasks.outbox_deliver`` sends it after commit). It lives in ``kernel``
+    because ``kernel.mail`` must write it and ``kernel`` may import no app: messaging reads it.
+
+    ``key`` (optional, unique) makes a mail once-only: a beat job or a message run again, or a
+    task delivered twice, finds the row and sends nothing more.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Will be retried")
+        FAILED = "failed", _("Failed")
+
+    group = models.ForeignKey(
+        "groups.Group",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    # The template name (``order_confirmed``, ``group_message``…): what kind of mail it is.
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    key = models.CharField(_("once-only key"), max_length=191, unique=True, null=True, blank=True)
+    # What this mail belongs to, for the pages that count them ("message:12").
+    tag = models.CharField(_("tag"), max_length=64, blank=True, db_index=True)
+    to = models.JSONField(_("recipients"), default=list)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    from_email = models.CharField(_("from"), max_length=254, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=998)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    # [{"name": "file.pdf", "type": "application/pdf", "path": "<private storage name>"}]
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_try_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["group", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {', '.join(self.to)}"

@@ -7,7 +7,10 @@ from django.core.mail import EmailMultiAlternatives
 def email_deliver(
     self, *, subject: str, text: str, html: str, to: list[str], reply_to: list[str]
 ) -> int:
-    """Send one rendered e-mail; network errors are retried with backoff."""
+    """Send one rendered e-mail; network errors are retried with backoff.
+
+    Superseded by the outbox (``outbox_deliver``): kept so that tasks queued before the upgrade
+    still deliver; nothing queues it any more."""
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -25,3 +28,22 @@ def submission_tokens_purge() -> int:
     from kernel.idempotency import submissions_purge
 
     return submissions_purge()
+
+
+@shared_task(bind=True, acks_late=True)
+def outbox_deliver(self, *, ids: list[int]) -> int:
+    """Send a batch of outbox rows over one connection (``kernel.outbox``); a row already sent
+    (the task delivered twice) is skipped."""
+    from kernel.outbox import outbox_deliver_ids
+
+    return outbox_deliver_ids(ids)
+
+
+@shared_task
+def outbox_retry_due() -> int:
+    """Every minute: queue the rows whose retry time has come."""
+    from kernel.outbox import outbox_due, queue_delivery
+
+    ids = outbox_due()
+    queue_delivery(ids)
+    return len(ids)

@@ -42,6 +42,7 @@ class ProfileForm(forms.ModelForm):
             "notify_orders_open",
             "notify_orders_closing",
             "notify_distribution_reminder",
+            "notify_distribution_reminder_4h",
             "notify_volunteer_alerts",
         ]
 

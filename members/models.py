@@ -74,10 +74,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
-    notify_orders_open = models.BooleanField(_("tell me when orders open"), default=True)
+    # New accounts get only the reminder the day before (spec §7); messaging sends these mails.
+    notify_orders_open = models.BooleanField(_("tell me when orders open"), default=False)
     notify_orders_closing = models.BooleanField(_("remind me before orders close"), default=True)
     notify_distribution_reminder = models.BooleanField(
         _("remind me the day before a distribution"), default=True
+    )
+    notify_distribution_reminder_4h = models.BooleanField(
+        _("remind me 4 hours before a distribution"), default=False
     )
     notify_volunteer_alerts = models.BooleanField(
         _("tell me when volunteers are needed"), default=True

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.notifications import day, duties
+from messaging.notifications import day, duties, members
 
 
 @shared_task
@@ -23,3 +23,23 @@ def producer_forms_send_due() -> int:
 @shared_task
 def validation_reminders_send() -> int:
     return day.validation_reminders_send()
+
+
+@shared_task
+def distribution_reminders_24h_send() -> int:
+    return members.distribution_reminders_send(hours=24)
+
+
+@shared_task
+def distribution_reminders_4h_send() -> int:
+    return members.distribution_reminders_send(hours=4)
+
+
+@shared_task
+def orders_open_send() -> int:
+    return members.orders_open_send()
+
+
+@shared_task
+def orders_closing_send() -> int:
+    return members.orders_closing_send()

@@ -54,6 +54,7 @@ def sample_kwargs(world) -> dict:
     from tests.catalogs.factories import isolation_samples
     from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
+    from tests.messaging.samples import messaging_samples
     from tests.orders.samples import order_samples
 
     return {
@@ -63,6 +64,7 @@ def sample_kwargs(world) -> dict:
         **isolation_samples(world),
         **order_samples(world),
         **day_samples(world),
+        **messaging_samples(world),
     }
 
 

@@ -1,0 +1,74 @@
+"""Each recipient list on two groups: nobody from the other group, no member who left."""
+
+import pytest
+from django.utils import timezone
+
+from messaging import audiences
+from messaging.selectors import audience_options
+from tests.orders.factories import make_shop, member_of, new_member, order
+
+
+@pytest.fixture
+def lists(world):
+    shop = make_shop(world)
+    order(shop.md, member_of(world), {shop["bread"]: "1"})
+    leaver = new_member(world.group, email="leaver@example.org")
+    order(shop.md, leaver, {shop["bread"]: "2"})
+    leaver.left_at = timezone.now()
+    leaver.save()
+    quiet = new_member(world.group, email="quiet@example.org").user
+    # A member of the other group only.
+    both = new_member(world.other_group, email="both@example.org").user
+    world.admin.last_login = timezone.now()
+    world.admin.save()
+
+    def emails(key, param=None, user=world.admin):
+        users = audiences.resolve(world.group, key, param, user)
+        return {u.email for u in users}
+
+    return shop, quiet, both, emails
+
+
+def test_each_list_holds_exactly_its_members(world, lists):
+    shop, _quiet, _both, emails = lists
+    everyone = {"admin@example.org", "coord@example.org", "member@example.org", "quiet@example.org"}
+    assert emails("all") == everyone
+    assert emails("board") == {"admin@example.org", "coord@example.org"}
+    assert emails("open_orders") == {"member@example.org"}
+    assert emails("no_open_orders") == everyone - {"member@example.org"}
+    assert emails("next_order") == {"member@example.org"}
+    assert emails("no_next_order") == everyone - {"member@example.org"}
+    assert emails("catalog", shop.bakery.pk) == {"member@example.org"}
+    assert emails("catalog", shop.farm.pk) == set()
+    assert emails("distribution", shop.md.pk) == {"member@example.org"}
+    assert emails("never_logged_in") == everyone - {"admin@example.org"}
+    assert emails("test", user=world.coordinator) == {"coord@example.org"}
+
+
+def test_no_list_reaches_another_group_or_someone_who_left(world, lists):
+    shop, _quiet, _both, emails = lists
+    for key in audiences.REGISTRY:
+        for param in (None, shop.bakery.pk, shop.md.pk):
+            found = emails(key, param)
+            assert "outsider@example.org" not in found and "both@example.org" not in found
+            assert "leaver@example.org" not in found, key
+
+
+def test_a_parameter_of_another_group_gives_nobody(world, lists):
+    shop, _quiet, _both, _emails = lists
+    assert (
+        audiences.resolve(world.other_group, "catalog", shop.bakery.pk, world.outsider).count() == 0
+    )
+    assert (
+        audiences.resolve(world.other_group, "distribution", shop.md.pk, world.outsider).count()
+        == 0
+    )
+
+
+def test_lists_waiting_for_other_work_show_as_unavailable(world, lists):
+    options = {o["value"]: o for o in audience_options(group=world.group, user=world.admin)}
+    assert options["waiting_list"]["available"] is False
+    assert options["membership_renew"]["available"] is False
+    assert options["all"]["count"] == 4
+    assert options[f"catalog:{lists[0].bakery.pk}"]["count"] == 1
+    assert options[f"distribution:{lists[0].md.pk}"]["count"] == 1
