@@ -465,6 +465,7 @@ def _checkout_confirm(
         cart=cart,
         session_items=items,
         acting_user=request.user,
+        site_url=request.build_absolute_uri("/").rstrip("/"),
         **steps.service_data(),
     )
     if joining and result.member is not None:
@@ -480,6 +481,8 @@ def _checkout_confirm(
         return _cart_is_empty(request, md)
     for issue in result.issues:
         messages.warning(request, issue.message)
+    if result.pay_url:  # card payment: the order is placed once Stripe has the money
+        return redirect(result.pay_url)
     if result.basket is None:
         messages.error(request, _("Nothing could be ordered: see the messages above."))
         return redirect("orders:cart", group_slug=md.group.slug, md_id=md.pk)

@@ -13,6 +13,7 @@ basket counter. The distribution row itself is never locked here: the distributi
 lock it and then call our hooks, which lock members and products.
 """
 
+from orders.services.card import card_checkout_fulfil, card_checkout_release, card_checkout_start
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -44,6 +45,9 @@ __all__ = [
     "OrderError",
     "OrderResult",
     "basket_email_deliver",
+    "card_checkout_fulfil",
+    "card_checkout_release",
+    "card_checkout_start",
     "cart_check",
     "cart_delete",
     "cart_merge",
