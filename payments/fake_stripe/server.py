@@ -306,6 +306,8 @@ class FakeStripe:
             "metadata": session["metadata"],
             "status": "succeeded",
             "latest_charge": self.new_id("ch"),
+            "application_fee": self.new_id("fee") if fee else None,
+            "application_fee_refunded": 0,
         }
         if destination:
             self.balances[destination] = (
@@ -363,6 +365,7 @@ class FakeStripe:
         fee_back = 0
         if params.get("refund_application_fee") in ("true", True):
             fee_back = intent["application_fee_amount"] * amount // intent["amount"]
+            intent["application_fee_refunded"] += fee_back
         if intent["destination"] and params.get("reverse_transfer") in ("true", True):
             self.balances[intent["destination"]] -= amount - fee_back
         refund = {
@@ -395,6 +398,33 @@ class FakeStripe:
             },
         )
         return refund
+
+    def charge(self, charge_id: str) -> dict[str, Any]:
+        for intent in self.intents.values():
+            if intent["latest_charge"] == charge_id:
+                return {
+                    "id": charge_id,
+                    "object": "charge",
+                    "amount": intent["amount"],
+                    "amount_refunded": intent["amount_refunded"],
+                    "application_fee": intent["application_fee"],
+                    "payment_intent": intent["id"],
+                }
+        raise FakeError(404, f"No such charge: '{charge_id}'", "resource_missing")
+
+    def fee_refund(self, fee_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Give back part of a platform fee to the connected account."""
+        intent = next((i for i in self.intents.values() if i["application_fee"] == fee_id), None)
+        if intent is None:
+            raise FakeError(404, f"No such application fee: '{fee_id}'", "resource_missing")
+        left = intent["application_fee_amount"] - intent["application_fee_refunded"]
+        amount = int(params.get("amount") or left)
+        if amount > left:
+            raise FakeError(400, "Refund amount is greater than the unrefunded application fee.")
+        intent["application_fee_refunded"] += amount
+        if intent["destination"]:
+            self.balances[intent["destination"]] += amount
+        return {"id": self.new_id("fr"), "object": "fee_refund", "amount": amount, "fee": fee_id}
 
     def balance(self, account: str) -> dict[str, Any]:
         self._get(self.accounts, account)
@@ -455,6 +485,13 @@ class FakeStripe:
             ("GET", r"/v1/checkout/sessions/([\w]+)", lambda s: self._get(self.sessions, s)),
             ("POST", r"/v1/checkout/sessions/([\w]+)/expire", lambda s: self.session_expire(s)),
             ("POST", r"/v1/refunds", lambda: self.refund_create(params)),
+            ("GET", r"/v1/payment_intents/([\w]+)", lambda p: self._get(self.intents, p)),
+            ("GET", r"/v1/charges/([\w]+)", lambda c: self.charge(c)),
+            (
+                "POST",
+                r"/v1/application_fees/([\w]+)/refunds",
+                lambda f: self.fee_refund(f, params),
+            ),
             ("GET", r"/v1/balance", lambda: self.balance(account)),
             ("POST", r"/v1/payouts", lambda: self.payout_create(account, params)),
             ("GET", r"/v1/payouts/([\w]+)", lambda p: self._get(self.payouts, p)),
