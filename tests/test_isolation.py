@@ -52,6 +52,7 @@ def sample_kwargs(world) -> dict:
     from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
     from tests.orders.samples import order_samples
+    from tests.payments.stripe.samples import payment_samples
 
     return {
         "place_id": world.place.pk,
@@ -60,6 +61,7 @@ def sample_kwargs(world) -> dict:
         **isolation_samples(world),
         **order_samples(world),
         **day_samples(world),
+        **payment_samples(world),
     }
 
 
