@@ -23,6 +23,7 @@ from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
@@ -360,7 +361,7 @@ def _refund_leftover(checkout_id: int, amount: Decimal) -> None:
             reference=checkout.basket_code,
             amount=amount,
             acting_user=None,
-            reason=_platform_label("Paid for products that could not be ordered"),
+            reason=_platform_label(gettext_noop("Paid for products that could not be ordered")),
         )
     except PaymentError:
         log.exception("Refund of what could not be ordered failed (checkout %s)", checkout_id)
@@ -378,7 +379,7 @@ def card_payment_record(*, checkout: CardCheckout, reference: str, acting_user: 
         amount=checkout.amount,
         currency=checkout.currency,
         label=_platform_label(
-            "Card payment for the order of %(date)s (%(id)s)",
+            gettext_noop("Card payment for the order of %(date)s (%(id)s)"),
             date=checkout.multidistrib.date.strftime("%d/%m/%Y"),
             id=checkout.payment_intent,
         )[:128],
@@ -663,7 +664,7 @@ def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> Ca
                 amount=-row.amount,
                 currency=row.checkout.currency,
                 label=_platform_label(
-                    "Card refund for the order of %(date)s (%(id)s)",
+                    gettext_noop("Card refund for the order of %(date)s (%(id)s)"),
                     date=row.checkout.multidistrib.date.strftime("%d/%m/%Y"),
                     id=data["id"],
                 )[:128],
@@ -699,7 +700,7 @@ def _refund_status(row: CardRefund, status: str, failure: str) -> None:
                 member=row.checkout.member,
                 reverses=row.operation,
                 amount=row.amount,
-                reason=_platform_label("The card refund failed"),
+                reason=_platform_label(gettext_noop("The card refund failed")),
                 acting_user=None,
             )
     elif status == "succeeded":
@@ -744,7 +745,7 @@ def _refund_from_stripe(data: dict[str, Any]) -> CardRefund | None:
         checkout=checkout,
         amount=amount,
         fee=min(checkout.account.fee(amount), checkout.fee),
-        reason=_platform_label("Refunded on Stripe"),
+        reason=_platform_label(gettext_noop("Refunded on Stripe")),
     )
 
 

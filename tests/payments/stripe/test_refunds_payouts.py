@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from catalogs.models import Product
 from payments.models import Operation
+from payments.services import PaymentError
 from payments.stripe import selectors, services
 from payments.stripe.models import CardRefund, DistributionPayout, fee_for
-from payments.services import PaymentError
 from tests.catalogs.factories import ProductFactory
 from tests.payments.stripe.conftest import deliver
 
@@ -214,7 +214,7 @@ def test_payout_after_validation_once_then_paid_by_webhook(card):
     assert call[3]["stripe-account"] == card.account.account_id
     assert call[2]["statement_descriptor"] == f"dist{md.date:%Y-%m-%d}"
     assert call[3].get("idempotency-key")
-    with pytest.raises(PaymentError, match="already"):
+    with pytest.raises(PaymentError, match="déjà été demandé"):
         services.payout_request(group=card.group, md=md, acting_user=card.world.admin)
     assert selectors.payouts_to_request(group=card.group) == []
     card.fake.payout_settle(payout.payout_id, paid=True)
@@ -239,7 +239,7 @@ def test_payout_refused_without_funds(card):
     _paid(card, "bread")
     md = _validated(card.shop.md)
     card.fake.balances[card.account.account_id] = 0
-    with pytest.raises(PaymentError, match="funds"):
+    with pytest.raises(PaymentError, match="assez de fonds"):
         services.payout_request(group=card.group, md=md, acting_user=card.world.admin)
     assert DistributionPayout.objects.get().status == "failed"
 

@@ -38,7 +38,7 @@ def test_onboarding_then_webhook_enables_then_offer(world, fake_stripe, client_f
     account.refresh_from_db()
     assert account.state == "enabled"
     page = client.get(reverse("payments:online", args=[group.slug])).content.decode()
-    assert "Offrir le paiement par carte" in page or "Offer card payment" in page
+    assert "Proposer le paiement par carte à la commande" in page
     client.post(reverse("payments:online_offer", args=[group.slug]))
     group.refresh_from_db()
     assert PaymentType.ONLINE in group.payment_types
