@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kernel.tasks.outbox_retry_due",
         "schedule": crontab(minute="*"),
     },
+    "stripe-reconcile": {
+        "task": "payments.tasks.stripe_reconcile",
+        "schedule": crontab(minute=35),
+    },
     "submission-tokens-purge": {
         "task": "kernel.tasks.submission_tokens_purge",
         "schedule": crontab(hour=4, minute=10),
@@ -297,6 +301,13 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point the official library at a local fake
+# Stripe's hosted pages (payment, onboarding): a form may send the browser there (CSP
+# form-action). With STRIPE_API_BASE (the fake Stripe), its own pages instead.
+STRIPE_PAGE_HOSTS = (
+    [STRIPE_API_BASE.rstrip("/")]
+    if STRIPE_API_BASE
+    else ["https://checkout.stripe.com", "https://connect.stripe.com"]
+)
 
 GROUP_PURGE_AFTER_DAYS = 30
 

@@ -69,7 +69,8 @@ def content_security_policy() -> str:
         "connect-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",
-        "form-action": "'self'",
+        # Stripe's payment and onboarding pages follow a form's redirect (issue 17).
+        "form-action": " ".join(["'self'", *settings.STRIPE_PAGE_HOSTS]),
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())

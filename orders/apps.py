@@ -19,3 +19,10 @@ class OrdersConfig(AppConfig):
         hooks.register_customer_provider(selectors.customers)
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)
+        # A paid card checkout becomes an order, an abandoned one gives its stock back.
+        from orders.services import card
+        from payments.stripe import hooks as stripe_hooks
+
+        stripe_hooks.register_checkout_handlers(
+            fulfil=card.card_checkout_fulfil, release=card.card_checkout_release
+        )

@@ -25,6 +25,7 @@ from members.models import Member
 from orders import wholesale
 from orders.models import Basket, OrderLine, WholesaleConfirmation
 from payments import providers
+from payments.stripe import selectors as stripe_selectors
 
 ZERO = Decimal("0")
 
@@ -697,10 +698,16 @@ def current_line_total(product: Product, quantity: Decimal, currency: str) -> De
 
 
 def payment_choices(group) -> list[providers.PaymentProvider]:
-    """The offline ways a member can pay at checkout (online payment is a later step)."""
+    """The ways a member can pay at checkout: card payment only while the group's Stripe
+    account takes charges (issue 17)."""
     if not group.payments_enabled:
         return []
-    return [p for p in providers.checkout_choices(group) if p.code != PaymentType.ONLINE]
+    choices = providers.checkout_choices(group)
+    if any(p.code == PaymentType.ONLINE for p in choices) and not stripe_selectors.card_available(
+        group
+    ):
+        choices = [p for p in choices if p.code != PaymentType.ONLINE]
+    return choices
 
 
 def uses_moneypot(group) -> bool:

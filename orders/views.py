@@ -460,6 +460,7 @@ def _checkout_confirm(
         cart=cart,
         session_items=items,
         acting_user=request.user,
+        site_url=request.build_absolute_uri("/").rstrip("/"),
         **steps.service_data(),
     )
     if joining and result.member is not None:
@@ -474,6 +475,8 @@ def _checkout_confirm(
     if result.empty:
         return _cart_is_empty(request, md)
     feedback.show_issues(request, result.issues, named=False)
+    if result.pay_url:  # card payment: the order is placed once Stripe has the money
+        return redirect(result.pay_url)
     if result.basket is None:
         messages.error(request, _("Nothing could be ordered: see the messages above."))
         return redirect("orders:cart", group_slug=md.group.slug, md_id=md.pk)

@@ -134,3 +134,6 @@ class OperationAdmin(ExportMixin, admin.ModelAdmin):
                 "action": "correct_operations",
             },
         )
+
+
+import payments.stripe.admin  # noqa: E402, F401  (online payment, issue 17)

@@ -143,6 +143,11 @@ class Operation(models.Model):
     # Set when a bulk confirmation (distribution validation) confirmed the row, so that exactly
     # what it changed can be put back (decision 5).
     confirmation_batch = models.UUIDField(_("confirmation batch"), null=True, blank=True)
+    # The Stripe object a card payment or refund stands for (PaymentIntent or Refund id): unique,
+    # so a payment can never be written twice however often its webhook arrives (decision 8).
+    remote_id = models.CharField(
+        _("online payment id"), max_length=128, null=True, blank=True, unique=True, editable=False
+    )
 
     objects = OperationQuerySet.as_manager()
 
@@ -160,6 +165,7 @@ class Operation(models.Model):
         "reverses_id",
         "reason",
         "created_at",
+        "remote_id",
     )
 
     class Meta:
@@ -318,3 +324,14 @@ class Operation(models.Model):
 
 # The rows in a balance (spec §2.2): everything but pending movements of money.
 COUNTED = Q(is_money=False) | Q(state=Operation.State.CONFIRMED)
+
+
+# Online payment (issue 17): its models live in ``payments.stripe.models``.
+from payments.stripe.models import (  # noqa: E402, F401
+    CardCheckout,
+    CardRefund,
+    DistributionPayout,
+    GroupStripeAccount,
+    StripeAccount,
+    StripeEvent,
+)

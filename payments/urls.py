@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from payments import views
+from payments.stripe import views as card_views
 
 app_name = "payments"
 
@@ -30,8 +31,32 @@ group_patterns = [
         views.member_confirm,
         name="member_confirm",
     ),
+    # Online payment (issue 17).
+    path("manage/payments/online/", card_views.online, name="online"),
+    path("manage/payments/online/start/", card_views.online_start, name="online_start"),
+    path("manage/payments/online/offer/", card_views.online_offer, name="online_offer"),
+    path("manage/payments/online/withdraw/", card_views.online_withdraw, name="online_withdraw"),
+    path("manage/payments/online/distributions/", card_views.wallet, name="wallet"),
+    path(
+        "manage/payments/online/distributions/<int:md_id>/payout/",
+        card_views.payout_request,
+        name="payout_request",
+    ),
+    path(
+        "manage/payments/online/distributions/<int:md_id>/proof/",
+        card_views.payout_proof,
+        name="payout_proof",
+    ),
+    path(
+        "manage/payments/members/<int:member_id>/card-refund/",
+        card_views.member_card_refund,
+        name="member_card_refund",
+    ),
+    path("card/<int:checkout_id>/return/", card_views.card_return, name="card_return"),
+    path("card/<int:checkout_id>/cancel/", card_views.card_cancel, name="card_cancel"),
 ]
 
 urlpatterns = [
     path("g/<slug:group_slug>/", include(group_patterns)),
+    path("stripe/webhook/", card_views.webhook, name="stripe_webhook"),
 ]

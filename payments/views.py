@@ -22,6 +22,8 @@ from kernel.idempotency import AlreadySubmittedError
 from members.models import Member
 from payments import exports, forms, providers, selectors, services
 from payments.models import Operation
+from payments.stripe import selectors as stripe_selectors
+from payments.stripe.forms import CardRefundForm
 
 PAYMENTS = "can_manage_payments"
 OPERATIONS_PER_PAGE = 20
@@ -112,6 +114,7 @@ def _member_page(
         correction = forms.CorrectionForm(initial=initial, operations=operations)
         correction.target = target.reverses or target if target is not None else None
     context_pending = _with_instructions(request, list(pending))
+    online = stripe_selectors.client.configured()
     context = {
         "group": group,
         "member": member,
@@ -124,6 +127,9 @@ def _member_page(
         "confirm_form": bound.get("confirm_form")
         or forms.ConfirmForm(group=group, pending=pending),
         "onspot_choices": providers.onspot_choices(group),
+        # Card refunds (issue 17): only on a platform with Stripe (two queries more).
+        "card_refund_form": CardRefundForm(group=group, member=member) if online else None,
+        "card_refunds": stripe_selectors.refunds_for(group=group, member=member) if online else [],
         "selected": set(),
         "awaiting_type": any(op.awaits_type for op in context_pending),
     }

@@ -56,6 +56,7 @@ def sample_kwargs(world) -> dict:
     from tests.distributions.samples import distribution_samples
     from tests.messaging.samples import messaging_samples
     from tests.orders.samples import order_samples
+    from tests.payments.stripe.samples import payment_samples
 
     return {
         "place_id": world.place.pk,
@@ -65,6 +66,7 @@ def sample_kwargs(world) -> dict:
         **order_samples(world),
         **day_samples(world),
         **messaging_samples(world),
+        **payment_samples(world),
     }
 
 

@@ -15,6 +15,7 @@ stock ``UPDATE``), and last the distribution's basket counter. The distributions
 the distribution row exclusively and then call our hooks, which lock members and products.
 """
 
+from orders.services.card import card_checkout_fulfil, card_checkout_release, card_checkout_start
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -46,6 +47,9 @@ __all__ = [
     "OrderError",
     "OrderResult",
     "basket_email_deliver",
+    "card_checkout_fulfil",
+    "card_checkout_release",
+    "card_checkout_start",
     "cart_check",
     "cart_delete",
     "cart_merge",

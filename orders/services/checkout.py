@@ -9,14 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from distributions import selectors as distribution_selectors
 from distributions import services as distribution_services
 from distributions.models import MultiDistrib
+from groups.models import PaymentType
 from members import services as member_services
 from members.models import Member
 from orders import selectors
 from orders.models import Basket
+from orders.services.card import card_checkout_start
 from orders.services.cart import cart_merge
 from orders.services.ordering import order_place
 from orders.services.results import LineIssue
@@ -41,6 +44,9 @@ class CheckoutResult:
     empty: bool = False
     basket: Basket | None = None
     issues: list[LineIssue] = field(default_factory=list)
+    # Card payment (issue 17): the Stripe page to send the member to; the order is placed
+    # once Stripe says the money was taken.
+    pay_url: str = ""
 
 
 def checkout_confirm(
@@ -55,6 +61,7 @@ def checkout_confirm(
     delivery: dict[str, Any] | None = None,
     payment_type: str = "",
     acting_user: Any,
+    site_url: str = "",
 ) -> CheckoutResult:
     """Confirm ``user``'s cart for ``md`` once the checkout's forms are valid.
 
@@ -103,6 +110,8 @@ def checkout_confirm(
     if cart is None:
         result.empty = True
         return result
+    if payment_type == PaymentType.ONLINE and md.group.payments_enabled:
+        return _card_checkout(result, md, cart, wants_delivery, acting_user, site_url)
     try:
         placed = order_place(
             cart=cart,
@@ -117,6 +126,35 @@ def checkout_confirm(
     result.basket, result.issues = placed.basket, placed.issues
     if placed.basket is None and wants_delivery:
         _drop_delivery(md, user, acting_user)
+    return result
+
+
+def _card_checkout(
+    result: CheckoutResult,
+    md: MultiDistrib,
+    cart: Basket,
+    delivery: bool,
+    acting_user: Any,
+    site_url: str,
+) -> CheckoutResult:
+    """Card payment: hold the cart and open the Stripe page (``orders.services.card``)."""
+    member = result.member
+    if member is None:
+        return _refused(result, "join", ValidationError(_("The payment could not start.")))
+    try:
+        started = card_checkout_start(
+            md=md,
+            member=member,
+            cart=cart,
+            delivery=delivery,
+            acting_user=acting_user,
+            site_url=site_url,
+        )
+    except ValidationError as exc:
+        return _refused(result, "order", exc)
+    result.issues, result.pay_url = started.issues, started.pay_url
+    if not started.pay_url and not started.issues:
+        return _refused(result, "order", ValidationError(_("The payment could not start.")))
     return result
 
 

@@ -1,0 +1,220 @@
+"""Reads for online payment: the group's account, what can be refunded, and the card figures
+per distribution (the wallet page, the proof, the payouts to request)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from distributions.models import MultiDistrib
+from groups.models import Group, PaymentType
+from payments.stripe import client
+from payments.stripe.models import (
+    CardCheckout,
+    CardRefund,
+    DistributionPayout,
+    GroupStripeAccount,
+    StripeAccount,
+)
+
+ZERO = Decimal("0.00")
+
+
+def group_account(group: Group) -> StripeAccount | None:
+    link = GroupStripeAccount.objects.select_related("account").filter(group=group).first()
+    return link.account if link else None
+
+
+def card_available(group: Group, account: StripeAccount | None = None) -> bool:
+    """Whether the group can offer card payment: Stripe configured and charges enabled."""
+    if not client.configured():
+        return False
+    account = account or group_account(group)
+    return account is not None and account.charges_enabled
+
+
+def card_offered(group: Group) -> bool:
+    return PaymentType.ONLINE in (group.payment_types or []) and card_available(group)
+
+
+def refundable_by_card(*, group: Group, member: Any, reference: str) -> Decimal:
+    """What is left to refund on the card payments of an order (failed refunds do not count)."""
+    paid = (
+        CardCheckout.objects.filter(
+            group=group, member=member, basket_code=reference, state=CardCheckout.State.FULFILLED
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    refunded = (
+        CardRefund.objects.filter(
+            group=group,
+            checkout__member=member,
+            checkout__basket_code=reference,
+        )
+        .exclude(status=CardRefund.Status.FAILED)
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    return paid - refunded
+
+
+def refunds_for(*, group: Group, member: Any, reference: str = "") -> list[CardRefund]:
+    queryset = CardRefund.objects.filter(group=group, checkout__member=member)
+    if reference:
+        queryset = queryset.filter(checkout__basket_code=reference)
+    return list(queryset.select_related("checkout")[:50])
+
+
+@dataclass
+class Figures:
+    """A distribution's card takings (spec §3.2): net = takings - fees - (refunds - fees back)."""
+
+    md: Any
+    payments: int = 0
+    takings: Decimal = ZERO
+    fees: Decimal = ZERO
+    refunds: Decimal = ZERO
+    fees_back: Decimal = ZERO
+    failed_refunds: int = 0
+    payouts: list[DistributionPayout] = field(default_factory=list)
+
+    @property
+    def net(self) -> Decimal:
+        return self.takings - self.fees - (self.refunds - self.fees_back)
+
+    @property
+    def payout(self) -> DistributionPayout | None:
+        """The live payout (pending or paid), else the last failed one."""
+        live = [p for p in self.payouts if p.status in ("pending", "paid")]
+        return live[0] if live else (self.payouts[0] if self.payouts else None)
+
+    def can_request_payout(self, account: StripeAccount | None) -> bool:
+        payout = self.payout
+        return (
+            account is not None
+            and account.manual_payouts
+            and self.md.is_validated
+            and self.net > 0
+            and (payout is None or payout.status in ("failed", "canceled"))
+        )
+
+
+def distribution_figures(*, group: Group, mds: list[MultiDistrib]) -> list[Figures]:
+    """The card figures of these distributions, in three queries whatever their number."""
+    ids = [md.pk for md in mds]
+    figures = {md.pk: Figures(md=md) for md in mds}
+    paid = (
+        CardCheckout.objects.filter(
+            group=group, multidistrib_id__in=ids, state=CardCheckout.State.FULFILLED
+        )
+        .values("multidistrib_id")
+        .annotate(takings=Sum("amount"), fees=Sum("fee"))
+    )
+    for row in paid:
+        fig = figures[row["multidistrib_id"]]
+        fig.takings, fig.fees = row["takings"], row["fees"]
+    counts = CardCheckout.objects.filter(
+        group=group, multidistrib_id__in=ids, state=CardCheckout.State.FULFILLED
+    ).values_list("multidistrib_id", flat=True)
+    for md_id in counts:
+        figures[md_id].payments += 1
+    refunds = (
+        CardRefund.objects.filter(group=group, checkout__multidistrib_id__in=ids)
+        .values("checkout__multidistrib_id", "status")
+        .annotate(amount=Sum("amount"), fee=Sum("fee"))
+    )
+    for row in refunds:
+        fig = figures[row["checkout__multidistrib_id"]]
+        if row["status"] == CardRefund.Status.FAILED:
+            fig.failed_refunds += 1
+            continue
+        fig.refunds += row["amount"]
+        fig.fees_back += row["fee"]
+    for payout in DistributionPayout.objects.filter(group=group, multidistrib_id__in=ids):
+        figures[payout.multidistrib_id].payouts.append(payout)
+    return [figures[md.pk] for md in mds]
+
+
+def wallet(*, group: Group, today: date) -> list[Figures]:
+    """Distributions from a month before to a month after today (spec §3.2 wallet page)."""
+    mds = list(
+        MultiDistrib.objects.filter(
+            group=group,
+            start_at__date__gte=today - timedelta(days=31),
+            start_at__date__lte=today + timedelta(days=31),
+        ).order_by("start_at")
+    )
+    return distribution_figures(group=group, mds=mds)
+
+
+def payouts_to_request(*, group: Group) -> list[Figures]:
+    """Validated distributions whose net card takings wait for a payout request (for the
+    management home): none when the account pays out automatically."""
+    account = group_account(group)
+    if account is None or not account.manual_payouts:
+        return []
+    md_ids = (
+        CardCheckout.objects.filter(group=group, state=CardCheckout.State.FULFILLED)
+        .exclude(
+            multidistrib_id__in=DistributionPayout.objects.filter(
+                group=group, status__in=["pending", "paid"]
+            ).values("multidistrib_id")
+        )
+        .values_list("multidistrib_id", flat=True)
+        .distinct()
+    )
+    mds = list(
+        MultiDistrib.objects.filter(pk__in=md_ids, validated_at__isnull=False).order_by("start_at")
+    )
+    return [f for f in distribution_figures(group=group, mds=mds) if f.can_request_payout(account)]
+
+
+def distribution_has_card_payments(md_ids: list[int]) -> set[int]:
+    """The distributions among these that took card payments (they cannot be deleted)."""
+    return set(
+        CardCheckout.objects.filter(
+            multidistrib_id__in=md_ids, state=CardCheckout.State.FULFILLED
+        ).values_list("multidistrib_id", flat=True)
+    )
+
+
+def proof_rows(*, group: Group, md: MultiDistrib) -> list[dict[str, Any]]:
+    """The per-distribution proof: each card payment and refund with its fee."""
+    rows: list[dict[str, Any]] = []
+    for checkout in CardCheckout.objects.filter(
+        group=group, multidistrib=md, state=CardCheckout.State.FULFILLED
+    ).select_related("member__user"):
+        rows.append(
+            {
+                "date": checkout.fulfilled_at,
+                "kind": "payment",
+                "member": checkout.member.user.get_full_name(),
+                "reference": checkout.basket_code,
+                "stripe": checkout.payment_intent,
+                "amount": checkout.amount,
+                "fee": checkout.fee,
+                "net": checkout.net,
+                "status": "",
+            }
+        )
+    for refund in CardRefund.objects.filter(
+        Q(group=group) & Q(checkout__multidistrib=md)
+    ).select_related("checkout__member__user"):
+        rows.append(
+            {
+                "date": refund.created_at,
+                "kind": "refund",
+                "member": refund.checkout.member.user.get_full_name(),
+                "reference": refund.checkout.basket_code,
+                "stripe": refund.refund_id or "",
+                "amount": -refund.amount,
+                "fee": -refund.fee,
+                "net": -refund.net,
+                "status": refund.status,
+            }
+        )
+    return rows
