@@ -202,3 +202,17 @@ def place_delete(*, place: Place, acting_user: Any) -> None:
     if group.main_place_id == place.pk or group.main_place_id is None:
         group.main_place = group.places.order_by("pk").first()
         group.save(update_fields=["main_place"])
+
+
+@transaction.atomic
+def guided_start_set_hidden(*, group: Group, hidden: bool, acting_user: Any) -> Group:
+    """Hide the guided start of the management home, or show it again (issue 18)."""
+    group.guided_start_hidden_at = timezone.now() if hidden else None
+    group.save(update_fields=["guided_start_hidden_at"])
+    log_action(
+        action="group.guided_start_hidden" if hidden else "group.guided_start_shown",
+        acting_user=acting_user,
+        group=group,
+        obj=group,
+    )
+    return group

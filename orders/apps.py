@@ -19,3 +19,6 @@ class OrdersConfig(AppConfig):
         hooks.register_customer_provider(selectors.customers)
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)
+        home.register_action(panels.manage_actions)
+        home.register_start_step(panels.start_steps)
+        home.register_manage_panel(panels.next_distributions_panel)

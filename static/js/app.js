@@ -17,6 +17,14 @@
     if (target.hasAttribute && target.hasAttribute("data-select-on-click")) { target.select(); }
   });
 
+  // <details open data-fold-below="720">: folded on screens narrower than that (the management
+  // menu on phones); open without JavaScript.
+  document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
+    if (window.innerWidth < parseInt(details.getAttribute("data-fold-below"), 10)) {
+      details.open = false;
+    }
+  });
+
   // <div id="job" data-status-url=… data-status=…>: follow a background job until it ends.
   var box = document.getElementById("job");
   if (box && box.dataset.statusUrl) {
