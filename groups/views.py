@@ -53,7 +53,9 @@ def group_manage(request: HttpRequest, group_slug: str) -> HttpResponse:
             "actions": home_panels.actions(request, group),
             "steps": steps if show_start else [],
             "steps_done": sum(step.done for step in steps),
-            "can_show_start": "admin" in request.group_perms and not show_start,
+            "can_show_start": "admin" in request.group_perms
+            and group.guided_start_hidden_at is not None
+            and not all(step.done for step in steps),
             "panels": home_panels.manage_panels(request, group),
             "public_url": request.build_absolute_uri(group.get_absolute_url()),
         },

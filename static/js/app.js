@@ -25,6 +25,13 @@
     }
   });
 
+  // A table box that scrolls sideways can be scrolled with the keyboard too (WCAG 2.1.1).
+  document.querySelectorAll(".table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+    }
+  });
+
   // <div id="job" data-status-url=… data-status=…>: follow a background job until it ends.
   var box = document.getElementById("job");
   if (box && box.dataset.statusUrl) {
