@@ -64,16 +64,18 @@ def group_and_place_create(
     country: str = "FR",
     latitude: Any = None,
     longitude: Any = None,
+    slug: str = "",
     acting_user: Any,
 ) -> Group:
-    """Create a group and its first place, with the creator as contact.
+    """Create a group and its first place, with the creator as contact. ``slug`` (the demo's
+    "demo") replaces the one made from the name when it is free.
 
     The founder becomes its admin in ``members.services.group_create``, the workflow every
     caller uses: ``groups`` sits left of ``members`` and knows no member.
     """
     group = Group(
         name=name.strip(),
-        slug=_unique_slug(name),
+        slug=slug if slug and not Group.objects.filter(slug=slug).exists() else _unique_slug(name),
         group_type=group_type,
         contact=acting_user,
         has_payments=True,

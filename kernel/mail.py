@@ -13,6 +13,8 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from kernel.site import site_url
+
 
 def recipients_for(user: Any) -> list[str]:
     """Both people of a household receive the group's mail (spec §4.1)."""
@@ -28,7 +30,7 @@ def _render_text(template_name: str, context: dict[str, Any]) -> str:
 
 def render_email(name: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     with translation.override(language):
-        context = {"site_url": settings.SITE_URL, **context}
+        context = {"site_url": site_url(), **context}
         subject = _render_text(f"emails/{name}_subject.txt", context)
         text = _render_text(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.utils.timezone import now
 
 from tests.browser.test_accessibility import axe_violations
 
@@ -133,3 +134,27 @@ def test_the_members_pages_fit_a_phone(live_server, browser, demo):
     _check(page, base, paths, problems, axe=True)
     context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_a_negative_quantity_is_answered_in_french_whatever_the_browser(live_server, browser, demo):
+    """The add-to-cart form leaves checking to the server (``novalidate``): an English browser
+    showed its own English bubble for -1; the member's French page answers in French."""
+    from distributions.models import Distribution
+
+    base = live_server.url
+    distribution = (
+        Distribution.objects.filter(group__slug="demo", multidistrib__orders_close_at__gt=now())
+        .select_related("catalog")
+        .order_by("multidistrib__start_at")
+        .first()
+    )
+    product = distribution.catalog.products.filter(active=True, variable_weight=False).first()
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="en-US")
+    page = context.new_page()
+    _login(page, base, MEMBER)
+    page.goto(f"{base}/g/demo/shop/{distribution.multidistrib_id}/products/{product.pk}/")
+    page.fill("form.add-form input[name=quantity]", "-1")
+    page.click("form.add-form button[type=submit]")
+    message = page.inner_text(".messages")
+    context.close()
+    assert message and not ENGLISH.search(message), message
