@@ -21,7 +21,7 @@ from functools import lru_cache
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from day.summaries import MemberBlock
 from kernel.quantities import plain
@@ -31,6 +31,14 @@ from orders.shop_html import escape, money_html, money_text
 @lru_cache(maxsize=4096)
 def _quantity(value: Decimal, separator: str) -> str:
     return plain(value).replace(".", separator)
+
+
+def _articles(value: Decimal, separator: str) -> str:
+    """The basket's count of articles (``summaries.articles``) said as such: "6 articles", not
+    a bare 6 in the quantity column that reads as kilograms and pieces added (issue 18)."""
+    count = int(value) if value == value.to_integral_value() else 2
+    text = ngettext("%(n)s article", "%(n)s articles", count) % {"n": _quantity(value, separator)}
+    return escape(text)
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,7 @@ def _block(
             f'<td class="num">{money_html(block.delivery_fee, currency, language)}</td></tr>'
         )
     out.append(
-        f'<tr class="total"><td class="num">{_quantity(block.items, sep)}</td>'
+        f'<tr class="total"><td class="num">{_articles(block.items, sep)}</td>'
         f'<td colspan="{width - 2}">{labels.total}</td>'
         f'<td class="num">{money_html(block.total, currency, language)}</td></tr>'
     )

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from day import views
+from day import producer_views, views
 from day.models import SummaryDocument
 
 
@@ -65,4 +65,27 @@ group_patterns = [
     path(PREFIX + "postpone/confirm/", views.postpone_confirm, name="postpone_confirm"),
 ]
 
-urlpatterns = [path("g/<slug:group_slug>/", include(group_patterns))]
+# The producer space's orders (issue 18), next to the catalogs app's /producer/ pages.
+producer_patterns = [
+    path("orders/", producer_views.producer_orders, name="producer_orders"),
+    path(
+        "orders/<int:distribution_id>/",
+        producer_views.producer_orders_detail,
+        name="producer_orders_detail",
+    ),
+    path(
+        "orders/<int:distribution_id>/csv/",
+        producer_views.producer_orders_csv,
+        name="producer_orders_csv",
+    ),
+    path(
+        "orders/<int:distribution_id>/pdf/",
+        producer_views.producer_orders_pdf,
+        name="producer_orders_pdf",
+    ),
+]
+
+urlpatterns = [
+    path("g/<slug:group_slug>/", include(group_patterns)),
+    path("producer/", include(producer_patterns)),
+]

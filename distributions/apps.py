@@ -12,6 +12,8 @@ class DistributionsConfig(AppConfig):
 
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)
+        home.register_action(panels.manage_actions)
+        home.register_start_step(panels.start_steps)
         hooks.register_open_orders_check(producer_may_open_orders)
 
 

@@ -32,7 +32,7 @@ class GroupCreateForm(MapPointMixin, forms.Form):
         choices=[
             (
                 Group.GroupType.PRODUCER_DRIVE,
-                _("Market mode: members order what they want for each distribution"),
+                _("Producers' drive: members order what they want for each distribution"),
             ),
             (
                 Group.GroupType.GROUPED_ORDERS,

@@ -193,6 +193,11 @@ class Group(models.Model):
         related_name="+",
         verbose_name=_("main place"),
     )
+    # The guided start of the management home (issue 18) stays until every step is done or an
+    # admin hides it.
+    guided_start_hidden_at = models.DateTimeField(
+        _("guided start hidden"), null=True, blank=True, editable=False
+    )
     # Date of the last planned distribution, kept by the distributions app; the map lists a group
     # only while it has one ahead (decision 10).
     active_until = models.DateField(

@@ -64,16 +64,18 @@ def group_and_place_create(
     country: str = "FR",
     latitude: Any = None,
     longitude: Any = None,
+    slug: str = "",
     acting_user: Any,
 ) -> Group:
-    """Create a group and its first place, with the creator as contact.
+    """Create a group and its first place, with the creator as contact. ``slug`` (the demo's
+    "demo") replaces the one made from the name when it is free.
 
     The founder becomes its admin in ``members.services.group_create``, the workflow every
     caller uses: ``groups`` sits left of ``members`` and knows no member.
     """
     group = Group(
         name=name.strip(),
-        slug=_unique_slug(name),
+        slug=slug if slug and not Group.objects.filter(slug=slug).exists() else _unique_slug(name),
         group_type=group_type,
         contact=acting_user,
         has_payments=True,
@@ -202,3 +204,17 @@ def place_delete(*, place: Place, acting_user: Any) -> None:
     if group.main_place_id == place.pk or group.main_place_id is None:
         group.main_place = group.places.order_by("pk").first()
         group.save(update_fields=["main_place"])
+
+
+@transaction.atomic
+def guided_start_set_hidden(*, group: Group, hidden: bool, acting_user: Any) -> Group:
+    """Hide the guided start of the management home, or show it again (issue 18)."""
+    group.guided_start_hidden_at = timezone.now() if hidden else None
+    group.save(update_fields=["guided_start_hidden_at"])
+    log_action(
+        action="group.guided_start_hidden" if hidden else "group.guided_start_shown",
+        acting_user=acting_user,
+        group=group,
+        obj=group,
+    )
+    return group

@@ -35,22 +35,45 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
 @group_permission_required("any")
 @require_GET
 def group_manage(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """The management home (issue 18): what needs action, most urgent first, each with its link
+    (items registered by the apps in ``kernel.home``), the guided start of a new group, then
+    the next distributions with their figures."""
     group = request.group
-    todo = []
-    if not group.main_place or not group.main_place.is_located:
-        todo.append(
-            _(
-                "Place the main distribution place on the map so the group can appear on the map of groups."
-            )
-        )
-    if not group.intro:
-        todo.append(_("Write a short presentation for the public page."))
-    if group.payments_enabled and not group.payment_types:
-        todo.append(_("Choose at least one payment type."))
-    public_url = request.build_absolute_uri(group.get_absolute_url())
-    return render(
-        request, "groups/manage.html", {"group": group, "todo": todo, "public_url": public_url}
+    steps = home_panels.start_steps(request, group)
+    show_start = (
+        "admin" in request.group_perms
+        and group.guided_start_hidden_at is None
+        and not all(step.done for step in steps)
     )
+    return render(
+        request,
+        "groups/manage.html",
+        {
+            "group": group,
+            "actions": home_panels.actions(request, group),
+            "steps": steps if show_start else [],
+            "steps_done": sum(step.done for step in steps),
+            "can_show_start": "admin" in request.group_perms
+            and group.guided_start_hidden_at is not None
+            and not all(step.done for step in steps),
+            "panels": home_panels.manage_panels(request, group),
+            "public_url": request.build_absolute_uri(group.get_absolute_url()),
+        },
+    )
+
+
+@group_permission_required("admin")
+@require_POST
+def guided_start_hide(request: HttpRequest, group_slug: str) -> HttpResponse:
+    services.guided_start_set_hidden(group=request.group, hidden=True, acting_user=request.user)
+    return redirect("groups:manage", group_slug=request.group.slug)
+
+
+@group_permission_required("admin")
+@require_POST
+def guided_start_show(request: HttpRequest, group_slug: str) -> HttpResponse:
+    services.guided_start_set_hidden(group=request.group, hidden=False, acting_user=request.user)
+    return redirect("groups:manage", group_slug=request.group.slug)
 
 
 SETTINGS_PAGES = {

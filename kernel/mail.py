@@ -21,6 +21,8 @@ from kernel.outbox import Draft, outbox_add
 
 PREFERENCES_SALT = "kernel.mail.preferences"
 
+from kernel.site import site_url
+
 
 def recipients_for(user: Any) -> list[str]:
     """Both people of a household receive the group's mail (spec §4.1)."""
@@ -36,7 +38,7 @@ def _render_text(template_name: str, context: dict[str, Any]) -> str:
 
 def render_email(name: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
     with translation.override(language):
-        context = {"site_url": settings.SITE_URL, **context}
+        context = {"site_url": site_url(), **context}
         subject = _render_text(f"emails/{name}_subject.txt", context)
         text = _render_text(f"emails/{name}_body.txt", context)
         if context.get("preferences_url"):

@@ -5,9 +5,9 @@ class AccountAdapter(DefaultAccountAdapter):
     """Account e-mails go out in the user's language, and sign-up saves the extra fields."""
 
     def send_mail(self, template_prefix, email, context):
-        from django.conf import settings
+        from kernel.site import site_url
 
-        context = {"SITE_URL": settings.SITE_URL, **context}
+        context = {"SITE_URL": site_url(), **context}
         return super().send_mail(template_prefix, email, context)
 
     def save_user(self, request, user, form, commit=True):

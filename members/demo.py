@@ -157,10 +157,9 @@ def _demo_group(users: list[User], stdout) -> None:
             city="Saint-Martin-de-Crau",
             latitude=Decimal("43.639800"),
             longitude=Decimal("4.812600"),
+            slug="demo",  # before the welcome e-mail, whose links then work (issue 18)
             acting_user=admin,
         )
-        Group.objects.filter(pk=group.pk).update(slug="demo")
-        group.refresh_from_db()
     Group.objects.filter(pk=group.pk).update(
         intro="Une vingtaine de producteurs à moins de 30 km, une distribution chaque jeudi soir sur la place du marché.",
         sheet_text="Merci d'apporter vos sacs et vos boîtes à œufs.",

@@ -19,6 +19,9 @@ class OrdersConfig(AppConfig):
         hooks.register_customer_provider(selectors.customers)
         home.register(panels.home_panel)
         home.register_group_panel(panels.group_panel)
+        home.register_action(panels.manage_actions)
+        home.register_start_step(panels.start_steps)
+        home.register_manage_panel(panels.next_distributions_panel)
         # A paid card checkout becomes an order, an abandoned one gives its stock back.
         from orders.services import card
         from payments.stripe import hooks as stripe_hooks

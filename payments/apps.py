@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from kernel import home
-        from payments.home import balances_panel
+        from payments.home import balances_panel, manage_actions
 
         home.register(balances_panel)
+        home.register_action(manage_actions)

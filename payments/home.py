@@ -3,8 +3,13 @@
 from typing import Any
 
 from django.db.models import Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from kernel import home
 from kernel.money import quantize
+from payments import selectors
 from payments.models import COUNTED, Operation
 
 
@@ -31,3 +36,25 @@ def balances_panel(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
         return []
     accounts.sort(key=lambda a: a["group"].name)
     return [{"template": "payments/_home_panel.html", "accounts": accounts}]
+
+
+def manage_actions(request: Any, group: Any) -> list[home.ActionItem]:
+    """The management home's item about payments announced and not received (one query)."""
+    if "can_manage_payments" not in request.group_perms:
+        return []
+    count = selectors.pending_list(group=group).count()
+    return [
+        home.ActionItem(
+            key="pending_payments",
+            label=ngettext(
+                "%(count)d payment announced, not received yet.",
+                "%(count)d payments announced, not received yet.",
+                count,
+            )
+            % {"count": count},
+            count=count,
+            url=reverse("payments:pending", args=[group.slug]),
+            urgency=home.LATER,
+            hint=_("Confirm them when the money arrives."),
+        )
+    ]

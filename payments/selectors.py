@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Round
 
 from groups.models import Group
@@ -77,6 +87,28 @@ def operation_list(*, group: Group, member: Member) -> QuerySet[Operation]:
     return (
         Operation.objects.filter(group=group, member=member)
         .select_related("recorded_by", "confirmed_by", "reverses")
+        .order_by("-date", "-created_at", "-id")
+    )
+
+
+def history(*, group: Group, member: Member) -> QuerySet[Operation]:
+    """A member's history for reading (issue 18): one line per operation that corrects nothing,
+    newest first, annotated with ``effective`` (its amount with its corrections folded in); the
+    corrections themselves are prefetched (``op.corrections.all``, oldest first) for the
+    "details" of the line. The ledger is untouched: corrections stay rows of their own; a
+    correction that corrects nothing is a line of its own."""
+    return (
+        Operation.objects.filter(group=group, member=member, reverses__isnull=True)
+        .annotate(effective=corrected_amount())
+        .select_related("recorded_by", "confirmed_by")
+        .prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=Operation.objects.select_related("recorded_by").order_by(
+                    "created_at", "id"
+                ),
+            )
+        )
         .order_by("-date", "-created_at", "-id")
     )
 

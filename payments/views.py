@@ -46,7 +46,7 @@ def _with_instructions(request: HttpRequest, pending: list[Operation]) -> list[O
 def account(request: HttpRequest, group_slug: str) -> HttpResponse:
     group, member = request.group, request.member
     summary = selectors.account_summary(group=group, member=member)
-    page = Paginator(selectors.operation_list(group=group, member=member), OPERATIONS_PER_PAGE)
+    page = Paginator(selectors.history(group=group, member=member), OPERATIONS_PER_PAGE)
     pending = _with_instructions(
         request, list(selectors.pending_list(group=group, member=member)[:20])
     )
@@ -119,7 +119,9 @@ def _member_page(
         "group": group,
         "member": member,
         "summary": selectors.account_summary(group=group, member=member),
-        "page": Paginator(operations, OPERATIONS_PER_PAGE).get_page(request.GET.get("page")),
+        "page": Paginator(
+            selectors.history(group=group, member=member), OPERATIONS_PER_PAGE
+        ).get_page(request.GET.get("page")),
         "pending": context_pending,
         "payment_form": bound.get("payment_form") or forms.PaymentForm(group=group),
         "refund_form": bound.get("refund_form") or forms.RefundForm(group=group),

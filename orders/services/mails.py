@@ -6,12 +6,12 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
 from catalogs.models import Product
 from kernel.mail import send_email_to_user
+from kernel.site import site_url
 from orders import selectors, wholesale
 from orders.models import Basket
 from payments import providers
@@ -39,10 +39,10 @@ def _basket_email_context(basket: Basket) -> dict[str, Any]:
         "payment_label": providers.type_label(basket.payment_type)
         if basket.payment_type and basket.payment_type != ONTHESPOT
         else (str(providers.PROVIDERS[ONTHESPOT].label) if basket.payment_type else ""),
-        "url": settings.SITE_URL + basket.get_absolute_url(),
-        "shop_url": settings.SITE_URL
+        "url": site_url() + basket.get_absolute_url(),
+        "shop_url": site_url()
         + reverse("orders:shop", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
-        "cart_url": settings.SITE_URL
+        "cart_url": site_url()
         + reverse("orders:cart", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
     }
 

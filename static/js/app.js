@@ -17,6 +17,21 @@
     if (target.hasAttribute && target.hasAttribute("data-select-on-click")) { target.select(); }
   });
 
+  // <details open data-fold-below="720">: folded on screens narrower than that (the management
+  // menu on phones); open without JavaScript.
+  document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
+    if (window.innerWidth < parseInt(details.getAttribute("data-fold-below"), 10)) {
+      details.open = false;
+    }
+  });
+
+  // A table box that scrolls sideways can be scrolled with the keyboard too (WCAG 2.1.1).
+  document.querySelectorAll(".table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+    }
+  });
+
   // <div id="job" data-status-url=… data-status=…>: follow a background job until it ends.
   var box = document.getElementById("job");
   if (box && box.dataset.statusUrl) {

@@ -367,3 +367,16 @@ def test_place_coordinates_must_come_in_pairs(world):
     place = Place(group=world.group, name="X", postcode="1", city="Y", latitude=Decimal("1"))
     with pytest.raises(ValidationError):
         place.full_clean()
+
+
+def test_the_demos_welcome_mail_links_to_the_demo_group(db, django_capture_on_commit_callbacks):
+    """Issue 18: the slug is chosen at creation, so the welcome e-mail's links work."""
+    import io
+
+    from members import demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(io.StringIO())
+    [welcome] = [m for m in mail.outbox if "/manage/" in m.body]
+    assert "/g/demo/manage/" in welcome.body and "/g/la-cagette" not in welcome.body
+    assert Group.objects.get(slug="demo").name == "La Cagette du Village"

@@ -451,3 +451,33 @@ def test_home_shows_balances_in_a_fixed_number_of_queries(
         (world.group, D("-8.00")),
     ]
     assert url("account", world).encode() in response.content
+
+
+def test_account_folds_corrections_into_what_they_correct(world, client_for, member_row):
+    """Issue 18: an order changed several times is one line at its current amount, its payment
+    one line too; the corrections are in the line's details, the ledger keeps every row."""
+    world.group.payment_types = ["cash", "cheque"]
+    world.group.save()
+    for total in ("10.00", "14.50", "12.20", "13.05"):
+        services.order_ledger_set(
+            group=world.group,
+            member=member_row,
+            reference="B1",
+            amount=D(total),
+            label="Commande du 12/06",
+            payment_type="cheque",
+            acting_user=None,
+        )
+    assert Operation.objects.filter(member=member_row).count() == 8
+    response = client_for(world.member).get(url("account", world))
+    rows = list(response.context["page"])
+    assert sorted((op.kind, op.effective) for op in rows) == [
+        ("order", D("-13.05")),
+        ("payment", D("13.05")),
+    ]
+    content = response.content.decode()
+    assert content.count("<tr>") == 3  # the head and two lines
+    assert "Détails\u00a0: 3 corrections" in content
+    assert "corrige le n°" not in content
+    admin = client_for(world.admin).get(url("member", world, member_id=member_row.pk))
+    assert len(list(admin.context["page"])) == 2
