@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "orders",
     "day",
     "messaging",
+    "reports",
     "cagette",
 ]
 

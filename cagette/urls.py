@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("catalogs.urls")),
     path("", include("orders.urls")),
     path("", include("day.urls")),
+    path("", include("reports.urls")),
     path("media/<path:path>", media_serve, name="media"),
 ]
 
