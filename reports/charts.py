@@ -35,7 +35,8 @@ def distribution_chart(points: Sequence[DistributionPoint], currency: str) -> Sa
     lang = get_language() or "fr"
     inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top_amount = _nice_max(float(max(p.total for p in points)))
-    top_baskets = _nice_max(float(max(p.baskets for p in points)))
+    # Whole baskets on the right axis: four steps of a whole number.
+    top_baskets = float(max(4, -(-max(p.baskets for p in points) // 4) * 4))
     slot = inner_w / len(points)
     bar = max(2.0, slot * 0.6)
     title = escape(_("Orders and amounts per distribution"))
@@ -57,7 +58,7 @@ def distribution_chart(points: Sequence[DistributionPoint], currency: str) -> Sa
             f'fill="#a0522d">{baskets:g}</text>'
         )
     dots = []
-    label_every = max(1, len(points) // 12)
+    label_every = max(1, -(-72 // int(slot)))  # a date label needs about 72 px
     for index, p in enumerate(points):
         x = LEFT + slot * index + (slot - bar) / 2
         h = inner_h * float(p.total) / top_amount

@@ -23,12 +23,23 @@ REPORT_KINDS = ("producers", "catalogs", "products", "payments", "lines")
 
 
 class ReportExporter(ListExporter):
-    def __init__(self, group: Group, start: date, end: date, *, language: str) -> None:
+    def __init__(
+        self,
+        group: Group,
+        start: date,
+        end: date,
+        *,
+        language: str,
+        catalog_id: int | None = None,
+    ) -> None:
         super().__init__(language=language)
         self.group, self.start, self.end = group, start, end
+        self.catalog_id = catalog_id
 
     def report(self) -> selectors.PeriodReport:
-        return selectors.period_report(group=self.group, start=self.start, end=self.end)
+        return selectors.period_report(
+            group=self.group, start=self.start, end=self.end, catalog_id=self.catalog_id
+        )
 
 
 class ProducerExporter(ReportExporter):
@@ -143,16 +154,11 @@ class OrderLinesExporter(ReportExporter):
         "fee_percent",
     )
 
-    def __init__(self, *args, catalog_id: int | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.catalog_id = catalog_id
-
     def rows(self) -> Iterable[Sequence]:
         currency = self.group.currency
-        lines = selectors.period_lines(group=self.group, start=self.start, end=self.end)
-        if self.catalog_id is not None:
-            lines = lines.filter(distribution__catalog_id=self.catalog_id)
-        lines = lines.order_by("basket__multidistrib__start_at", "basket__number", "pk")
+        lines = selectors.period_lines(
+            group=self.group, start=self.start, end=self.end, catalog_id=self.catalog_id
+        ).order_by("basket__multidistrib__start_at", "basket__number", "pk")
         for (
             day,
             code,

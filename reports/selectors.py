@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, Round, TruncMonth
 
 from distributions.models import Duty, MultiDistrib
 from groups.models import Group
@@ -102,21 +102,29 @@ LINE_FIELDS = (
 )
 
 
-def period_lines(*, group: Group, start: date, end: date) -> QuerySet[OrderLine]:
-    """Lines of confirmed baskets whose distribution falls from ``start`` to ``end`` included."""
-    return OrderLine.objects.filter(
+def period_lines(
+    *, group: Group, start: date, end: date, catalog_id: int | None = None
+) -> QuerySet[OrderLine]:
+    """Lines of confirmed baskets whose distribution falls from ``start`` to ``end`` included
+    (of one catalog with ``catalog_id``)."""
+    lines = OrderLine.objects.filter(
         group=group,
         basket__state=Basket.State.CONFIRMED,
         basket__multidistrib__date__gte=start,
         basket__multidistrib__date__lte=end,
     )
+    if catalog_id is not None:
+        lines = lines.filter(distribution__catalog_id=catalog_id)
+    return lines
 
 
 def payment_type_labels() -> dict[str, str]:
     return {code: str(label) for code, label in PAYMENT_TYPE_CHOICES}
 
 
-def period_report(*, group: Group, start: date, end: date) -> PeriodReport:
+def period_report(
+    *, group: Group, start: date, end: date, catalog_id: int | None = None
+) -> PeriodReport:
     """Totals per producer (and VAT rate), catalog, product, payment type and distribution.
 
     Four queries whatever the period: the lines, the baskets per distribution, the distributions
@@ -127,7 +135,7 @@ def period_report(*, group: Group, start: date, end: date) -> PeriodReport:
     catalogs: dict[int, tuple[str, str, Totals]] = {}
     products: dict[tuple, tuple[str, str, str, Decimal, Totals]] = {}
     per_md: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    lines = period_lines(group=group, start=start, end=end).order_by(
+    lines = period_lines(group=group, start=start, end=end, catalog_id=catalog_id).order_by(
         "distribution__catalog__vendor__name", "distribution__catalog__name", "product_name", "pk"
     )
     for (
@@ -166,15 +174,17 @@ def period_report(*, group: Group, start: date, end: date) -> PeriodReport:
             products[key] = (catalog_name, product_name, ref, unit_price, Totals())
         products[key][4].add(goods, goods_ht, total, quantity)
         per_md[md_id] += total
+    baskets = Basket.objects.filter(
+        group=group,
+        state=Basket.State.CONFIRMED,
+        multidistrib__date__gte=start,
+        multidistrib__date__lte=end,
+    )
+    if catalog_id is not None:
+        baskets = baskets.filter(lines__distribution__catalog_id=catalog_id)
     baskets_per_md = dict(
-        Basket.objects.filter(
-            group=group,
-            state=Basket.State.CONFIRMED,
-            multidistrib__date__gte=start,
-            multidistrib__date__lte=end,
-        )
-        .values("multidistrib_id")
-        .annotate(n=Count("pk"))
+        baskets.values("multidistrib_id")
+        .annotate(n=Count("pk", distinct=True))
         .values_list("multidistrib_id", "n")
     )
     mds = MultiDistrib.objects.filter(group=group, date__gte=start, date__lte=end).order_by(
@@ -220,11 +230,12 @@ class Statistics:
     duties: int
 
 
-def statistics(*, group: Group, since: date, recent: int = 24) -> Statistics:
+def statistics(*, group: Group, today: date, recent: int = 24) -> Statistics:
     """The statistics page: a fixed number of queries whatever the group's history.
 
-    Amounts per month and per producer sum the order lines' goods and fees in SQL: this page
-    shows orders of magnitude; the exact, per-line rounded figures are the period report's."""
+    Amounts per month, producer and distribution are summed in SQL, each line rounded first
+    (decision 1), so that the page's cost does not grow with the history."""
+    since = today - timedelta(days=365)
     members = Member.objects.filter(group=group)
     counts = members.aggregate(
         all=Count("pk"),
@@ -264,8 +275,11 @@ def statistics(*, group: Group, since: date, recent: int = 24) -> Statistics:
         ((name, n, vendor_amounts.get(name, ZERO)) for name, n in vendor_baskets.items()),
         key=lambda r: (-r[2], r[0]),
     )
+    # The distributions held, and the coming ones that already have orders.
     md_ids = list(
         MultiDistrib.objects.filter(group=group)
+        .filter(Q(date__lte=today) | Q(baskets__state=Basket.State.CONFIRMED))
+        .distinct()
         .order_by("-start_at")
         .values_list("pk", "date")[:recent]
     )
@@ -316,9 +330,13 @@ def statistics(*, group: Group, since: date, recent: int = 24) -> Statistics:
 def _amounts(values_qs, currency: str, key: str | None = None) -> dict:
     """``{group key: amount}`` for order lines grouped by ``values_qs``'s ``values()``."""
     billed = Coalesce(F("actual_quantity"), F("quantity"))
-    expr = ExpressionWrapper(
-        F("unit_price") * billed * (100 + F("fee_percent")) / 100,
-        output_field=DecimalField(max_digits=20, decimal_places=6),
+    # Each line rounded before the sum, as everywhere (decision 1).
+    expr = Round(
+        ExpressionWrapper(
+            F("unit_price") * billed * (100 + F("fee_percent")) / 100,
+            output_field=DecimalField(max_digits=20, decimal_places=6),
+        ),
+        money.precision(currency),
     )
     rows = values_qs.annotate(amount=Sum(expr)).order_by()
     result = {}

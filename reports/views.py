@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -49,8 +47,12 @@ def period(request: HttpRequest, group_slug: str) -> HttpResponse:
     form = PeriodForm(request.GET or None, group=group)
     report = chart = downloads = None
     if form.is_valid():
+        catalog = form.cleaned_data["catalog"]
         report = selectors.period_report(
-            group=group, start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+            group=group,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            catalog_id=catalog.pk if catalog else None,
         )
         chart = charts.distribution_chart(report.distributions, group.currency)
         downloads = _downloads(group, form.cleaned_data)
@@ -84,11 +86,13 @@ def period_export(request: HttpRequest, group_slug: str, kind: str) -> HttpRespo
         )
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     fmt = form.cleaned_data["format"]
-    options = {}
-    if kind == "lines" and form.cleaned_data["catalog"] is not None:
-        options["catalog_id"] = form.cleaned_data["catalog"].pk
+    catalog = form.cleaned_data["catalog"]
     exporter = exporter_class(
-        group, start, end, language=translation.get_language() or "fr", **options
+        group,
+        start,
+        end,
+        language=translation.get_language() or "fr",
+        catalog_id=catalog.pk if catalog else None,
     )
     return exporter.response(fmt, exports.file_name(kind, group, start, end, fmt))
 
@@ -97,8 +101,7 @@ def period_export(request: HttpRequest, group_slug: str, kind: str) -> HttpRespo
 @require_GET
 def statistics(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    since = timezone.localdate(timezone=group.tzinfo) - timedelta(days=365)
-    stats = selectors.statistics(group=group, since=since)
+    stats = selectors.statistics(group=group, today=timezone.localdate(timezone=group.tzinfo))
     return render(
         request,
         "reports/statistics.html",
