@@ -19,7 +19,7 @@ from kernel import money
 from kernel.exporters import ListExporter
 from reports import selectors
 
-REPORT_KINDS = ("producers", "catalogs", "products", "payments", "lines")
+REPORT_KINDS = ("producers", "catalogs", "products", "payments", "lines", "duties")
 
 
 class ReportExporter(ListExporter):
@@ -198,12 +198,45 @@ class OrderLinesExporter(ReportExporter):
             ]
 
 
+class DutyExporter(ReportExporter):
+    """Who held which role at each distribution of the period, and the places left empty."""
+
+    sheet_title = gettext_lazy("Duties")
+    columns = (
+        gettext_lazy("Date"),
+        gettext_lazy("Role"),
+        gettext_lazy("Catalog"),
+        gettext_lazy("Volunteer"),
+        gettext_lazy("E-mail"),
+        gettext_lazy("Phone"),
+    )
+
+    def rows(self) -> Iterable[Sequence]:
+        for need, duties in selectors.period_duties(
+            group=self.group, start=self.start, end=self.end
+        ):
+            catalog = need.role.catalog.name if need.role.catalog_id else ""
+            for duty in duties:
+                user = duty.user
+                yield [
+                    need.multidistrib.date,
+                    need.role.name,
+                    catalog,
+                    f"{user.first_name} {user.last_name}".strip(),
+                    user.email,
+                    user.phone,
+                ]
+            for _free in range(max(0, need.people - len(duties))):
+                yield [need.multidistrib.date, need.role.name, catalog, _("(free)"), "", ""]
+
+
 EXPORTERS: dict[str, type[ReportExporter]] = {
     "producers": ProducerExporter,
     "catalogs": CatalogExporter,
     "products": ProductExporter,
     "payments": PaymentTypeExporter,
     "lines": OrderLinesExporter,
+    "duties": DutyExporter,
 }
 
 

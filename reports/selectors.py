@@ -12,10 +12,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce, Round, TruncMonth
 
-from distributions.models import Duty, MultiDistrib
+from distributions.models import Duty, DutyNeed, MultiDistrib
 from groups.models import Group
 from kernel import money
 from members.models import Member
@@ -213,6 +222,19 @@ def period_report(
         distributions=points,
         baskets=sum(baskets_per_md.values()),
     )
+
+
+def period_duties(*, group: Group, start: date, end: date) -> list[tuple[DutyNeed, list[Duty]]]:
+    """Each role needed at the distributions of the period, with who holds it (two queries)."""
+    needs = list(
+        DutyNeed.objects.filter(
+            group=group, multidistrib__date__gte=start, multidistrib__date__lte=end
+        )
+        .select_related("multidistrib", "role__catalog")
+        .prefetch_related(Prefetch("duties", Duty.objects.select_related("user").order_by("pk")))
+        .order_by("multidistrib__start_at", "role__name", "pk")
+    )
+    return [(need, list(need.duties.all())) for need in needs]
 
 
 # Statistics ----------------------------------------------------------------------------------

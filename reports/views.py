@@ -20,6 +20,7 @@ DOWNLOADS = (
     ("products", gettext_lazy("Per product")),
     ("payments", gettext_lazy("Per payment type")),
     ("lines", gettext_lazy("Every order line")),
+    ("duties", gettext_lazy("Volunteer duties")),
 )
 
 

@@ -164,3 +164,19 @@ def test_bad_dates_say_so_without_a_file(world, day, client_for):
     assert "La fin doit" in response.content.decode()
     response = client_for(world.admin).get(url, {"start": "n'importe", "end": ""})
     assert response.status_code == 400
+
+
+def test_duties_file_lists_volunteers_and_free_places(world, day):
+    from distributions.models import Duty, DutyNeed, VolunteerRole
+    from reports.exports import DutyExporter
+
+    role = VolunteerRole.objects.create(group=world.group, name="Accueil")
+    need = DutyNeed.objects.create(group=world.group, multidistrib=day.md, role=role, people=2)
+    Duty.objects.create(group=world.group, need=need, user=world.member)
+    start, end = _period()
+    rows = _csv(DutyExporter(world.group, start, end, language="fr").content("csv"), ";")
+    assert rows[0] == ["Date", "Rôle", "Catalogue", "Bénévole", "E-mail", "Téléphone"]
+    assert [r[1:4] for r in rows[1:]] == [
+        ["Accueil", "", "Maëlle Membre"],
+        ["Accueil", "", "(libre)"],
+    ]
