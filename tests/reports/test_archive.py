@@ -14,6 +14,7 @@ from payments import selectors as ledger
 from payments import services as payments
 from payments.models import Operation
 from reports import archive
+from tests.reports.samples import wipe
 
 
 def _normalised(data: dict) -> dict:
@@ -52,34 +53,6 @@ def _normalised(data: dict) -> dict:
             rows.append(out)
         result[table.name] = rows
     return result
-
-
-def wipe(group: Group) -> None:
-    """Remove every row of the group as if it had never been on this instance (the ORM's
-    cascade refuses: members and catalogs are protected by the orders and the ledger)."""
-    from catalogs.models import Vendor
-    from kernel.models import LogEntry
-
-    for table in archive.TABLES:
-        for field in archive._m2m(table.model):
-            through = field.remote_field.through
-            source = field.m2m_field_name() + "_id"
-            rows = through.objects.filter(
-                **{f"{source}__in": list(table.rows(group).values_list("pk", flat=True))}
-            )
-            rows._raw_delete(rows.db)
-    owned = list(Vendor.objects.filter(owner_group=group).values_list("pk", flat=True))
-    for table in reversed(archive.TABLES):
-        if table.model is Vendor:
-            continue
-        rows = table.model.objects.filter(
-            pk__in=list(table.rows(group).values_list("pk", flat=True))
-        )
-        if table.model is Group:
-            LogEntry.objects.filter(group=group).delete()
-            vendors = Vendor.objects.filter(pk__in=owned)
-            vendors._raw_delete(vendors.db)
-        rows._raw_delete(rows.db)
 
 
 def _data(content: bytes) -> dict:

@@ -150,6 +150,7 @@ def test_period_page_and_files_for_admins_only(world, day, client_for):
     html = page.content.decode()
     assert "<svg" in html and "Ferme du Mas" in html
     assert "28,51" in html
+    assert "Taux de TVA (%)" in html and "VAT rate" not in html
     response = admin.get(url + "producers/", {**query, "format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
