@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "orders",
     "day",
     "messaging",
+    "reports",
     "cagette",
 ]
 

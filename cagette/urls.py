@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from cagette import views
 from kernel.security import media_serve
+from reports.admin import archive_import
 
 admin.site.site_header = "Cagette"
 admin.site.site_title = "Cagette"
@@ -10,6 +11,11 @@ admin.site.site_title = "Cagette"
 urlpatterns = [
     path("", views.home, name="home"),
     path("language/", views.set_language, name="set_language"),
+    path(
+        "admin/group-archive/import/",
+        admin.site.admin_view(archive_import),
+        name="group_archive_import",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("groups.urls")),
@@ -20,6 +26,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("day.urls")),
     path("", include("messaging.urls")),
+    path("", include("reports.urls")),
     path("media/<path:path>", media_serve, name="media"),
 ]
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ImportExportMixin, ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from catalogs.models import (
@@ -15,7 +15,8 @@ from catalogs.models import (
     VendorInvitation,
     VendorPhoto,
 )
-from catalogs.resources import ADMIN_FORMATS, ProductResource
+from catalogs.resources import ADMIN_FORMATS, CatalogResource, ProductResource, VendorResource
+from kernel.admin_export import TranslatedExportForm, TranslatedExportFormMixin
 
 
 class LegalDataFilter(admin.SimpleListFilter):
@@ -40,7 +41,8 @@ class VendorPhotoInline(admin.TabularInline):
 
 
 @admin.register(Vendor)
-class VendorAdmin(admin.ModelAdmin):
+class VendorAdmin(TranslatedExportFormMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [VendorResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
@@ -146,7 +148,8 @@ class ProductInline(admin.TabularInline):
 
 
 @admin.register(Catalog)
-class CatalogAdmin(admin.ModelAdmin):
+class CatalogAdmin(TranslatedExportFormMixin, ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CatalogResource]
     list_display = [
         "name",
         "group",
@@ -182,6 +185,7 @@ class ProductAdmin(ImportExportModelAdmin):
 
     resource_classes = [ProductResource]
     formats = ADMIN_FORMATS
+    export_form_class = TranslatedExportForm
     import_form_class = CatalogImportForm
     confirm_form_class = CatalogConfirmImportForm
     list_display = [
@@ -306,3 +310,12 @@ class VendorInvitationAdmin(admin.ModelAdmin):
     list_select_related = ["group", "vendor", "created_by"]
     raw_id_fields = ["group", "vendor", "producer_catalog", "created_by", "responded_by", "catalog"]
     readonly_fields = ["code", "created_at", "responded_at"]
+
+
+@admin.register(VendorPhoto)
+class VendorPhotoAdmin(admin.ModelAdmin):
+    list_display = ["vendor", "position"]
+    list_filter = [("vendor__owner_group", admin.EmptyFieldListFilter)]
+    search_fields = ["vendor__name", "vendor__email"]
+    list_select_related = ["vendor"]
+    raw_id_fields = ["vendor"]

@@ -22,7 +22,7 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 
-from catalogs.models import MAX_PRICE, Product, Unit
+from catalogs.models import MAX_PRICE, Catalog, Product, Unit, Vendor
 from catalogs.reference import taxonomy
 from kernel.exporters import FORMULA_STARTS, DatasetExporter
 from kernel.numbers import NumberError, parse_decimal
@@ -516,3 +516,54 @@ class SmartXLSX(base_formats.XLSX):
 ADMIN_FORMATS = [SmartCSV, SmartXLSX]
 
 FORMAT_LABELS = {"csv": gettext_lazy("CSV"), "xlsx": gettext_lazy("Excel (XLSX)")}
+
+
+class VendorResource(resources.ModelResource):
+    """Producers in Django admin (operators): a row is matched by ``id``; a producer account's
+    managers are not in the file."""
+
+    class Meta:
+        model = Vendor
+        fields = (
+            "id",
+            "name",
+            "people_name",
+            "email",
+            "phone",
+            "address1",
+            "address2",
+            "postcode",
+            "city",
+            "country",
+            "legal_name",
+            "siret",
+            "profession",
+            "owner_group",
+            "listed_in_directory",
+        )
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = False
+
+
+class CatalogResource(resources.ModelResource):
+    """Catalogs in Django admin (operators), matched by ``id``; coordinators are not in the file."""
+
+    class Meta:
+        model = Catalog
+        fields = (
+            "id",
+            "group",
+            "vendor",
+            "name",
+            "description",
+            "catalog_type",
+            "start_date",
+            "end_date",
+            "fee_percent",
+            "users_can_order",
+            "stock_tracked",
+        )
+        export_order = fields
+        skip_unchanged = True
+        report_skipped = False

@@ -1,13 +1,13 @@
-"""Summaries as CSV (decision 12, user-requests item 9), written by ``kernel.exporters``: the
-reader's dialect, numbers as plain numbers (no currency sign), the distribution's date in the
-file name. Rows are streamed."""
+"""Summaries as CSV or XLSX (decision 12, user-requests item 9), written by
+``kernel.exporters``: the reader's dialect, numbers as plain numbers (no currency sign), the
+distribution's date in the file name. Rows are streamed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -161,3 +161,7 @@ def file_name(kind: str, group: Group, md: MultiDistrib, extension: str) -> str:
 
 def csv_response(kind: str, group: Group, md: MultiDistrib, language: str) -> StreamingHttpResponse:
     return exporter(kind, group, md, language).response("csv", file_name(kind, group, md, "csv"))
+
+
+def xlsx_response(kind: str, group: Group, md: MultiDistrib, language: str) -> HttpResponseBase:
+    return exporter(kind, group, md, language).response("xlsx", file_name(kind, group, md, "xlsx"))

@@ -26,6 +26,7 @@ group_patterns = [
     path(PREFIX, views.day_index, name="index"),
     path(PREFIX + "print/<summary_kind:kind>/", views.summary_print, name="print"),
     path(PREFIX + "csv/<summary_kind:kind>/", views.summary_csv, name="csv"),
+    path(PREFIX + "xlsx/<summary_kind:kind>/", views.summary_xlsx, name="xlsx"),
     path(PREFIX + "pdf/<summary_kind:kind>/", views.summary_pdf, name="pdf"),
     path(PREFIX + "documents/<int:document_id>/", views.document_detail, name="document"),
     path(

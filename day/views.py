@@ -115,6 +115,15 @@ def summary_csv(request: HttpRequest, group_slug: str, md_id: int, kind: str):
 
 
 @group_permission_required(MANAGE)
+@require_GET
+def summary_xlsx(request: HttpRequest, group_slug: str, md_id: int, kind: str):
+    md = _md(request, md_id)
+    if kind not in exports.KINDS:
+        raise Http404
+    return exports.xlsx_response(kind, request.group, md, translation.get_language() or "fr")
+
+
+@group_permission_required(MANAGE)
 @require_POST
 def summary_pdf(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
     md = _md(request, md_id)

@@ -61,6 +61,7 @@ class BasketAdmin(ReadOnlyAdmin):
 @admin.register(OrderLine)
 class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ["product_name", "basket", "quantity", "unit_price", "fee_percent", "created_at"]
+    list_filter = ["basket__state", "vat_rate", ("actual_quantity", admin.EmptyFieldListFilter)]
     search_fields = ["product_name", "basket__code", "basket__member__user__email"]
     list_select_related = ["basket"]
     raw_id_fields = ["group", "basket", "distribution", "product", "created_by"]
@@ -72,6 +73,8 @@ class OrderLineAdmin(ReadOnlyAdmin):
 @admin.register(WholesaleConfirmation)
 class WholesaleConfirmationAdmin(ReadOnlyAdmin):
     list_display = ["multidistrib", "catalog", "confirmed_at", "confirmed_by"]
+    list_filter = ["confirmed_at"]
+    search_fields = ["catalog__name", "group__name", "group__slug"]
     list_select_related = ["multidistrib__place", "catalog", "confirmed_by"]
     raw_id_fields = ["group", "multidistrib", "catalog", "confirmed_by"]
 
@@ -79,4 +82,6 @@ class WholesaleConfirmationAdmin(ReadOnlyAdmin):
 @admin.register(BasketCounter)
 class BasketCounterAdmin(ReadOnlyAdmin):
     list_display = ["multidistrib", "last"]
+    list_filter = ["multidistrib__date"]
+    search_fields = ["multidistrib__group__name", "multidistrib__group__slug"]
     raw_id_fields = ["multidistrib"]

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
+from kernel.admin_export import TranslatedExportForm
 from payments import services
 from payments.models import Operation
 from payments.resources import OperationResource
@@ -40,6 +41,7 @@ class AdminCorrectionForm(forms.Form):
 @admin.register(Operation)
 class OperationAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [OperationResource]
+    export_form_class = TranslatedExportForm
     list_display = [
         "id",
         "date",

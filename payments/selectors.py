@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
+    Count,
     DecimalField,
     F,
     OuterRef,
@@ -351,3 +352,17 @@ def operation_get_for_references(
     return Operation.objects.filter(
         group=group, pk=operation_id, reference__in=references, reverses__isnull=True
     ).first()
+
+
+def money_totals_by_type(*, group: Group, start: date, end: date) -> list[tuple[str, Decimal, int]]:
+    """Money received (payments minus refunds, confirmed) per payment type over a period, in one
+    query: ``(type code, amount, rows)``, largest first. Pending payments are not counted."""
+    rows = (
+        Operation.objects.filter(group=group, is_money=True, date__gte=start, date__lte=end)
+        .filter(COUNTED)
+        .values("payment_type")
+        .annotate(amount=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY), rows=Count("pk"))
+        .order_by("payment_type")
+    )
+    result = [(r["payment_type"], _money(r["amount"], group), r["rows"]) for r in rows]
+    return sorted(result, key=lambda r: (-r[1], r[0]))

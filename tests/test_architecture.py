@@ -24,6 +24,7 @@ LAYERS = [
     "orders",
     "day",
     "messaging",
+    "reports",
 ]
 WIRING = "cagette"
 RANK = {name: index for index, name in enumerate(LAYERS)}

@@ -1,0 +1,133 @@
+"""Period reports, their files, the statistics page and the group archive, for group admins."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from groups.tenancy import group_permission_required
+from reports import archive, charts, exports, selectors
+from reports.forms import PeriodForm
+
+ADMIN = "admin"
+DOWNLOADS = (
+    ("producers", gettext_lazy("Per producer and VAT rate (invoices)")),
+    ("catalogs", gettext_lazy("Per catalog")),
+    ("products", gettext_lazy("Per product")),
+    ("payments", gettext_lazy("Per payment type")),
+    ("lines", gettext_lazy("Every order line")),
+    ("duties", gettext_lazy("Volunteer duties")),
+)
+
+
+def _downloads(group, data) -> list[tuple[str, str, str]]:
+    """``(label, CSV link, XLSX link)`` for each file of the period chosen in ``data``."""
+    links = []
+    for kind, label in DOWNLOADS:
+        url = reverse(f"reports:period_{kind}", args=[group.slug])
+        files = []
+        for fmt in ("csv", "xlsx"):
+            query = QueryDict(mutable=True)
+            query.update({"start": data["start"].isoformat(), "end": data["end"].isoformat()})
+            if data.get("catalog") is not None:
+                query["catalog"] = str(data["catalog"].pk)
+            query["format"] = fmt
+            files.append(f"{url}?{query.urlencode()}")
+        links.append((str(label), *files))
+    return links
+
+
+@group_permission_required(ADMIN)
+@require_GET
+def period(request: HttpRequest, group_slug: str) -> HttpResponse:
+    group = request.group
+    form = PeriodForm(request.GET or None, group=group)
+    report = chart = downloads = None
+    if form.is_valid():
+        catalog = form.cleaned_data["catalog"]
+        report = selectors.period_report(
+            group=group,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            catalog_id=catalog.pk if catalog else None,
+        )
+        chart = charts.distribution_chart(report.distributions, group.currency)
+        downloads = _downloads(group, form.cleaned_data)
+    return render(
+        request,
+        "reports/period.html",
+        {
+            "group": group,
+            "form": form,
+            "report": report,
+            "chart": chart,
+            "downloads": downloads,
+        },
+    )
+
+
+@group_permission_required(ADMIN)
+@require_GET
+def period_export(request: HttpRequest, group_slug: str, kind: str) -> HttpResponseBase:
+    group = request.group
+    exporter_class = exports.EXPORTERS.get(kind)
+    if exporter_class is None:
+        raise Http404
+    form = PeriodForm(request.GET, group=group)
+    if not form.is_valid():
+        return render(
+            request,
+            "reports/period.html",
+            {"group": group, "form": form, "report": None},
+            status=400,
+        )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    fmt = form.cleaned_data["format"]
+    catalog = form.cleaned_data["catalog"]
+    exporter = exporter_class(
+        group,
+        start,
+        end,
+        language=translation.get_language() or "fr",
+        catalog_id=catalog.pk if catalog else None,
+    )
+    return exporter.response(fmt, exports.file_name(kind, group, start, end, fmt))
+
+
+@group_permission_required(ADMIN)
+@require_GET
+def statistics(request: HttpRequest, group_slug: str) -> HttpResponse:
+    group = request.group
+    stats = selectors.statistics(group=group, today=timezone.localdate(timezone=group.tzinfo))
+    return render(
+        request,
+        "reports/statistics.html",
+        {
+            "group": group,
+            "stats": stats,
+            "chart": charts.distribution_chart(stats.distributions, group.currency),
+        },
+    )
+
+
+@group_permission_required(ADMIN)
+@require_GET
+def archive_page(request: HttpRequest, group_slug: str) -> HttpResponse:
+    return render(
+        request,
+        "reports/archive.html",
+        {"group": request.group, "tables": archive.TABLE_NAMES, "version": archive.VERSION},
+    )
+
+
+@group_permission_required(ADMIN)
+@require_GET
+def archive_download(request: HttpRequest, group_slug: str) -> HttpResponse:
+    group = request.group
+    response = HttpResponse(archive.build_archive(group), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{archive.file_name(group)}"'
+    return response
