@@ -43,6 +43,7 @@ class ProfileForm(forms.ModelForm):
             "notify_orders_closing",
             "notify_distribution_reminder",
             "notify_volunteer_alerts",
+            "notify_membership_reminder",
         ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from members import views
+from members import fee_urls, views
 
 app_name = "members"
 
@@ -9,6 +9,7 @@ group_patterns = [
     path("leave/", views.group_leave, name="leave"),
     path("manage/members/", views.member_list, name="list"),
     path("manage/members/<int:member_id>/rights/", views.member_rights, name="rights"),
+    *fee_urls.group_patterns,
 ]
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.notifications import day, duties
+from messaging.notifications import day, duties, memberships
 
 
 @shared_task
@@ -23,3 +23,8 @@ def producer_forms_send_due() -> int:
 @shared_task
 def validation_reminders_send() -> int:
     return day.validation_reminders_send()
+
+
+@shared_task
+def membership_reminders_send() -> int:
+    return memberships.membership_reminders_send()

@@ -11,3 +11,10 @@ class PaymentsConfig(AppConfig):
         from payments.home import balances_panel
 
         home.register(balances_panel)
+
+        from members import memberships
+        from payments.services import membership_ledger_record, membership_ledger_reverse
+
+        memberships.register_ledger(
+            record=membership_ledger_record, reverse=membership_ledger_reverse
+        )

@@ -51,6 +51,7 @@ def sample_kwargs(world) -> dict:
     from tests.catalogs.factories import isolation_samples
     from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
+    from tests.members.samples import fee_samples
     from tests.orders.samples import order_samples
 
     return {
@@ -60,6 +61,7 @@ def sample_kwargs(world) -> dict:
         **isolation_samples(world),
         **order_samples(world),
         **day_samples(world),
+        **fee_samples(world),
     }
 
 
