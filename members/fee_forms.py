@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group
@@ -21,7 +22,7 @@ class FeeForm(forms.Form):
 
     year = forms.TypedChoiceField(label=_("Period"), coerce=int)
     paid_on = forms.DateField(
-        label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     amount = DecimalInputField(
         label=_("Amount"), places=2, maximum=Decimal("9999.99"), required=False
@@ -48,12 +49,14 @@ class FeeForm(forms.Form):
         self.fields["year"].initial = memberships.current_period(group, today).year
         self.fields["paid_on"].initial = today
         if group.membership_fee is not None:
-            self.fields["amount"].initial = group.membership_fee
+            self.fields["amount"].initial = formats.localize_input(group.membership_fee)
         else:
             self.fields["amount"].required = True
         types = memberships.fee_payment_types(group)
         self.fields["payment_type"].choices = [("", "—"), *types]
         self.fields["payment_type"].required = bool(group.has_payments)
+        if group.has_payments:
+            self.fields["payment_type"].initial = types[0][0]
         self.fields["multidistrib"].choices = [
             ("", "—"),
             *memberships.distribution_choices(group, today),

@@ -22,3 +22,16 @@ def membership_notice(group: Any, member: Any) -> dict[str, Any]:
         "member": member,
         "period": memberships.current_period(group),
     }
+
+
+@register.inclusion_tag("members/fees/_status.html")
+def membership_status(member: Any) -> dict[str, Any]:
+    """The member's status for the current period, for the member sheet and lists: a badge
+    "up to date" / "to renew" (nothing when the group has fees off). One query."""
+    group = member.group
+    if not group.has_membership:
+        return {"hidden": True}
+    return {
+        "current": memberships.current_period(group),
+        "up_to_date": memberships.has_valid_membership(member),
+    }
