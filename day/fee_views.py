@@ -40,6 +40,7 @@ def day_fees(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     form.fields["members"].queryset = Member.objects.filter(pk__in=[m.pk for m in people])
     if not data:
         form.fields["members"].initial = [m.pk for m in people if m.pk not in valid]
+        form.fields["paid_on"].initial = min(md.date, memberships.group_today(group))
     if data is not None and group.has_membership and form.is_valid():
         fields = {**form.service_data(), "multidistrib_id": md.pk}
         try:
