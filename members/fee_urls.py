@@ -31,3 +31,11 @@ group_patterns = [
         name="fee_delete",
     ),
 ]
+
+account_patterns = [
+    path(
+        "account/reminders/membership/<str:token>/",
+        fee_views.reminders_off,
+        name="fee_reminders_off",
+    ),
+]

@@ -191,3 +191,21 @@ def fees_to_renew_export(request: HttpRequest, group_slug: str, fmt: str) -> Htt
     if off:
         return off
     return fee_exports.to_renew_response(request.group, fmt, translation.get_language() or "fr")
+
+
+@require_http_methods(["GET", "POST"])
+def reminders_off(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click link of the reminder e-mail: a page with one button, no login needed (the
+    signed token names the account); the same choice is a checkbox of the profile."""
+    user = memberships.reminder_off_user(token)
+    if user is None:
+        raise Http404
+    done = False
+    if request.method == "POST":
+        memberships.reminders_off(user=user, acting_user=request.user)
+        done = True
+    return render(
+        request,
+        "members/fees/reminders_off.html",
+        {"done": done or not user.notify_membership_reminder},
+    )

@@ -22,6 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
@@ -426,3 +427,34 @@ def membership_record_batch(
         else:
             result.recorded.append(fee)
     return result
+
+
+# --- opting out of the reminders -------------------------------------------------------------
+
+REMINDER_OFF_SALT = "members.membership-reminder-off"
+
+
+def reminder_off_token(user: Any) -> str:
+    """A signed token for the one-click "stop these reminders" link of the reminder e-mail."""
+    return signing.dumps(user.pk, salt=REMINDER_OFF_SALT, compress=True)
+
+
+def reminder_off_user(token: str) -> Any:
+    """The user a token names, or None (forged, or an account gone); no expiry: the link of an
+    old e-mail still works."""
+    from members.models import User
+
+    try:
+        pk = signing.loads(token, salt=REMINDER_OFF_SALT)
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first() if isinstance(pk, int) else None
+
+
+@transaction.atomic
+def reminders_off(*, user: Any, acting_user: Any) -> None:
+    """Turn the membership renewal reminders off for ``user`` (their profile preference)."""
+    if user.notify_membership_reminder:
+        user.notify_membership_reminder = False
+        user.save(update_fields=["notify_membership_reminder"])
+    log_action(action="membership.reminders_off", acting_user=acting_user, obj=user)

@@ -14,6 +14,7 @@ group_patterns = [
 
 urlpatterns = [
     path("account/profile/", views.profile, name="profile"),
+    *fee_urls.account_patterns,
     path("groups/new/", views.group_create, name="group_create"),
     path("g/<slug:group_slug>/", include(group_patterns)),
 ]

@@ -71,6 +71,10 @@ def _send(group: Group, member: Member, year: int, *, expiring: bool) -> bool:
                     "expiring": expiring,
                     "group_url": group.get_absolute_url(),
                     "preferences_url": reverse("members:profile"),
+                    "off_url": reverse(
+                        "members:fee_reminders_off",
+                        args=[memberships.reminder_off_token(member.user)],
+                    ),
                 },
             )
     except IntegrityError:  # sent already, by an earlier run or a simultaneous one

@@ -2,6 +2,7 @@
 recent customers without one; once per member and period, in their language, respecting the
 notification preference."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -98,3 +99,42 @@ def test_beat_task_runs_the_service(world, group):
     from messaging.tasks import membership_reminders_send as task
 
     assert task.apply().get() == 0
+
+
+def test_one_click_link_turns_the_reminders_off_and_forged_links_are_404(
+    world, group, client, django_capture_on_commit_callbacks
+):
+    shop = make_shop(world)
+    buyer = MemberFactory(group=group)
+    order(shop.md, buyer, {shop["bread"]: "1"})
+    mail.outbox.clear()
+    _send(shop.md.date, django_capture_on_commit_callbacks)
+    path = re.search(r"(/account/reminders/membership/[^/\s]+/)", mail.outbox[0].body)[1]
+    page = client.get(path)  # anonymous: the signed link is enough
+    assert page.status_code == 200 and "Arrêter ces rappels" in page.content.decode()
+    response = client.post(path)
+    assert response.status_code == 200 and 'id="reminders-off"' in response.content.decode()
+    buyer.user.refresh_from_db()
+    assert buyer.user.notify_membership_reminder is False
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    assert client.get("/account/reminders/membership/1/").status_code == 404
+
+
+def test_group_page_shows_the_member_their_membership(world, group, client_for):
+    client = client_for(world.member)
+    html = client.get(f"/g/{group.slug}/").content.decode()
+    assert 'id="my-membership"' in html and "Adhésion à renouveler" in html
+    assert "Chèque à l&#x27;accueil." in html
+    member = Member.objects.get(group=group, user=world.member)
+    memberships.membership_record(
+        group=group,
+        member=member,
+        year=memberships.current_period(group).year,
+        payment_type="cash",
+        acting_user=world.admin,
+    )
+    html = client.get(f"/g/{group.slug}/").content.decode()
+    assert "Adhésion à jour" in html and "Chèque à l&#x27;accueil." not in html
+    group.has_membership = False
+    group.save()
+    assert 'id="my-membership"' not in client.get(f"/g/{group.slug}/").content.decode()
