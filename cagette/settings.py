@@ -284,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.validation_reminders_send",
         "schedule": crontab(minute=25),
     },
+    "membership-reminders": {
+        "task": "messaging.tasks.membership_reminders_send",
+        "schedule": crontab(hour=9, minute=30),
+    },
 }
 
 CACHES = {

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from day import producer_views, views
+from day import fee_views, producer_views, views
 from day.models import SummaryDocument
 
 
@@ -40,6 +40,7 @@ group_patterns = [
         name="document_download",
     ),
     path(PREFIX + "validate/", views.validate, name="validate"),
+    path(PREFIX + "fees/", fee_views.day_fees, name="fees"),
     path(PREFIX + "validate/weights/", views.weights_save, name="weights"),
     path(PREFIX + "validate/absent/", views.basket_absent, name="absent"),
     path(PREFIX + "validate/present/", views.basket_present, name="present"),

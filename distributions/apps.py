@@ -16,6 +16,11 @@ class DistributionsConfig(AppConfig):
         home.register_start_step(panels.start_steps)
         hooks.register_open_orders_check(producer_may_open_orders)
 
+        from distributions.selectors import fee_distribution_choices
+        from members import memberships
+
+        memberships.register_distribution_choices(fee_distribution_choices)
+
 
 def producer_may_open_orders(catalog) -> bool | str:
     """Decision 13 through the catalogs app: the producer's legal data and standing.

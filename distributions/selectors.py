@@ -1,7 +1,7 @@
 """Reads for distributions. Every list runs a fixed number of queries, whatever its length."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from catalogs.models import Catalog
 from distributions import hooks
@@ -402,3 +402,15 @@ def member_choices(
         for r in DeliveryRequest.objects.filter(multidistrib__in=ids, user=user)
     }
     return slot_requests, deliveries
+
+
+def fee_distribution_choices(group: Group, today: date) -> list[tuple[int, str]]:
+    """Distributions a membership fee may be linked to: from 3 months ago to 5 days ahead."""
+    rows = (
+        MultiDistrib.objects.filter(
+            group=group, date__gte=today - timedelta(days=92), date__lte=today + timedelta(days=5)
+        )
+        .select_related("place")
+        .order_by("-date")
+    )
+    return [(md.pk, f"{formats.date_format(md.date, 'j F Y')} · {md.place.name}") for md in rows]

@@ -1,3 +1,4 @@
+import calendar
 import zoneinfo
 from decimal import Decimal
 from functools import lru_cache
@@ -257,7 +258,10 @@ class GroupMembershipForm(forms.ModelForm):
             "membership_renewal_month",
             "membership_renewal_day",
             "membership_required_to_order",
+            "membership_payment_info",
+            "membership_reminder_days",
         ]
+        widgets = {"membership_payment_info": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,6 +273,23 @@ class GroupMembershipForm(forms.ModelForm):
             maximum=Decimal("9999.99"),
             required=False,
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        month = cleaned.get("membership_renewal_month")
+        day = cleaned.get("membership_renewal_day")
+        if cleaned.get("has_membership") and (not month or not day):
+            self.add_error(
+                "has_membership", _("Set the renewal date before turning membership fees on.")
+            )
+        elif month and day and day > calendar.monthrange(2024, month)[1]:
+            self.add_error("membership_renewal_day", _("This renewal date does not exist."))
+        if cleaned.get("membership_required_to_order") and not cleaned.get("has_membership"):
+            self.add_error(
+                "membership_required_to_order",
+                _("Turn membership fees on to require them for ordering."),
+            )
+        return cleaned
 
 
 class GroupVolunteersForm(forms.ModelForm):

@@ -184,6 +184,16 @@ class Group(models.Model):
     membership_required_to_order = models.BooleanField(
         _("membership required to order"), default=False
     )
+    membership_payment_info = models.TextField(
+        _("how to pay the membership fee"),
+        blank=True,
+        help_text=_("Shown to members who have not paid yet, in the shop and in reminders."),
+    )
+    membership_reminder_days = models.PositiveSmallIntegerField(
+        _("days before the renewal to remind members"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
 
     main_place = models.ForeignKey(
         "groups.Place",

@@ -97,3 +97,6 @@ class MemberAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["user", "group"]
     raw_id_fields = ["user", "group"]
+
+
+from members import fee_admin  # noqa: E402, F401  (membership fees)

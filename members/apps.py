@@ -18,3 +18,7 @@ class MembersConfig(AppConfig):
         from members.services.accounts import mail_context
 
         register_user_context(mail_context)
+
+        from members.fee_panels import group_panel
+
+        home.register_group_panel(group_panel)

@@ -44,6 +44,7 @@ class ProfileForm(forms.ModelForm):
             "notify_distribution_reminder",
             "notify_distribution_reminder_4h",
             "notify_volunteer_alerts",
+            "notify_membership_reminder",
         ]
 
 

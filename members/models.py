@@ -86,6 +86,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     notify_volunteer_alerts = models.BooleanField(
         _("tell me when volunteers are needed"), default=True
     )
+    notify_membership_reminder = models.BooleanField(
+        _("remind me to renew my membership fee"), default=True
+    )
 
     is_staff = models.BooleanField(
         _("operator"), default=False, help_text=_("Can log in to the platform administration.")
@@ -307,3 +310,7 @@ class Invitation(models.Model):
 
 
 INVITATION_DAYS = 14
+
+
+# Membership fees live in their own module; imported here so Django registers them.
+from members.fee_models import Membership, MembershipReminder  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from members import account_views, manage_views, views
+from members import account_views, fee_urls, manage_views, views
 
 app_name = "members"
 
@@ -36,6 +36,7 @@ group_patterns = [
     path("manage/members/<int:member_id>/edit/", manage_views.member_edit, name="edit"),
     path("manage/members/<int:member_id>/remove/", manage_views.member_remove, name="remove"),
     path("manage/members/<int:member_id>/rights/", views.member_rights, name="rights"),
+    *fee_urls.group_patterns,
 ]
 
 urlpatterns = [
@@ -46,6 +47,7 @@ urlpatterns = [
     path("account/welcome/<str:token>/", account_views.welcome, name="welcome"),
     path("invitations/<str:token>/", account_views.invitation, name="invitation"),
     path("leave/<str:token>/", account_views.leave_by_link, name="leave_by_link"),
+    *fee_urls.account_patterns,
     path("groups/new/", views.group_create, name="group_create"),
     path("g/<slug:group_slug>/", include(group_patterns)),
 ]

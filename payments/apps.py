@@ -12,3 +12,10 @@ class PaymentsConfig(AppConfig):
 
         home.register(balances_panel)
         home.register_action(manage_actions)
+
+        from members import memberships
+        from payments.services import membership_ledger_record, membership_ledger_reverse
+
+        memberships.register_ledger(
+            record=membership_ledger_record, reverse=membership_ledger_reverse
+        )

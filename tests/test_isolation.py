@@ -55,6 +55,7 @@ def sample_kwargs(world) -> dict:
     from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
     from tests.messaging.samples import messaging_samples
+    from tests.members.samples import fee_samples
     from tests.orders.samples import order_samples
     from tests.payments.stripe.samples import payment_samples
 
@@ -67,6 +68,7 @@ def sample_kwargs(world) -> dict:
         **day_samples(world),
         **messaging_samples(world),
         **payment_samples(world),
+        **fee_samples(world),
     }
 
 

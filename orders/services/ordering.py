@@ -14,6 +14,7 @@ from catalogs.models import Product
 from distributions.models import MultiDistrib
 from kernel.audit import log_action
 from kernel.quantities import qty
+from members import memberships
 from members.models import Member
 from orders import selectors
 from orders.models import Basket, OrderLine
@@ -182,6 +183,9 @@ def order_place(
     if member.group_id == md.group_id:
         member.group = md.group
     by_admin = _acts_as_admin(acting_user, member, as_admin)
+    refusal = memberships.order_refusal(member, by_admin=by_admin)  # decision 3
+    if refusal:
+        raise OrderError(refusal)
     payment_type = _check_payment_type(md.group, payment_type)
     items = list(cart.lines.select_related("product__catalog").order_by("product_id", "pk"))
     if not items:
@@ -404,6 +408,11 @@ def order_update(
     if md.validated_at is not None:
         raise OrderError(_("This distribution is validated: its orders can no longer change."))
     order = _order_basket(md, member)
+    if order is None or not order.is_confirmed:  # a new order needs the fee (decision 3)
+        member.group = md.group
+        refusal = memberships.order_refusal(member, by_admin=by_admin)
+        if refusal:
+            raise OrderError(refusal)
     current: dict[int, list[OrderLine]] = {}
     if order is not None and order.is_confirmed:
         for line in order.lines.select_related("product"):

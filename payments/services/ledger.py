@@ -265,9 +265,12 @@ def membership_fee_record(
     if not reference:
         raise PaymentError(_("A membership fee needs a reference."))
     member = lock_member(group, member)
-    if Operation.objects.filter(
-        group=group, member=member, reference=reference, kind=Kind.MEMBERSHIP
-    ).exists():
+    if any(
+        corrected_total(debt) != 0
+        for debt in Operation.objects.filter(
+            group=group, member=member, reference=reference, kind=Kind.MEMBERSHIP
+        )
+    ):  # a fee deleted before (its rows reversed) may be recorded again
         raise PaymentError(_("This membership fee is already recorded."))
     day = date or group_today(group)
     debt = write_operation(
@@ -306,3 +309,80 @@ def membership_fee_record(
         reason=debt.label,
     )
     return debt, payment
+
+
+@transaction.atomic
+def membership_fee_reverse(
+    *, group: Group, member: Member, reference: str, reason: str, acting_user: Any
+) -> list[Operation]:
+    """Cancel the fee rows of ``reference`` (its debt and payment, spec §5 deletion) with
+    corrections that bring each one to zero; history stays. Returns the corrections."""
+    member = lock_member(group, member)
+    roots = list(
+        Operation.objects.filter(
+            group=group,
+            member=member,
+            reference=reference,
+            kind__in=(Kind.MEMBERSHIP, Kind.PAYMENT),
+            reverses__isnull=True,
+        ).order_by("pk")
+    )
+    written = []
+    for root in roots:
+        remaining = corrected_total(root)
+        if remaining == 0:
+            continue
+        correction = write_operation(
+            group=group,
+            member=member,
+            kind=Kind.CORRECTION,
+            amount=-remaining,
+            currency=root.currency,
+            date=group_today(group),
+            label=(_("Cancelled: %(label)s") % {"label": root.label})[:128],
+            reason=reason.strip()[:255],
+            reverses=root,
+            is_money=root.is_money,
+            state=root.state,
+            payment_type=root.payment_type if root.is_money else "",
+            reference=root.reference,
+            recorded_by=acting_user,
+            confirmed_by=acting_user if root.state == State.CONFIRMED else None,
+        )
+        log_operation(
+            "payment.membership_fee_cancelled",
+            acting_user=acting_user,
+            group=group,
+            operation=correction,
+            reason=correction.reason,
+            reverses=root.pk,
+        )
+        written.append(correction)
+    return written
+
+
+def membership_ledger_record(*, fee: Any, period_name: str, acting_user: Any) -> str:
+    """The ledger writer ``members.memberships`` calls when a fee is recorded."""
+    reference = f"membership-{fee.year}"
+    membership_fee_record(
+        group=fee.group,
+        member=fee.member,
+        amount=fee.amount,
+        label=_("Membership fee %(period)s") % {"period": period_name},
+        reference=reference,
+        payment_type=fee.payment_type,
+        date=fee.paid_on,
+        acting_user=acting_user,
+    )
+    return reference
+
+
+def membership_ledger_reverse(*, fee: Any, acting_user: Any) -> None:
+    """The ledger writer ``members.memberships`` calls when a fee is deleted."""
+    membership_fee_reverse(
+        group=fee.group,
+        member=fee.member,
+        reference=fee.ledger_reference,
+        reason=_("Membership fee deleted"),
+        acting_user=acting_user,
+    )

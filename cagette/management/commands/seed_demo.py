@@ -11,6 +11,7 @@ DEMO_MODULES = [
     "catalogs.demo",
     "distributions.demo",
     "payments.demo",
+    "members.fee_demo",
     "orders.demo",
     "day.demo",
     "messaging.demo",
