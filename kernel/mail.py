@@ -18,10 +18,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kernel.outbox import Draft, outbox_add
+from kernel.site import site_url
 
 PREFERENCES_SALT = "kernel.mail.preferences"
-
-from kernel.site import site_url
 
 
 def recipients_for(user: Any) -> list[str]:

@@ -54,8 +54,8 @@ def sample_kwargs(world) -> dict:
     from tests.catalogs.factories import isolation_samples
     from tests.day.samples import day_samples
     from tests.distributions.samples import distribution_samples
-    from tests.messaging.samples import messaging_samples
     from tests.members.samples import fee_samples
+    from tests.messaging.samples import messaging_samples
     from tests.orders.samples import order_samples
     from tests.payments.stripe.samples import payment_samples
 
