@@ -23,6 +23,7 @@ from day.exports import file_name
 from day.models import SummaryDocument
 from distributions import hooks
 from distributions.models import Distribution
+from groups.models import live_group_q
 from kernel.exporters import ListExporter
 
 PAST_DAYS = 30
@@ -34,7 +35,7 @@ def _producer_distributions(user) -> QuerySet[Distribution]:
         Distribution.objects.filter(
             Q(catalog__vendor__managers=user)
             | Q(catalog__source_link__producer_catalog__vendor__managers=user),
-            group__deleted_at__isnull=True,
+            live_group_q("group"),
         )
         .select_related("multidistrib__place", "multidistrib__group", "catalog__vendor")
         .distinct()

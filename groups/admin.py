@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -34,8 +34,8 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.register(Group)
 class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
-    """Operators' view of the groups, with their health: active members and the last
-    distribution held. (Failed e-mails are not shown: the outbox is the messaging app's.)"""
+    """Operators' view of the groups, with their health: the last distribution held (the members
+    app adds the active members, ``members.admin.GroupHealthAdmin``)."""
 
     resource_classes = [GroupResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -46,7 +46,6 @@ class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
         "shop_mode",
         "registration",
         "contact",
-        "active_members",
         "last_distribution",
         "created_at",
         "deleted_at",
@@ -73,18 +72,11 @@ class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
             .get_queryset(request)
             .select_related("contact")
             .annotate(
-                active_members=Count(
-                    "members", filter=Q(members__left_at__isnull=True), distinct=True
-                ),
                 last_distribution=Max(
                     "multidistribs__date", filter=Q(multidistribs__date__lte=today)
                 ),
             )
         )
-
-    @admin.display(description=_("active members"), ordering="active_members")
-    def active_members(self, obj):
-        return obj.active_members
 
     @admin.display(description=_("last distribution"), ordering="last_distribution")
     def last_distribution(self, obj):

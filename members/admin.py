@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Member, User
+from groups.admin import GroupAdmin
+from groups.models import Group
+from members.models import Member, User, active_member_q
 
 
 class MemberInline(admin.TabularInline):
@@ -98,5 +101,22 @@ class MemberAdmin(admin.ModelAdmin):
     list_select_related = ["user", "group"]
     raw_id_fields = ["user", "group"]
 
+
+class GroupHealthAdmin(GroupAdmin):
+    """The groups' admin with their active members (groups cannot spell "an active member")."""
+
+    list_display = [*GroupAdmin.list_display[:6], "active_members", *GroupAdmin.list_display[6:]]
+
+    def get_queryset(self, request):
+        members = Count("members", filter=active_member_q("members"), distinct=True)
+        return super().get_queryset(request).annotate(active_members=members)
+
+    @admin.display(description=_("active members"), ordering="active_members")
+    def active_members(self, obj):
+        return obj.active_members
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, GroupHealthAdmin)
 
 from members import fee_admin  # noqa: E402, F401  (membership fees)

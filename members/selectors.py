@@ -5,7 +5,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from groups.models import Group
+from groups.models import Group, live_group_q
 from members.models import Invitation, JoinRequest, Member, User, active_member_q
 
 RIGHT_FILTER = (
@@ -122,7 +122,7 @@ def pending_requests_count(group: Group) -> int:
 def user_join_requests(*, user: User) -> QuerySet[JoinRequest]:
     """The user's own pending requests, for their "my groups" page."""
     return (
-        JoinRequest.objects.filter(user=user, group__deleted_at__isnull=True)
+        JoinRequest.objects.filter(live_group_q("group"), user=user)
         .select_related("group")
         .order_by("group__name")
     )
@@ -146,7 +146,7 @@ def user_memberships(*, user: User) -> list[Member]:
     """The user's active memberships in live groups, with their group."""
     return list(
         Member.objects.active()
-        .filter(user=user, group__deleted_at__isnull=True)
+        .filter(live_group_q("group"), user=user)
         .select_related("group")
         .order_by("group__name")
     )

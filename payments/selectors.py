@@ -274,6 +274,11 @@ def onspot_awaiting_type(*, group: Group, references: Iterable[str]) -> QuerySet
     ).select_related("member__user")
 
 
+def operations_of_group(*, group: Group) -> QuerySet[Operation]:
+    """Every ledger row of the group, as stored (the whole-group archive copies them as they are)."""
+    return Operation.objects.filter(group=group)
+
+
 def operations_for_export(*, group: Group, start: date, end: date) -> QuerySet[Operation]:
     """Rows dated from ``start`` to ``end`` included, oldest first."""
     return (

@@ -62,6 +62,7 @@ from orders.models import (
     WholesaleConfirmation,
     new_basket_code,
 )
+from payments import selectors as payment_selectors
 from payments.models import Operation
 
 FORMAT = "cagette-group-archive"
@@ -125,7 +126,7 @@ TABLES: tuple[Table, ...] = (
         WholesaleConfirmation,
         lambda g: WholesaleConfirmation.objects.filter(group=g),
     ),
-    Table("operations", Operation, lambda g: Operation.objects.filter(group=g)),
+    Table("operations", Operation, lambda g: payment_selectors.operations_of_group(group=g)),
     Table(
         "validations",
         DistributionValidation,

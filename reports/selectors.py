@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Round, TruncMonth
 from distributions.models import Duty, DutyNeed, MultiDistrib
 from groups.models import Group
 from kernel import money
-from members.models import Member
+from members.models import Member, active_member_q
 from orders.models import Basket, OrderLine
 from payments import selectors as payment_selectors
 from payments.models import PAYMENT_TYPE_CHOICES
@@ -261,7 +261,7 @@ def statistics(*, group: Group, today: date, recent: int = 24) -> Statistics:
     members = Member.objects.filter(group=group)
     counts = members.aggregate(
         all=Count("pk"),
-        active=Count("pk", filter=Q(left_at__isnull=True)),
+        active=Count("pk", filter=active_member_q()),
     )
     confirmed = Basket.objects.filter(group=group, state=Basket.State.CONFIRMED)
     ordering = (

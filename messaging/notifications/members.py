@@ -61,9 +61,9 @@ def _confirmed(users_q: Q) -> Any:
     return (
         Basket.objects.filter(
             live_group_q("group"),
+            active_member_q("member"),
             users_q,
             state=Basket.State.CONFIRMED,
-            member__left_at__isnull=True,
             multidistrib__validated_at__isnull=True,
             lines__quantity__gt=0,
         )

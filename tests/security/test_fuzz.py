@@ -281,7 +281,7 @@ def test_every_form_survives_hostile_values_without_error_500(world, client_for)
     STATS["errors_500"] += sum("→ 5" in f or "Error" in f for f in report["failures"])
     record(STATS)
     assert tenant_fingerprint(world.other_group) == before
-    assert report["failures"] == []
+    assert report["failures"] == [], "\n".join(report["failures"])
     assert STATS["forms"] >= 30
 
 
@@ -306,4 +306,4 @@ def test_the_public_cart_and_the_profile_take_any_text(world, client_for, text):
     fuzz_form(client, cart, [text], report)
     fuzz_form(client, profile, [text], report)
     record({"requests": report["requests"], "errors_500": len(report["failures"])})
-    assert report["failures"] == []
+    assert report["failures"] == [], "\n".join(report["failures"])
