@@ -31,7 +31,7 @@ from groups.tenancy import get_for_group, group_member_required, group_permissio
 from kernel import money
 from kernel.numbers import parse_id
 from members.models import Member
-from orders import forms, selectors, services
+from orders import feedback, forms, selectors, services
 from payments import providers
 
 
@@ -223,11 +223,7 @@ def manage_member_save(
     md, scope, everything, member, order, current = _member_order(request, md_id, member_id)
     by_id = {p.pk: p for p in selectors.member_order_products(md=md, catalog_ids=scope)}
     changed, tolerances, errors = forms.posted_order_changes(request.POST, by_id, current)
-    for pk, message in errors.items():
-        messages.error(
-            request,
-            _("%(product)s: %(message)s") % {"product": by_id[pk].display_name, "message": message},
-        )
+    feedback.show_input_errors(request, errors, by_id)
     payment_form = _payment_form(request, order, everything)
     payment_type = None
     if payment_form is not None and payment_form.is_valid():
@@ -236,25 +232,20 @@ def manage_member_save(
         if not errors:
             messages.info(request, _("Nothing changed."))
         return _to_member(request, md, member)
-    try:
-        result = services.order_update(
-            md=md,
-            member=member,
-            quantities=changed,
-            tolerances=tolerances,
-            acting_user=request.user,
-            catalog_ids=scope,
-            payment_type=payment_type,
-            as_admin=True,
-        )
-    except ValidationError as exc:
-        _error(request, exc)
+    result = feedback.order_update(
+        request,
+        named=True,
+        md=md,
+        member=member,
+        quantities=changed,
+        tolerances=tolerances,
+        acting_user=request.user,
+        catalog_ids=scope,
+        payment_type=payment_type,
+        as_admin=True,
+    )
+    if result is None:
         return _to_member(request, md, member)
-    for issue in result.issues:
-        messages.warning(
-            request,
-            _("%(product)s: %(message)s") % {"product": issue.product, "message": issue.message},
-        )
     if not result.changed:
         return _to_member(request, md, member)
     messages.success(
@@ -370,11 +361,7 @@ def manage_cart_confirm(
     except ValidationError as exc:
         _error(request, exc)
         return _to_carts(request, md)
-    for issue in result.issues:
-        messages.warning(
-            request,
-            _("%(product)s: %(message)s") % {"product": issue.product, "message": issue.message},
-        )
+    feedback.show_issues(request, result.issues, named=True)
     if result.basket is not None:
         messages.success(
             request,

@@ -25,7 +25,7 @@ from groups.tenancy import group_member_required, group_public
 from kernel import money
 from kernel.numbers import parse_id
 from kernel.redirects import redirect_back
-from orders import forms, selectors, services, session_cart, shop_html
+from orders import feedback, forms, selectors, services, session_cart, shop_html
 from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
@@ -359,12 +359,7 @@ def _save_cart(request: HttpRequest, md: MultiDistrib) -> bool:
     products = {pk: row.product for pk, row in rows.items()}
     quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
     remove = request.POST.get("remove")
-    for pk, message in errors.items():
-        messages.error(
-            request,
-            _("%(product)s: %(message)s")
-            % {"product": products[pk].display_name, "message": message},
-        )
+    feedback.show_input_errors(request, errors, products)
     for pk, product in products.items():
         if remove and str(pk) == remove:
             _set_in_cart(request, md, product, Decimal(0), None)
@@ -478,8 +473,7 @@ def _checkout_confirm(
         return None
     if result.empty:
         return _cart_is_empty(request, md)
-    for issue in result.issues:
-        messages.warning(request, issue.message)
+    feedback.show_issues(request, result.issues, named=False)
     if result.basket is None:
         messages.error(request, _("Nothing could be ordered: see the messages above."))
         return redirect("orders:cart", group_slug=md.group.slug, md_id=md.pk)
@@ -574,28 +568,19 @@ def basket_save(request: HttpRequest, group_slug: str, basket_code: str) -> Http
         if line.distribution.catalog_id in changes.catalog_ids
     }
     quantities, tolerances, errors = forms.posted_quantities(request.POST, products)
-    for pk, message in errors.items():
-        messages.error(
-            request,
-            _("%(product)s: %(message)s")
-            % {"product": products[pk].display_name, "message": message},
-        )
+    feedback.show_input_errors(request, errors, products)
     if quantities:
-        try:
-            result = services.order_update(
-                md=md,
-                member=request.member,
-                quantities=quantities,
-                tolerances=tolerances,
-                acting_user=request.user,
-                as_admin=False,
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect(order.get_absolute_url())
-        for issue in result.issues:
-            messages.warning(request, issue.message)
-        if result.changed:
+        result = feedback.order_update(
+            request,
+            named=False,
+            md=md,
+            member=request.member,
+            quantities=quantities,
+            tolerances=tolerances,
+            acting_user=request.user,
+            as_admin=False,
+        )
+        if result is not None and result.changed:
             messages.success(request, _("Your order is updated."))
     return redirect(order.get_absolute_url())
 

@@ -102,3 +102,55 @@ def test_an_import_against_the_order_is_reported(app, source):
 )
 def test_an_import_along_the_order_is_accepted(app, source):
     assert violations(app, source) == []
+
+
+def _functions(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def test_no_view_is_longer_than_60_lines():
+    """Views stay thin: a longer one holds a workflow that belongs in a service."""
+    long_views = []
+    for _app, path in project_modules():
+        if not (path.name.endswith("views.py") or path.parent.name == "views"):
+            continue
+        for node in _functions(ast.parse(path.read_text())):
+            if node.name.startswith("_"):
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > 60:
+                long_views.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length})")
+    assert long_views == []
+
+
+def test_no_view_dispatches_on_a_posted_action():
+    """One URL per action, so the isolation crawl walks each action's rights."""
+    found = []
+    for _app, path in project_modules():
+        source = path.read_text()
+        for needle in ('POST.get("action")', "POST.get('action')", 'POST["action"]'):
+            if needle in source:
+                found.append(f"{path.relative_to(ROOT)}: {needle}")
+    assert found == []
+
+
+def test_tenancy_facts_and_the_ledger_are_read_in_one_place():
+    """ "Active member" and "live group" are spelled by their model modules only; the ledger table
+    is queried by ``payments`` only (its selectors fold the corrections)."""
+    found = []
+    for app, path in project_modules():
+        source = path.read_text()
+        rel = path.relative_to(ROOT)
+        for raw in ("left_at__isnull", "deleted_at__isnull"):
+            if raw in source and path.name != "models.py":
+                found.append(f"{rel}: {raw}")
+        if app != "payments" and ("Operation.objects" in source):
+            found.append(f"{rel}: Operation.objects")
+    assert found == []
+
+
+def test_no_module_carries_a_day_prefix():
+    """The distribution day is its own app (``day/``), not ``day_*`` modules elsewhere."""
+    assert [p.name for _app, p in project_modules() if p.name.startswith("day_")] == []
