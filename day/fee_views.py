@@ -1,6 +1,6 @@
 """Recording membership fees at the distribution day (spec §5): the members who ordered for
 this distribution, their membership status, and one form recording the fee for those ticked,
-linked to the distribution. Reached from the validation page (``day_tags``' fee card)."""
+linked to the distribution. Reached from the validation page (the card of ``day/templatetags/fee_card.py``)."""
 
 from __future__ import annotations
 

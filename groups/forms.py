@@ -282,7 +282,7 @@ class GroupMembershipForm(forms.ModelForm):
             self.add_error(
                 "has_membership", _("Set the renewal date before turning membership fees on.")
             )
-        elif month and day and day > calendar.monthrange(2024, month)[1]:
+        elif month in range(1, 13) and day and day > calendar.monthrange(2024, month)[1]:
             self.add_error("membership_renewal_day", _("This renewal date does not exist."))
         if cleaned.get("membership_required_to_order") and not cleaned.get("has_membership"):
             self.add_error(

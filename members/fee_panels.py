@@ -10,6 +10,7 @@ def group_panel(request: Any, group: Any) -> list[dict[str, Any]]:
     member = getattr(request, "member", None)
     if member is None or not group.has_membership:
         return []
+    member.group = group  # the page's group: no query to read it again
     return [
         {
             "template": "members/fees/_group_panel.html",

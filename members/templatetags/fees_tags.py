@@ -14,8 +14,10 @@ register = template.Library()
 def membership_notice(group: Any, member: Any) -> dict[str, Any]:
     if not memberships.membership_required(group):
         return {"show": False}
-    if member is not None and memberships.has_valid_membership(member):
-        return {"show": False}
+    if member is not None:
+        member.group = group  # the page's group: no query to read it again
+        if memberships.has_valid_membership(member):
+            return {"show": False}
     return {
         "show": True,
         "group": group,

@@ -108,6 +108,15 @@ def test_member_told_admin_records_the_fee_member_orders(live_server, page, scre
     page.wait_for_url(re.compile(r"/g/lavoir/orders/[A-Z0-9]+/$"))
     page.screenshot(path=screens / "fees-ordered.png", full_page=True)
     assert Basket.objects.filter(member=lucie, state="confirmed").exists()
+
+    # The other fee pages: several members at once, the distribution day.
+    admin.goto(base + "/g/lavoir/manage/members/fees/batch/")
+    admin.screenshot(path=screens / "fees-batch.png", full_page=True)
+    problems["batch"] = axe_violations(admin)
+    admin.goto(base + f"/g/lavoir/manage/distributions/{md.pk}/day/fees/")
+    assert "FERRAND Lucie" in admin.content()
+    admin.screenshot(path=screens / "fees-day.png", full_page=True)
+    problems["day"] = axe_violations(admin)
     assert {k: v for k, v in problems.items() if v} == {}
     context.close()
 

@@ -192,3 +192,31 @@ def test_settings_refuse_an_impossible_renewal_date_and_required_without_fees(wo
         },
     )
     assert "membership_required_to_order" in response.context["form"].errors
+
+
+def test_batch_and_member_pages_keep_their_query_count(
+    world, group, client_for, django_assert_max_num_queries
+):
+    client = client_for(world.admin)
+    member = _member(world)
+    with django_assert_max_num_queries(14):
+        assert client.get(u("fees_batch", group)).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(u("fees", group, member_id=member.pk)).status_code == 200
+    memberships.membership_record(
+        group=group, member=member, year=_year(group) - 1, payment_type="cash", acting_user=None
+    )
+    for _ in range(20):
+        other = MemberFactory(group=group)
+        memberships.membership_record(
+            group=group,
+            member=other,
+            year=_year(group) - 1,
+            payment_type="cash",
+            acting_user=world.admin,
+        )
+    with django_assert_max_num_queries(14):
+        html = client.get(u("fees_batch", group)).content.decode()
+    assert html.count('name="members"') == 23
+    with django_assert_max_num_queries(14):
+        assert client.get(u("fees", group, member_id=member.pk)).status_code == 200

@@ -106,3 +106,15 @@ def test_shop_tells_visitors_and_stays_quiet_when_fees_are_not_required(world, s
     world.group.membership_required_to_order = False
     world.group.save()
     assert 'id="membership-notice"' not in client.get(url("shop", shop)).content.decode()
+
+
+def test_shop_stays_within_its_query_budget_when_fees_are_required(
+    world, shop, client_for, django_assert_max_num_queries
+):
+    client = client_for(world.member)
+    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    with django_assert_max_num_queries(12):
+        assert 'id="membership-notice"' in client.get(url("shop", shop)).content.decode()
+    _record_fee(world, member_of(world))
+    with django_assert_max_num_queries(12):
+        assert 'id="membership-notice"' not in client.get(url("shop", shop)).content.decode()
