@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from day import exports, mail, pdf, postpone, reports, summaries, validation
+from day import exports, mail, pdf, postpone, reports, summaries, tool_views, tools, validation
 from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
@@ -214,6 +214,8 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             "validation": DistributionValidation.objects.filter(
                 group=group, multidistrib=md
             ).first(),
+            "products": tools.products_at(group=group, md=md),
+            "corrections": tool_views.corrections_for(group, md),
         },
     )
 
