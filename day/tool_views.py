@@ -144,7 +144,7 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
             "group": group,
             "md": md,
             "basket": basket,
-            "block": block,
+            "order": block,  # not "block": the template language takes that name
             "pay_back": -block.due if block is not None and block.due < 0 else None,
             "pending": pending,
             "balance": payment_selectors.balance_for_member(group=group, member=basket.member),

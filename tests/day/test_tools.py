@@ -169,6 +169,7 @@ def test_member_page_adds_a_payment_a_refund_and_validates_a_pending_payment(
     kw = {"group_slug": world.group.slug, "md_id": day.md.pk, "basket_code": basket.code}
     page = client.get(reverse("day:member", kwargs=kw))
     assert page.status_code == 200 and "10,67" in page.content.decode()
+    assert 'id="member-total">10,67' in page.content.decode()
     transfer = Operation.objects.get(reference=basket.code, kind="payment")
     client.post(reverse("day:member_confirm", kwargs=kw), {"operation": transfer.pk})
     transfer.refresh_from_db()
