@@ -26,6 +26,7 @@ class SummaryExporter(ListExporter):
         super().__init__(language=language)
         self.group = group
         self.md = md
+        self.catalog_ids: list[int] | None = None  # a coordinator's catalogs only
 
 
 class MemberSummaryExporter(SummaryExporter):
@@ -49,7 +50,7 @@ class MemberSummaryExporter(SummaryExporter):
     )
 
     def rows(self) -> Iterable[Sequence]:
-        s = summaries.member_summary(group=self.group, md=self.md)
+        s = summaries.member_summary(group=self.group, md=self.md, catalog_ids=self.catalog_ids)
         yes = _("yes")
         for block in s.blocks:
             for line in block.lines:
@@ -95,7 +96,7 @@ class ProductSummaryExporter(SummaryExporter):
         self.per_producer = per_producer
 
     def rows(self) -> Iterable[Sequence]:
-        s = summaries.product_summary(group=self.group, md=self.md)
+        s = summaries.product_summary(group=self.group, md=self.md, catalog_ids=self.catalog_ids)
         for block in s.catalogs:
             for p in block.products:
                 yield [
@@ -132,7 +133,12 @@ class MatrixExporter(SummaryExporter):
 
     @cached_property
     def matrix(self) -> summaries.Matrix:
-        return summaries.matrix(group=self.group, md=self.md)
+        summary = (
+            summaries.member_summary(group=self.group, md=self.md, catalog_ids=self.catalog_ids)
+            if self.catalog_ids is not None
+            else None
+        )
+        return summaries.matrix(group=self.group, md=self.md, summary=summary)
 
     def headers(self) -> Sequence[str]:
         return [_("Number"), _("Member"), *[c[1] for c in self.matrix.columns], _("Total")]
@@ -144,14 +150,25 @@ class MatrixExporter(SummaryExporter):
         yield ["", _("Total"), *m.column_totals, m.total]
 
 
-def exporter(kind: str, group: Group, md: MultiDistrib, language: str) -> SummaryExporter:
+def exporter(
+    kind: str,
+    group: Group,
+    md: MultiDistrib,
+    language: str,
+    *,
+    catalog_ids: list[int] | None = None,
+) -> SummaryExporter:
+    """``catalog_ids``: only these catalogs (a coordinator's); None: every catalog."""
     if kind in ("members", "signature"):
-        return MemberSummaryExporter(group, md, language=language)
-    if kind in ("products", "producers"):
-        return ProductSummaryExporter(
+        result: SummaryExporter = MemberSummaryExporter(group, md, language=language)
+    elif kind in ("products", "producers"):
+        result = ProductSummaryExporter(
             group, md, language=language, per_producer=kind == "producers"
         )
-    return MatrixExporter(group, md, language=language)
+    else:
+        result = MatrixExporter(group, md, language=language)
+    result.catalog_ids = catalog_ids
+    return result
 
 
 def file_name(kind: str, group: Group, md: MultiDistrib, extension: str) -> str:
@@ -159,9 +176,27 @@ def file_name(kind: str, group: Group, md: MultiDistrib, extension: str) -> str:
     return f"{kind}-{slugify(group.slug)}-{day}.{extension}"
 
 
-def csv_response(kind: str, group: Group, md: MultiDistrib, language: str) -> StreamingHttpResponse:
-    return exporter(kind, group, md, language).response("csv", file_name(kind, group, md, "csv"))
+def csv_response(
+    kind: str,
+    group: Group,
+    md: MultiDistrib,
+    language: str,
+    *,
+    catalog_ids: list[int] | None = None,
+) -> StreamingHttpResponse:
+    return exporter(kind, group, md, language, catalog_ids=catalog_ids).response(
+        "csv", file_name(kind, group, md, "csv")
+    )
 
 
-def xlsx_response(kind: str, group: Group, md: MultiDistrib, language: str) -> HttpResponseBase:
-    return exporter(kind, group, md, language).response("xlsx", file_name(kind, group, md, "xlsx"))
+def xlsx_response(
+    kind: str,
+    group: Group,
+    md: MultiDistrib,
+    language: str,
+    *,
+    catalog_ids: list[int] | None = None,
+) -> HttpResponseBase:
+    return exporter(kind, group, md, language, catalog_ids=catalog_ids).response(
+        "xlsx", file_name(kind, group, md, "xlsx")
+    )

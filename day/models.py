@@ -308,3 +308,51 @@ class DayMailSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.multidistrib_id}"
+
+
+class DayCorrection(models.Model):
+    """A validation tool applied to one product at one distribution (spec §6 items 3-4):
+    a price change or "product not delivered", with what each line was before, so that
+    ``day.tools.correction_undo`` puts every line back (issue 13)."""
+
+    class Kind(models.TextChoices):
+        PRICE = "price", _("Price change")
+        NOT_DELIVERED = "not_delivered", _("Product not delivered")
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+    multidistrib = models.ForeignKey(
+        "distributions.MultiDistrib",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("distribution"),
+    )
+    product = models.ForeignKey(
+        "catalogs.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    product_name = models.CharField(_("product name"), max_length=200)
+    kind = models.CharField(_("correction"), max_length=16, choices=Kind.choices)
+    new_price = models.DecimalField(
+        _("new price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # [{"line": id, "basket": id, "unit_price": "2.35", "quantity": "1.500", ...}], before.
+    lines = models.JSONField(_("lines before"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("validation correction")
+        verbose_name_plural = _("validation corrections")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.product_name}"

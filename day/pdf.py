@@ -47,16 +47,24 @@ def context_for(
     *,
     distribution: Distribution | None = None,
     progress: Callable[[int], None] | None = None,
+    catalog_ids: list[int] | None = None,
 ) -> dict[str, Any]:
-    """The plain data a summary shows, testable without rendering."""
-    catalog_ids = [distribution.catalog_id] if distribution is not None else None
+    """The plain data a summary shows, testable without rendering (``catalog_ids``: only
+    these catalogs, a coordinator's)."""
+    if distribution is not None:
+        catalog_ids = [distribution.catalog_id]
     context: dict[str, Any] = {"group": group, "md": md, "kind": kind, "distribution": distribution}
     if kind in (Kind.MEMBERS, Kind.MEMBERS_PAGES, Kind.SIGNATURE):
         context["summary"] = summaries.member_summary(group=group, md=md, catalog_ids=catalog_ids)
     elif kind in (Kind.PRODUCTS, Kind.PRODUCERS, Kind.PRODUCER_FORM):
         context["products"] = summaries.product_summary(group=group, md=md, catalog_ids=catalog_ids)
     elif kind == Kind.MATRIX:
-        context["matrix"] = summaries.matrix(group=group, md=md)
+        summary = (
+            summaries.member_summary(group=group, md=md, catalog_ids=catalog_ids)
+            if catalog_ids is not None
+            else None
+        )
+        context["matrix"] = summaries.matrix(group=group, md=md, summary=summary)
     else:
         raise ValueError(f"Unknown summary {kind!r}")
     if progress:

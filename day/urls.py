@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from day import fee_views, producer_views, views
+from day import fee_views, producer_views, tool_views, views
 from day.models import SummaryDocument
 
 
@@ -46,6 +46,25 @@ group_patterns = [
     path(PREFIX + "validate/present/", views.basket_present, name="present"),
     path(PREFIX + "validate/onspot/", views.onspot_type_save, name="onspot"),
     path(PREFIX + "validate/confirm/", views.validation_confirm, name="validation_confirm"),
+    path(PREFIX + "validate/price/", tool_views.price_change, name="price_change"),
+    path(PREFIX + "validate/not-delivered/", tool_views.not_delivered, name="not_delivered"),
+    path(PREFIX + "validate/undo/", tool_views.correction_undo, name="correction_undo"),
+    path(PREFIX + "validate/baskets/<str:basket_code>/", tool_views.member_page, name="member"),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/payment/",
+        tool_views.member_payment,
+        name="member_payment",
+    ),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/refund/",
+        tool_views.member_refund,
+        name="member_refund",
+    ),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/confirm/",
+        tool_views.member_confirm,
+        name="member_confirm",
+    ),
     path(PREFIX + "validate/start/", views.validation_start, name="validation_start"),
     path(PREFIX + "cash/", views.cash, name="cash"),
     path(PREFIX + "cash/csv/", views.cash_file, {"file_format": "csv"}, name="cash_csv"),

@@ -7,7 +7,7 @@ reversal of a validation needs a group admin (decision 5).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,11 +15,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from day import exports, mail, pdf, postpone, reports, summaries, validation
+from catalogs.access import coordinated_catalog_ids
+from day import exports, mail, pdf, postpone, reports, summaries, tool_views, tools, validation
 from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
-from groups.tenancy import get_for_group, group_permission_required
+from groups.tenancy import get_for_group, group_member_required, group_permission_required
 from kernel.numbers import parse_id
 from orders.models import Basket
 from payments import providers
@@ -32,6 +33,17 @@ PRINTABLE = [k for k in Kind.values if k != Kind.PRODUCER_FORM]
 
 def _md(request: HttpRequest, md_id: int) -> MultiDistrib:
     return md_get(group=request.group, md_id=md_id)
+
+
+def _scope(request: HttpRequest, md: MultiDistrib) -> list[int] | None:
+    """The catalogs of ``md`` whose day this member runs: None for all of them (the section's
+    right), the coordinated ones for a catalog coordinator, 403 for anyone else (issue 13)."""
+    if MANAGE in request.group_perms:
+        return None
+    mine = coordinated_catalog_ids(request) & {d.catalog_id for d in md.distributions.all()}
+    if not mine:
+        raise PermissionDenied
+    return sorted(mine)
 
 
 def _kind(kind: str) -> str:
@@ -49,17 +61,27 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-@group_permission_required(MANAGE)
+def _baskets_count(group, md: MultiDistrib, scope: list[int] | None) -> int:
+    baskets = Basket.objects.filter(group=group, multidistrib=md, state=Basket.State.CONFIRMED)
+    if scope is not None:
+        baskets = baskets.filter(lines__distribution__catalog_id__in=scope).distinct()
+    return baskets.count()
+
+
+@group_member_required
 @require_GET
 def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = _md(request, md_id)
     group = request.group
+    scope = _scope(request, md)
     documents = SummaryDocument.objects.filter(group=group, multidistrib=md).exclude(
         kind=Kind.PRODUCER_FORM
-    )[:10]
+    )[: 10 if scope is None else 0]
     distributions = list(
         Distribution.objects.filter(group=group, multidistrib=md).select_related("catalog__vendor")
     )
+    if scope is not None:
+        distributions = [d for d in distributions if d.catalog_id in scope]
     sent = {}
     for row in DayMailSent.objects.filter(
         group=group, multidistrib=md, kind=DayMailSent.Kind.PRODUCER_FORM
@@ -80,18 +102,18 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
             "moves": DistributionMove.objects.filter(group=group, source=md)[:5],
             "moves_in": DistributionMove.objects.filter(group=group, target=md)[:5],
             "validations": DistributionValidation.objects.filter(group=group, multidistrib=md)[:5],
-            "baskets": Basket.objects.filter(
-                group=group, multidistrib=md, state=Basket.State.CONFIRMED
-            ).count(),
+            "baskets": _baskets_count(group, md, scope),
+            "everything": scope is None,
         },
     )
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def summary_print(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
     md = _md(request, md_id)
-    context = pdf.context_for(_kind(kind), request.group, md)
+    scope = _scope(request, md)
+    context = pdf.context_for(_kind(kind), request.group, md, catalog_ids=scope)
     size = request.GET.get("size", "m")
     return render(
         request,
@@ -105,22 +127,26 @@ def summary_print(request: HttpRequest, group_slug: str, md_id: int, kind: str) 
     )
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def summary_csv(request: HttpRequest, group_slug: str, md_id: int, kind: str):
     md = _md(request, md_id)
+    scope = _scope(request, md)
     if kind not in exports.KINDS:
         raise Http404
-    return exports.csv_response(kind, request.group, md, translation.get_language() or "fr")
+    language = translation.get_language() or "fr"
+    return exports.csv_response(kind, request.group, md, language, catalog_ids=scope)
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def summary_xlsx(request: HttpRequest, group_slug: str, md_id: int, kind: str):
     md = _md(request, md_id)
+    scope = _scope(request, md)
     if kind not in exports.KINDS:
         raise Http404
-    return exports.xlsx_response(kind, request.group, md, translation.get_language() or "fr")
+    language = translation.get_language() or "fr"
+    return exports.xlsx_response(kind, request.group, md, language, catalog_ids=scope)
 
 
 @group_permission_required(MANAGE)
@@ -223,6 +249,8 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             "validation": DistributionValidation.objects.filter(
                 group=group, multidistrib=md
             ).first(),
+            "products": tools.products_at(group=group, md=md),
+            "corrections": tool_views.corrections_for(group, md),
         },
     )
 
@@ -435,16 +463,19 @@ def unvalidate(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespons
 # --- producer order forms -------------------------------------------------------------------
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_POST
 def producer_form(request: HttpRequest, group_slug: str, md_id: int, distribution_id: int):
     md = _md(request, md_id)
+    scope = _scope(request, md)
     distribution = get_for_group(
         Distribution.objects.select_related("catalog__vendor"),
         request.group,
         pk=distribution_id,
         multidistrib=md,
     )
+    if scope is not None and distribution.catalog_id not in scope:
+        raise PermissionDenied
     if mail.producer_form_resend(distribution=distribution, acting_user=request.user):
         messages.success(request, _("The order form is being sent to the producer."))
     else:

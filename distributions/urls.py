@@ -28,6 +28,21 @@ group_patterns = [
     path("manage/distributions/cycle/preview/", views.cycle_preview, name="cycle_preview"),
     path("manage/distributions/cycle/edit/", views.cycle_edit, name="cycle_edit"),
     path(
+        "manage/distributions/cycles/<int:cycle_id>/catalogs/",
+        views.cycle_catalogs,
+        name="cycle_catalogs",
+    ),
+    path(
+        "manage/distributions/cycles/<int:cycle_id>/catalogs/attach/",
+        views.cycle_catalog_attach,
+        name="cycle_catalog_attach",
+    ),
+    path(
+        "manage/distributions/cycles/<int:cycle_id>/catalogs/detach/",
+        views.cycle_catalog_detach,
+        name="cycle_catalog_detach",
+    ),
+    path(
         "manage/distributions/cycles/<int:cycle_id>/delete/",
         views.cycle_delete,
         name="cycle_delete",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalogs.models import Catalog
 from distributions import feeds, forms, selectors, services
 from distributions.models import (
     DeliveryRequest,
@@ -231,6 +232,62 @@ def cycle_delete(request: HttpRequest, group_slug: str, cycle_id: int) -> HttpRe
         "distributions/cycle_delete.html",
         {"group": request.group, "cycle": cycle, "upcoming": upcoming},
     )
+
+
+def _cycle(request: HttpRequest, cycle_id: int) -> DistributionCycle:
+    return get_for_group(
+        DistributionCycle.objects.select_related("place"), request.group, pk=cycle_id
+    )
+
+
+@group_permission_required(MANAGE)
+@require_GET
+def cycle_catalogs(request: HttpRequest, group_slug: str, cycle_id: int) -> HttpResponse:
+    """Attach or detach a catalog on every date of a cycle still to come (issue 13)."""
+    cycle = _cycle(request, cycle_id)
+    upcoming = list(
+        cycle.multidistribs.filter(start_at__gt=timezone.now())
+        .prefetch_related("distributions__catalog")
+        .order_by("start_at")
+    )
+    catalogs = selectors.catalogs_current(group=request.group)
+    return render(
+        request,
+        "distributions/cycle_catalogs.html",
+        {"group": request.group, "cycle": cycle, "upcoming": upcoming, "catalogs": catalogs},
+    )
+
+
+def _cycle_catalog_set(request: HttpRequest, cycle_id: int, *, attach: bool) -> HttpResponse:
+    cycle = _cycle(request, cycle_id)
+    catalog = get_for_group(Catalog, request.group, pk=parse_id(request.POST.get("catalog")) or 0)
+    try:
+        changed, problems = services.cycle_set_catalog(
+            cycle=cycle, catalog=catalog, attach=attach, acting_user=request.user
+        )
+    except ValidationError as exc:
+        changed, problems = 0, exc.messages
+    for problem in problems:
+        messages.warning(request, problem)
+    messages.success(
+        request,
+        _("%(catalog)s: %(n)s dates changed.") % {"catalog": catalog.name, "n": changed},
+    )
+    return redirect(
+        "distributions:cycle_catalogs", group_slug=request.group.slug, cycle_id=cycle.pk
+    )
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def cycle_catalog_attach(request: HttpRequest, group_slug: str, cycle_id: int) -> HttpResponse:
+    return _cycle_catalog_set(request, cycle_id, attach=True)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def cycle_catalog_detach(request: HttpRequest, group_slug: str, cycle_id: int) -> HttpResponse:
+    return _cycle_catalog_set(request, cycle_id, attach=False)
 
 
 @group_permission_required(MANAGE)

@@ -170,3 +170,23 @@ def test_unknown_and_deleted_groups_are_404(world, client_for):
     world.group.save(update_fields=["deleted_at"])
     assert client.get(f"/g/{world.group.slug}/").status_code == 404
     assert client.get(f"/g/{world.group.slug}/manage/").status_code == 404
+
+
+# Views open to a catalog's coordinator without the section's right, each scoped to their
+# catalogs inside the view (issue 13, item 7): a member who coordinates nothing gets 403.
+COORDINATED_DAY_VIEWS = {"day:index", "day:print", "day:csv", "day:producer_form"}
+
+
+def test_member_coordinating_nothing_gets_403_on_the_coordinators_day_views(world, client_for):
+    client = client_for(world.member)
+    kwargs = {"group_slug": world.group.slug, **sample_kwargs(world)}
+    patterns = group_patterns()
+    assert set(patterns) >= COORDINATED_DAY_VIEWS
+    for name in sorted(COORDINATED_DAY_VIEWS):
+        route, pattern = patterns[name]
+        assert pattern.callback.group_access[1] is None, name  # opened to members, scoped inside
+        url = build_url(route, kwargs)
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code == 403, f"{url} ({name}) gave {response.status_code}"

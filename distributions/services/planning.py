@@ -632,6 +632,64 @@ def cycle_create(
 
 
 @transaction.atomic
+def cycle_set_catalog(
+    *,
+    cycle: DistributionCycle,
+    catalog: Catalog,
+    attach: bool,
+    acting_user: Any,
+    now: datetime | None = None,
+) -> tuple[int, list[str]]:
+    """Attach a catalog to (or detach it from) every date of the cycle still to come, with the
+    rules of one date (issue 13, item 10): a validated date is left out; attaching follows
+    ``_participate`` (producer's consent, catalog dates…); detaching a date where the catalog
+    has orders is refused for that date (remove it there, confirming the cancellation).
+    Returns how many dates changed and, for each date left as it was, why.
+    """
+    now = now or timezone.now()
+    if catalog.group_id != cycle.group_id:
+        raise ValidationError(_("Choose a catalog of this group."))
+    changed, problems = 0, []
+    for md in (
+        cycle.multidistribs.filter(start_at__gt=now)
+        .select_related("group", "place")
+        .order_by("start_at")
+    ):
+        when = short_date(md.date)
+        try:
+            with transaction.atomic():
+                md = _lock(md)
+                _refuse_if_validated(md)
+                current = Distribution.objects.filter(multidistrib=md, catalog=catalog).first()
+                if attach and current is None:
+                    _participate(md, catalog)
+                    changed += 1
+                elif not attach and current is not None:
+                    problem = _orders_problem([current])
+                    if problem:
+                        raise ValidationError(problem)
+                    current.multidistrib = md
+                    _remove_catalog(current, acting_user)
+                    changed += 1
+        except ValidationError as exc:
+            problems.append(
+                _("%(date)s: %(problem)s") % {"date": when, "problem": " ".join(exc.messages)}
+            )
+    log_action(
+        action="distribution_cycle.catalog_attached"
+        if attach
+        else "distribution_cycle.catalog_detached",
+        acting_user=acting_user,
+        group=cycle.group,
+        obj=cycle,
+        catalog=catalog.name,
+        dates=changed,
+        refused=len(problems),
+    )
+    return changed, problems
+
+
+@transaction.atomic
 def cycle_delete(
     *, cycle: DistributionCycle, acting_user: Any, now: datetime | None = None
 ) -> list[str]:
