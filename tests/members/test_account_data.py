@@ -141,3 +141,15 @@ def test_my_data_page_lists_groups_to_leave(world, client_for):
 def test_mail_context_is_empty_without_a_group(world):
     assert accounts.mail_context(world.member, None) == {}
     assert "leave_url" in accounts.mail_context(world.member, world.group)
+
+
+def test_deletion_is_refused_while_a_duty_is_ahead(world):
+    from distributions.models import Duty, DutyNeed, VolunteerRole
+    from tests.distributions.factories import make_md
+
+    md = make_md(world.group, acting_user=world.admin)
+    role = VolunteerRole.objects.create(group=world.group, name="Accueil")
+    need = DutyNeed.objects.create(group=world.group, multidistrib=md, role=role, people=1)
+    Duty.objects.create(group=world.group, need=need, user=world.member)
+    reasons = accounts.account_deletion_refusals(world.member)
+    assert len(reasons) == 1 and "Accueil" in reasons[0]
