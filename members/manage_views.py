@@ -237,6 +237,9 @@ def member_import(request: HttpRequest, group_slug: str) -> HttpResponse:
         )
         if not preview.errors:
             storage = private_storage()
+            previous = request.session.get(IMPORT_SESSION_KEY) or {}
+            if previous.get("name"):
+                storage.delete(previous["name"])  # a file previewed and never confirmed
             name = storage.save(private_name("member-imports", "members.bin"), ContentFile(data))
             request.session[IMPORT_SESSION_KEY] = {
                 "group": request.group.pk,
