@@ -91,8 +91,6 @@ def member_sheet(request: HttpRequest, group_slug: str, member_id: int) -> HttpR
 @group_permission_required("can_manage_members")
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, group_slug: str, member_id: int) -> HttpResponse:
-    from members.services import user_update_profile
-
     member = _member(request, member_id)
     lock = len(selectors.user_memberships(user=member.user)) > 1
     form = forms.MemberEditForm(
@@ -102,7 +100,9 @@ def member_edit(request: HttpRequest, group_slug: str, member_id: int) -> HttpRe
         lock_email=lock,
     )
     if request.method == "POST" and form.is_valid():
-        user_update_profile(user=form.instance, changed=form.changed_data, acting_user=request.user)
+        member_invitations.member_details_update(
+            member=member, user=form.instance, changed=form.changed_data, acting_user=request.user
+        )
         messages.success(request, _("Details of %(name)s saved.") % {"name": member.user})
         return redirect("members:sheet", group_slug=group_slug, member_id=member.pk)
     return render(
