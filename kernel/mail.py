@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 def recipients_for(user: Any) -> list[str]:
@@ -32,6 +33,11 @@ def render_email(name: str, context: dict[str, Any], language: str) -> tuple[str
         subject = _render_text(f"emails/{name}_subject.txt", context)
         text = _render_text(f"emails/{name}_body.txt", context)
         html = render_to_string(f"emails/{name}_body.html", context)
+        if context.get("leave_url"):
+            # The HTML footer has the link too (``emails/base_email.html``).
+            text = text.rstrip("\n") + "\n\n-- \n" + _("Leave this group: %(url)s") % {
+                "url": context["leave_url"]
+            }
     subject = " ".join(subject.split())  # one line, whatever the template's whitespace
     return subject, text, html
 

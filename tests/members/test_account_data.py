@@ -126,6 +126,7 @@ def test_leave_by_the_signed_link_of_an_email_footer(
         send_email_to_user(name="group_created", user=world.member, context={}, group=world.group)
     html = mail.outbox[0].alternatives[0][0]
     link = re.search(r'href="https?://[^/"]+(/leave/[^"]+/)"', html).group(1)
+    assert f"Quitter ce groupe\u00a0: http://127.0.0.1:8000{link}" in mail.outbox[0].body
     page = client.get(link)
     assert page.status_code == 200 and "La Cagette" in page.content.decode()
     assert client.post(link).status_code == 302

@@ -89,6 +89,7 @@ def test_sheet_shows_details_rights_balance_and_orders(world, client_for):
     html = page.content.decode()
     assert page.status_code == 200
     assert "member@example.org" in html and basket.code in html and "Solde" in html
+    assert f"/manage/members/{target.pk}/rights/" in html  # the rights form, for admins
 
 
 def test_edit_details_locks_the_email_of_a_person_in_several_groups(
