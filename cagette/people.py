@@ -46,6 +46,21 @@ def deletion_refusals(user: Any) -> list[str]:
                 "group": basket.member.group.name,
             }
         )
+    duties = (
+        Duty.objects.filter(user=user, need__multidistrib__end_at__gt=timezone.now())
+        .select_related("need__multidistrib__group", "need__role")
+        .order_by("need__multidistrib__start_at")
+    )
+    for duty in duties:
+        md = duty.need.multidistrib
+        reasons.append(
+            _("You volunteered as %(role)s on %(date)s at %(group)s: withdraw first.")
+            % {
+                "role": duty.need.role.name,
+                "date": formats.date_format(md.date, "SHORT_DATE_FORMAT"),
+                "group": md.group.name,
+            }
+        )
     return reasons
 
 

@@ -40,9 +40,14 @@ def render_email(name: str, context: dict[str, Any], language: str) -> tuple[str
         context = {"site_url": site_url(), **context}
         subject = _render_text(f"emails/{name}_subject.txt", context)
         text = _render_text(f"emails/{name}_body.txt", context)
+        # The text part's footer: the same links as the HTML one (``emails/base_email.html``).
+        footer = []
         if context.get("preferences_url"):
-            label = _("Choose which e-mails you receive:")
-            text = f"{text.rstrip()}\n\n-- \n{label} {context['preferences_url']}"
+            footer.append(f"{_('Choose which e-mails you receive:')} {context['preferences_url']}")
+        if context.get("leave_url"):
+            footer.append(_("Leave this group: %(url)s") % {"url": context["leave_url"]})
+        if footer:
+            text = text.rstrip() + "\n\n-- \n" + "\n".join(footer)
         html = render_to_string(f"emails/{name}_body.html", context)
     subject = " ".join(subject.split())  # one line, whatever the template's whitespace
     return subject, text, html

@@ -210,3 +210,33 @@ class MemberIdsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ids"].choices = [(pk, str(pk)) for pk in choices]
         self.fields["ids"].error_messages["required"] = _("Tick at least one line.")
+
+
+class JoinDetailsForm(forms.ModelForm):
+    """The phone or address a group asks of its members, given when joining (spec §4.3)."""
+
+    details = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.instance
+        if not (group.phone_required and not user.phone):
+            del self.fields["phone"]
+        else:
+            self.fields["phone"].required = True
+        if not (group.address_required and not user.has_address):
+            for name in ("address1", "address2", "postcode", "city"):
+                del self.fields[name]
+        else:
+            for name in ("address1", "postcode", "city"):
+                self.fields[name].required = True
+
+    @staticmethod
+    def needed(group, user) -> bool:
+        return (group.phone_required and not user.phone) or (
+            group.address_required and not user.has_address
+        )
+
+    class Meta:
+        model = User
+        fields = ["phone", "address1", "address2", "postcode", "city"]

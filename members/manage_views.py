@@ -84,6 +84,11 @@ def member_sheet(request: HttpRequest, group_slug: str, member_id: int) -> HttpR
             "person": member.user,
             "memberships": memberships,
             "panels": hooks.member_sheet_panels(member),
+            "rights_form": (
+                forms.MemberRightsForm(instance=member)
+                if "admin" in request.group_perms
+                else None
+            ),
         },
     )
 
@@ -91,8 +96,6 @@ def member_sheet(request: HttpRequest, group_slug: str, member_id: int) -> HttpR
 @group_permission_required("can_manage_members")
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, group_slug: str, member_id: int) -> HttpResponse:
-    from members.services import user_update_profile
-
     member = _member(request, member_id)
     lock = len(selectors.user_memberships(user=member.user)) > 1
     form = forms.MemberEditForm(
@@ -102,7 +105,9 @@ def member_edit(request: HttpRequest, group_slug: str, member_id: int) -> HttpRe
         lock_email=lock,
     )
     if request.method == "POST" and form.is_valid():
-        user_update_profile(user=form.instance, changed=form.changed_data, acting_user=request.user)
+        member_invitations.member_details_update(
+            member=member, user=form.instance, changed=form.changed_data, acting_user=request.user
+        )
         messages.success(request, _("Details of %(name)s saved.") % {"name": member.user})
         return redirect("members:sheet", group_slug=group_slug, member_id=member.pk)
     return render(
@@ -237,6 +242,9 @@ def member_import(request: HttpRequest, group_slug: str) -> HttpResponse:
         )
         if not preview.errors:
             storage = private_storage()
+            previous = request.session.get(IMPORT_SESSION_KEY) or {}
+            if previous.get("name"):
+                storage.delete(previous["name"])  # a file previewed and never confirmed
             name = storage.save(private_name("member-imports", "members.bin"), ContentFile(data))
             request.session[IMPORT_SESSION_KEY] = {
                 "group": request.group.pk,

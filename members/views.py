@@ -37,6 +37,18 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.group.get_absolute_url())
+    group = request.group
+    if forms.JoinDetailsForm.needed(group, request.user):
+        # The group asks for a phone or an address the person has not given yet (spec §4.3).
+        bound = "details" in request.POST
+        form = forms.JoinDetailsForm(
+            request.POST if bound else None, instance=request.user, group=group
+        )
+        if not (bound and form.is_valid()):
+            return render(request, "members/join_details.html", {"group": group, "form": form})
+        services.user_update_profile(
+            user=form.instance, changed=form.changed_data, acting_user=request.user
+        )
     try:
         services.member_join(
             group=request.group, user=request.user, acting_user=request.user, tell_contact=True

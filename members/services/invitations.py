@@ -261,3 +261,34 @@ def member_create(
     if send_mail:
         send_account_created(user=user, group=group)
     return member, True
+
+
+@transaction.atomic
+def member_details_update(
+    *, member: Member, user: User, changed: list[str], acting_user: Any
+) -> User:
+    """An admin edits a member's details from the sheet. A new login address replaces the
+    account's allauth address (to be confirmed again) and both addresses are told."""
+    from allauth.account.models import EmailAddress
+
+    old_email = User.objects.values_list("email", flat=True).get(pk=user.pk)
+    user.full_clean()
+    user.save(update_fields=changed or None)
+    log_action(
+        action="user.details_changed_by_admin",
+        acting_user=acting_user,
+        group=member.group,
+        obj=user,
+        fields=changed,
+    )
+    if "email" in changed and user.email != old_email:
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+        send_email(
+            name="email_changed",
+            to=[old_email, user.email],
+            language=user.language,
+            group=member.group,
+            context={"user": user, "old_email": old_email, "acting_user": acting_user},
+        )
+    return user

@@ -173,11 +173,23 @@ def test_import_invite_sign_up_order_and_waiting_list(
     assert [m.to for m in mail.outbox] == [["nadia@lavoir.example"]]
     assert "Vous êtes maintenant membre" in mail.outbox[0].subject
 
+    # The accepted person's own data page and the deletion page, on the phone.
+    asker.goto(base + "/account/data/")
+    assert "Les Paniers du Lavoir" in asker.inner_text("main")
+    asker.screenshot(path=screens / "members-my-data-phone.png", full_page=True)
+    problems["my data"] = axe_violations(asker)
+    asker.goto(base + "/account/delete/")
+    asker.screenshot(path=screens / "members-account-delete-phone.png", full_page=True)
+    problems["delete"] = axe_violations(asker)
+
     # The member list and a sheet, on a phone too.
     admin.set_viewport_size(PHONE)
     admin.goto(base + "/g/lavoir/manage/members/")
     admin.screenshot(path=screens / "members-list-phone.png", full_page=True)
     problems["list"] = axe_violations(admin)
+    admin.goto(base + "/g/lavoir/manage/members/add/")
+    admin.screenshot(path=screens / "members-add-phone.png", full_page=True)
+    problems["add"] = axe_violations(admin)
     admin.goto(base + f"/g/lavoir/manage/members/{invitee.pk}/")
     admin.screenshot(path=screens / "members-sheet-phone.png", full_page=True)
     problems["sheet"] = axe_violations(admin)

@@ -126,6 +126,7 @@ def test_leave_by_the_signed_link_of_an_email_footer(
         send_email_to_user(name="group_created", user=world.member, context={}, group=world.group)
     html = mail.outbox[0].alternatives[0][0]
     link = re.search(r'href="https?://[^/"]+(/leave/[^"]+/)"', html).group(1)
+    assert f"Quitter ce groupe\u00a0: http://127.0.0.1:8000{link}" in mail.outbox[0].body
     page = client.get(link)
     assert page.status_code == 200 and "La Cagette" in page.content.decode()
     assert client.post(link).status_code == 302
@@ -141,3 +142,15 @@ def test_my_data_page_lists_groups_to_leave(world, client_for):
 def test_mail_context_is_empty_without_a_group(world):
     assert accounts.mail_context(world.member, None) == {}
     assert "leave_url" in accounts.mail_context(world.member, world.group)
+
+
+def test_deletion_is_refused_while_a_duty_is_ahead(world):
+    from distributions.models import Duty, DutyNeed, VolunteerRole
+    from tests.distributions.factories import make_md
+
+    md = make_md(world.group, acting_user=world.admin)
+    role = VolunteerRole.objects.create(group=world.group, name="Accueil")
+    need = DutyNeed.objects.create(group=world.group, multidistrib=md, role=role, people=1)
+    Duty.objects.create(group=world.group, need=need, user=world.member)
+    reasons = accounts.account_deletion_refusals(world.member)
+    assert len(reasons) == 1 and "Accueil" in reasons[0]

@@ -6,6 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -87,16 +89,26 @@ def test_sheet_shows_details_rights_balance_and_orders(world, client_for):
     html = page.content.decode()
     assert page.status_code == 200
     assert "member@example.org" in html and basket.code in html and "Solde" in html
+    assert f"/manage/members/{target.pk}/rights/" in html  # the rights form, for admins
 
 
-def test_edit_details_locks_the_email_of_a_person_in_several_groups(world, client_for):
+def test_edit_details_locks_the_email_of_a_person_in_several_groups(
+    world, client_for, django_capture_on_commit_callbacks
+):
     target = member_of(world)
     url = f"/g/{world.group.slug}/manage/members/{target.pk}/edit/"
     client = client_for(world.admin)
     data = {"first_name": "Maëlle", "last_name": "Membre", "email": "new@x.org", "phone": "0102"}
-    assert client.post(url, data).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, data).status_code == 302
     world.member.refresh_from_db()
     assert world.member.email == "new@x.org" and world.member.phone == "0102"
+    # Both addresses are told; the new one is the login address, to be confirmed.
+    assert mail.outbox[-1].to == ["member@example.org", "new@x.org"]
+    assert "new@x.org" in mail.outbox[-1].body
+    assert list(
+        EmailAddress.objects.filter(user=world.member).values_list("email", "verified")
+    ) == [("new@x.org", False)]
     MemberFactory(group=world.other_group, user=world.member)
     client.post(url, {**data, "email": "other@x.org"})
     world.member.refresh_from_db()

@@ -149,3 +149,24 @@ def test_move_back_to_the_waiting_list_never_oneself_or_an_admin(world, client_f
     assert member.left_at is not None
     request = JoinRequest.objects.get(group=world.group, user=world.member)
     assert "Alice" in request.message or "ADMIN" in request.message
+
+
+def test_open_join_asks_the_phone_and_address_the_group_requires(world, client_for):
+    world.group.phone_required = True
+    world.group.address_required = True
+    world.group.save()
+    user = UserFactory(phone="")
+    client = client_for(user)
+    url = f"/g/{world.group.slug}/join/"
+    page = client.post(url)
+    assert page.status_code == 200 and "phone" in page.context["form"].fields
+    assert not Member.objects.filter(group=world.group, user=user).exists()
+    page = client.post(url, {"details": "1", "phone": "0611223344"})
+    assert page.status_code == 200 and "city" in page.context["form"].errors
+    client.post(
+        url,
+        {"details": "1", "phone": "0611223344", "address1": "1 rue", "postcode": "1", "city": "L"},
+    )
+    user.refresh_from_db()
+    assert user.phone == "0611223344" and user.has_address
+    assert Member.objects.of_user(group=world.group, user=user).exists()
