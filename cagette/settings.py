@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.orders_closing_send",
         "schedule": crontab(minute=4),
     },
+    "wholesale-adjust": {
+        "task": "messaging.tasks.wholesale_adjust_send",
+        "schedule": crontab(minute=6),
+    },
     "validation-reminders": {
         "task": "messaging.tasks.validation_reminders_send",
         "schedule": crontab(minute=25),

@@ -260,3 +260,12 @@ def outbox_due(now: datetime | None = None) -> list[int]:
 def failed_mail_count(group: Any) -> int:
     """Mails of the group that failed for good (the management home shows the figure)."""
     return OutboxMail.objects.filter(group=group, status=Status.FAILED).count()
+
+
+def failed_mails(group: Any, limit: int = 20) -> list[OutboxMail]:
+    """The group's latest mails that failed for good, for the admins' page."""
+    return list(
+        OutboxMail.objects.filter(group=group, status=Status.FAILED)
+        .only("kind", "to", "subject", "last_error", "created_at", "tag")
+        .order_by("-created_at", "-pk")[:limit]
+    )

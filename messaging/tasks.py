@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.notifications import day, duties, members
+from messaging.notifications import day, duties, members, wholesale
 
 
 @shared_task
@@ -43,3 +43,8 @@ def orders_open_send() -> int:
 @shared_task
 def orders_closing_send() -> int:
     return members.orders_closing_send()
+
+
+@shared_task
+def wholesale_adjust_send() -> int:
+    return wholesale.wholesale_adjust_send()

@@ -30,6 +30,7 @@ def message_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     if "admin" in request.group_perms:
         context["opted_out"] = selectors.opted_out_counts(group)
         context["failed"] = selectors.failed_mail_count(group)
+        context["failed_mails"] = selectors.failed_mails(group) if context["failed"] else []
     return render(request, "messaging/list.html", context)
 
 

@@ -143,3 +143,43 @@ def test_orders_closing_goes_to_carts_and_usual_customers_not_to_those_who_order
     assert "panier" in _mails_to("cart@example.org")[0].body
     assert _mails_to("member@example.org") == []  # ordered already
     assert _mails_to(idle.user.email) == [] and _mails_to("off@example.org") == []
+
+
+def test_the_group_contact_hears_of_a_member_joining_an_open_group(world):
+    from members.services import member_add, member_join
+    from tests.factories import UserFactory
+
+    newcomer = UserFactory(email="new@example.org", first_name="Nina", last_name="Nouvelle")
+    member_join(group=world.group, user=newcomer, acting_user=newcomer)
+    added = UserFactory(email="added@example.org")
+    member_add(group=world.group, user=added, acting_user=world.admin)  # an admin's doing
+    sent = _mails_to("admin@example.org")
+    assert len(sent) == 1
+    assert sent[0].subject == "NOUVELLE Nina a rejoint La Cagette"
+    assert "new@example.org" in sent[0].body
+
+
+def test_wholesale_order_to_adjust_goes_to_the_contact_once_when_orders_close(world, shop):
+    from messaging.notifications.wholesale import wholesale_adjust_send
+
+    order(shop.md, member_of(world), {shop["apples"]: "0.25"})  # 2.5 kg of a 10 kg crate
+    mail.outbox.clear()
+    closes = MultiDistrib.objects.get(pk=shop.md.pk).orders_close_at
+    with time_machine.travel(closes - timedelta(minutes=5), tick=False):
+        wholesale_adjust_send()
+    assert mail.outbox == []
+    for minutes in (62, 90):
+        with time_machine.travel(closes + timedelta(minutes=minutes), tick=False):
+            wholesale_adjust_send()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["admin@example.org"]
+    assert "Pommes" in mail.outbox[0].body and "7,5" in mail.outbox[0].body
+
+
+def test_each_person_gets_the_reminder_in_their_language(world, shop):
+    world.member.language = "en"
+    world.member.save()
+    with time_machine.travel(shop.md.start_at - timedelta(hours=24, minutes=-3), tick=False):
+        distribution_reminders_send(hours=24)
+    (sent,) = _mails_to("member@example.org")
+    assert sent.subject.startswith("Tomorrow: your distribution of "), sent.subject
+    assert "Here is what you collect:" in sent.body
