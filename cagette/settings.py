@@ -222,6 +222,8 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Summary PDFs of many members are built in parts of this many members, one task each, so that
 # every worker process lends a hand (day.pdf).
 SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
+# The "orders close soon" mail goes this many hours before a distribution's orders close.
+ORDERS_CLOSING_NOTICE_HOURS = env_int("ORDERS_CLOSING_NOTICE_HOURS", 24)
 CELERY_BEAT_SCHEDULE = {
     "outbox-retry": {
         "task": "kernel.tasks.outbox_retry_due",

@@ -12,7 +12,8 @@ mail of each kind that day, listing them all (the digest, issue 16 item 5):
 * ``orders_open_send``: a catalog's orders opened during the last clock hour (CSA constant
   catalogs excluded); every member of the group with ``notify_orders_open`` gets, per group, the
   distribution and its producers — with the other openings of that day in their groups.
-* ``orders_closing_send``: orders close ``ORDERS_CLOSING_NOTICE_HOURS`` from now (clock hour);
+* ``orders_closing_send``: orders close ``settings.ORDERS_CLOSING_NOTICE_HOURS`` from now
+  (clock hour);
   to members with a cart but no confirmed order, and to those who usually order (an order at
   ``USUAL_ORDERS`` of the group's last ``USUAL_WINDOW`` distributions) and have none yet, if
   ``notify_orders_closing``.
@@ -37,7 +38,6 @@ from members.models import Member, User, active_member_q
 from orders.models import Basket, OrderLine
 from orders.services.mails import _basket_email_context
 
-ORDERS_CLOSING_NOTICE_HOURS = getattr(settings, "ORDERS_CLOSING_NOTICE_HOURS", 24)
 USUAL_WINDOW = 3
 USUAL_ORDERS = 2
 FLAGS = {24: "notify_distribution_reminder", 4: "notify_distribution_reminder_4h"}
@@ -221,7 +221,7 @@ def _usual_customers(md: MultiDistrib) -> set[int]:
 def orders_closing_send(*, now: datetime | None = None) -> int:
     """Warn, ``ORDERS_CLOSING_NOTICE_HOURS`` before orders close, those who may forget."""
     start = _hour(now)
-    notice = timedelta(hours=ORDERS_CLOSING_NOTICE_HOURS)
+    notice = timedelta(hours=settings.ORDERS_CLOSING_NOTICE_HOURS)
     mds = MultiDistrib.objects.filter(
         live_group_q("group"),
         validated_at__isnull=True,

@@ -4,13 +4,13 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from catalogs.models import Catalog
 from distributions.models import MultiDistrib
 from messaging.notifications.members import (
-    ORDERS_CLOSING_NOTICE_HOURS,
     distribution_reminders_send,
     orders_closing_send,
     orders_open_send,
@@ -134,7 +134,7 @@ def test_orders_closing_goes_to_carts_and_usual_customers_not_to_those_who_order
     )
     mail.outbox.clear()
     at = MultiDistrib.objects.get(pk=shop.md.pk).orders_close_at - timedelta(
-        hours=ORDERS_CLOSING_NOTICE_HOURS
+        hours=settings.ORDERS_CLOSING_NOTICE_HOURS
     )
     for minutes in (2, 40):
         with time_machine.travel(at + timedelta(minutes=minutes), tick=False):
