@@ -225,6 +225,10 @@ SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
 # The "orders close soon" mail goes this many hours before a distribution's orders close.
 ORDERS_CLOSING_NOTICE_HOURS = env_int("ORDERS_CLOSING_NOTICE_HOURS", 24)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-purge": {
+        "task": "kernel.tasks.outbox_purge",
+        "schedule": crontab(hour=4, minute=20),
+    },
     "outbox-retry": {
         "task": "kernel.tasks.outbox_retry_due",
         "schedule": crontab(minute="*"),

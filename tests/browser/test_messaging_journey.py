@@ -2,11 +2,14 @@
 distribution" with an attachment, sends a test to themself first, then to the list; the mails
 are read in the outbox."""
 
+import re
+
 import pytest
 from django.core import mail
 
 from kernel.models import OutboxMail
 from messaging.models import Message
+from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_orders_journey import _login
 from tests.orders.factories import make_shop, member_of, new_member, order
 
@@ -42,6 +45,7 @@ def test_admin_tests_then_sends_a_message_with_an_attachment(
     page.click(".editor-tools button:has-text('Gras')")
     page.keyboard.type("cabas et bocaux")
     page.set_input_files("#id_files", str(attachment))
+    assert axe_violations(page) == []
     page.screenshot(path=str(screens / "messaging-1-compose.png"), full_page=True)
     page.click("#message-save")
 
@@ -56,6 +60,7 @@ def test_admin_tests_then_sends_a_message_with_an_attachment(
 
     page.click("#message-send")
     page.wait_for_selector("#delivery")
+    assert axe_violations(page) == []
     page.screenshot(path=str(screens / "messaging-3-sent.png"), full_page=True)
     sent = sorted((m for m in mail.outbox[1:]), key=lambda m: m.to)
     assert [m.to for m in sent] == [
@@ -73,6 +78,20 @@ def test_admin_tests_then_sends_a_message_with_an_attachment(
     row = Message.objects.get()
     assert row.recipient_count == 2
     assert OutboxMail.objects.filter(tag=row.tag, status=OutboxMail.Status.SENT).count() == 2
+    page.goto(f"{base}/g/{world.group.slug}/manage/messages/")
+    assert axe_violations(page) == []
+    # The member opens the footer link of their mail, without logging in (new context).
+    assert sent[1].to == ["member@example.org"]
+    preferences = re.search(r"(/mail-preferences/[^/]+/)", sent[1].body).group(1)
+    page.context.clear_cookies()
+    page.goto(base + preferences)
+    assert axe_violations(page) == []
+    page.uncheck("#id_notify_distribution_reminder")
+    page.click("#preferences-save")
+    page.wait_for_selector("[role=status]")
+    page.screenshot(path=str(screens / "messaging-5-preferences.png"), full_page=True)
+    world.member.refresh_from_db()
+    assert world.member.notify_distribution_reminder is False
     (screens / "messaging-mail.html").write_text(sent[0].alternatives[0][0], encoding="utf-8")
     page.goto((screens / "messaging-mail.html").as_uri())
     page.screenshot(path=str(screens / "messaging-4-mail.png"), full_page=True)

@@ -159,3 +159,24 @@ def test_admins_see_the_failed_mails_of_their_group(world, client_for, flaky):
     assert "member@example.org" in page.text and "550" in page.text
     other = client_for(world.outsider).get(reverse("messaging:list", args=[world.other_group.slug]))
     assert "member@example.org" not in other.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_mails_are_forgotten_with_their_attachment_files(world):
+    from kernel.outbox import Attachment, outbox_purge, store_attachments
+    from kernel.storage import private_storage
+
+    stored = store_attachments([Attachment("plan.pdf", b"%PDF-1.4", "application/pdf")])
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=91), tick=False):
+        send_email(
+            name="group_created",
+            to=["a@example.org"],
+            context={"user": world.member},
+            group=world.group,
+            attachments=stored,
+        )
+    _send(world)  # recent: kept
+    assert outbox_purge(start) == 1
+    assert OutboxMail.objects.count() == 1
+    assert not private_storage().exists(stored[0]["path"])

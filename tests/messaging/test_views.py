@@ -118,3 +118,36 @@ def test_the_footer_link_opens_the_preferences_without_logging_in(world, client)
     assert world.member.notify_distribution_reminder_4h
     assert not world.member.notify_distribution_reminder
     assert client.get(url[:-3] + "xx/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_messages_pages_keep_their_query_count_whatever_the_members_and_messages(
+    world, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_shop(world)
+    client = client_for(world.admin)
+
+    def counts():
+        found = []
+        for name in ("list", "new"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(_url(world, name)).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    before = counts()
+    for i in range(40):
+        member = new_member(world.group, email=f"extra{i}@example.org")
+        Message.objects.create(
+            group=world.group,
+            sender=world.admin,
+            audience="all",
+            body="x",
+            sent_at=member.joined_at,
+        )
+    assert counts() == before
+    with django_assert_max_num_queries(40):
+        client.get(_url(world, "new"))
