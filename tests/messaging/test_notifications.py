@@ -183,3 +183,62 @@ def test_each_person_gets_the_reminder_in_their_language(world, shop):
     (sent,) = _mails_to("member@example.org")
     assert sent.subject.startswith("Tomorrow: your distribution of "), sent.subject
     assert "Here is what you collect:" in sent.body
+
+
+def test_a_member_of_two_groups_gets_one_orders_open_mail_for_both(world):
+    from tests.catalogs.factories import CatalogFactory, VendorFactory
+    from tests.factories import MemberFactory
+
+    opens = timezone.now().replace(minute=10, second=0, microsecond=0) + timedelta(days=1)
+    world.member.notify_orders_open = True
+    world.member.save()
+    MemberFactory(group=world.other_group, user=world.member)
+    make_shop(world, md_kwargs={"opens": opens})
+    other = CatalogFactory(group=world.other_group, vendor=VendorFactory(name="Rucher"))
+    make_md(
+        world.other_group,
+        catalogs=[other],
+        opens=opens + timedelta(minutes=20),
+        acting_user=world.outsider,
+    )
+    mail.outbox.clear()
+    for minutes in (55, 62, 120):
+        with time_machine.travel(opens + timedelta(minutes=minutes), tick=False):
+            orders_open_send()
+    (sent,) = _mails_to("member@example.org")
+    assert sent.subject == "Les commandes sont ouvertes dans vos groupes"
+    assert "== La Cagette" in sent.body and "== Autre groupe" in sent.body
+    assert "Rucher" in sent.body and "Fournil" in sent.body
+    assert len(_mails_to("outsider@example.org")) == 0  # flag off by default
+
+
+def test_orders_closing_in_two_groups_on_one_day_make_one_mail(world, shop):
+    from orders import services
+    from tests.catalogs.factories import CatalogFactory, ProductFactory, VendorFactory
+    from tests.factories import MemberFactory
+
+    md = MultiDistrib.objects.get(pk=shop.md.pk)
+    carter = new_member(world.group, email="cart@example.org")
+    services.cart_set(
+        member=carter, md=md, product=shop["bread"], quantity=1, acting_user=carter.user
+    )
+    other = CatalogFactory(group=world.other_group, vendor=VendorFactory(name="Rucher"))
+    honey = ProductFactory(catalog=other, name="Miel")
+    later = make_md(
+        world.other_group,
+        day=timezone.localdate(md.start_at, world.group.tzinfo),
+        catalogs=[other],
+        closes=md.orders_close_at + timedelta(hours=3),
+        acting_user=world.outsider,
+    )
+    other_member = MemberFactory(group=world.other_group, user=carter.user)
+    services.cart_set(
+        member=other_member, md=later, product=honey, quantity=1, acting_user=carter.user
+    )
+    mail.outbox.clear()
+    at = md.orders_close_at - timedelta(hours=settings.ORDERS_CLOSING_NOTICE_HOURS)
+    for hours in range(0, 5):
+        with time_machine.travel(at + timedelta(hours=hours, minutes=2), tick=False):
+            orders_closing_send()
+    (sent,) = _mails_to("cart@example.org")
+    assert "== La Cagette" in sent.body and "== Autre groupe" in sent.body
