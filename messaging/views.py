@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.tenancy import group_permission_required
 from kernel.mail import preferences_user_id
+from kernel.security import content_security_policy
 from members.models import User
 from members.services import user_update_profile
 from messaging import forms, selectors, services
@@ -102,7 +103,11 @@ def message_detail(request: HttpRequest, group_slug: str, message_id: int) -> Ht
         context["count"] = users.count()
     else:
         context["delivery"] = selectors.message_delivery(message)
-    return render(request, "messaging/detail.html", context)
+    response = render(request, "messaging/detail.html", context)
+    # The preview shows the images the message links to, as the recipients' mail clients will.
+    policy = content_security_policy().replace("img-src ", "img-src https: ", 1)
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 @group_permission_required(RIGHT)

@@ -151,3 +151,19 @@ def test_messages_pages_keep_their_query_count_whatever_the_members_and_messages
     assert counts() == before
     with django_assert_max_num_queries(40):
         client.get(_url(world, "new"))
+
+
+@pytest.mark.django_db
+def test_the_preview_may_show_images_by_https_address_only(world, client_for):
+    message = Message.objects.create(
+        group=world.group,
+        sender=world.admin,
+        audience="all",
+        body='<p><img src="https://example.org/panier.png" alt="Panier"></p>',
+    )
+    response = client_for(world.admin).get(_url(world, "detail", message.pk))
+    policy = response.headers["Content-Security-Policy"]
+    assert "img-src https: 'self' data:" in policy and "script-src 'self';" in policy
+    assert '<img src="https://example.org/panier.png" alt="Panier">' in response.text
+    other = client_for(world.admin).get(_url(world, "list"))
+    assert "img-src https: " not in other.headers["Content-Security-Policy"]
