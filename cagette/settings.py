@@ -227,7 +227,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Summary PDFs of many members are built in parts of this many members, one task each, so that
 # every worker process lends a hand (day.pdf).
 SUMMARY_PDF_PART_SIZE = env_int("SUMMARY_PDF_PART_SIZE", 100)
+# The "orders close soon" mail goes this many hours before a distribution's orders close.
+ORDERS_CLOSING_NOTICE_HOURS = env_int("ORDERS_CLOSING_NOTICE_HOURS", 24)
 CELERY_BEAT_SCHEDULE = {
+    "outbox-purge": {
+        "task": "kernel.tasks.outbox_purge",
+        "schedule": crontab(hour=4, minute=20),
+    },
     "outbox-retry": {
         "task": "kernel.tasks.outbox_retry_due",
         "schedule": crontab(minute="*"),
@@ -279,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-closing": {
         "task": "messaging.tasks.orders_closing_send",
         "schedule": crontab(minute=4),
+    },
+    "wholesale-adjust": {
+        "task": "messaging.tasks.wholesale_adjust_send",
+        "schedule": crontab(minute=6),
     },
     "validation-reminders": {
         "task": "messaging.tasks.validation_reminders_send",

@@ -44,6 +44,8 @@ BACKOFF = [
 MAX_TRIES = len(BACKOFF) + 1
 # A row still "sending" after this long was left by a worker that died: it is tried again.
 STALE_SENDING = timedelta(minutes=15)
+# Sent mails are forgotten after this long (failed ones stay until then too: admins saw them).
+KEEP = timedelta(days=90)
 # Attachments: total size per mail.
 MAX_ATTACHMENTS_BYTES = 5 * 1024 * 1024
 
@@ -260,3 +262,36 @@ def outbox_due(now: datetime | None = None) -> list[int]:
 def failed_mail_count(group: Any) -> int:
     """Mails of the group that failed for good (the management home shows the figure)."""
     return OutboxMail.objects.filter(group=group, status=Status.FAILED).count()
+
+
+def failed_mails(group: Any, limit: int = 20) -> list[OutboxMail]:
+    """The group's latest mails that failed for good, for the admins' page."""
+    return list(
+        OutboxMail.objects.filter(group=group, status=Status.FAILED)
+        .only("kind", "to", "subject", "last_error", "created_at", "tag")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def outbox_purge(now: datetime | None = None) -> int:
+    """Forget the mails sent or failed more than ``KEEP`` ago, and their attachment files once
+    no remaining row uses them (a message's rows share one file). Daily."""
+    now = now or timezone.now()
+    old = OutboxMail.objects.filter(
+        status__in=[Status.SENT, Status.FAILED], created_at__lt=now - KEEP
+    )
+    paths = {
+        a["path"]
+        for row in old.exclude(attachments=[]).only("attachments")
+        for a in row.attachments
+    }
+    count, _deleted = old.delete()
+    still = {
+        a["path"]
+        for row in OutboxMail.objects.exclude(attachments=[]).only("attachments")
+        for a in row.attachments
+    }
+    storage = private_storage()
+    for path in paths - still:
+        storage.delete(path)
+    return count

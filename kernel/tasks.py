@@ -47,3 +47,11 @@ def outbox_retry_due() -> int:
     ids = outbox_due()
     queue_delivery(ids)
     return len(ids)
+
+
+@shared_task
+def outbox_purge() -> int:
+    """Daily: forget the mails older than ``kernel.outbox.KEEP``."""
+    from kernel.outbox import outbox_purge as purge
+
+    return purge()

@@ -85,9 +85,7 @@ def member_sheet(request: HttpRequest, group_slug: str, member_id: int) -> HttpR
             "memberships": memberships,
             "panels": hooks.member_sheet_panels(member),
             "rights_form": (
-                forms.MemberRightsForm(instance=member)
-                if "admin" in request.group_perms
-                else None
+                forms.MemberRightsForm(instance=member) if "admin" in request.group_perms else None
             ),
         },
     )

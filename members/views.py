@@ -50,9 +50,7 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
             user=form.instance, changed=form.changed_data, acting_user=request.user
         )
     try:
-        services.member_join(
-            group=request.group, user=request.user, acting_user=request.user, tell_contact=True
-        )
+        services.member_join(group=request.group, user=request.user, acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

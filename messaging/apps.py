@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messaging")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from kernel.models import LogEntry
+        from messaging.notifications import events
+
+        post_save.connect(
+            events.log_entry_saved, sender=LogEntry, dispatch_uid="messaging.member_joined"
+        )

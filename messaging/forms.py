@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kernel.outbox import MAX_ATTACHMENTS_BYTES, Attachment
-from messaging.sanitize import sanitize_html
+from messaging.sanitize import message_html
 
 MAX_FILES = 5
 # Extension → type; the start of the file must match for the kinds that have a signature.
@@ -75,7 +75,7 @@ class MessageForm(forms.Form):
         ]
 
     def clean_body(self) -> str:
-        body = sanitize_html(self.cleaned_data["body"])
+        body = message_html(self.cleaned_data["body"])
         if not body.strip():
             raise forms.ValidationError(_("Write the message."))
         return body

@@ -119,6 +119,22 @@ def sanitize_html(value: str) -> str:
     return cleaner.result().strip()
 
 
+_BLOCK_TAG = re.compile(r"<(p|br|ul|ol|h2|h3|blockquote|hr)\b", re.I)
+
+
+def message_html(value: str) -> str:
+    """A message body as typed: text without block tags gets its paragraphs (blank lines) and
+    line breaks, then the allow-list applies."""
+    value = value.replace("\r\n", "\n")
+    if not _BLOCK_TAG.search(value):
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
+        value = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    clean = sanitize_html(value)
+    if not re.sub(r"<(?!img)[^>]*>", "", clean).strip():
+        return ""  # nothing left to read (only removed content, empty paragraphs)
+    return clean
+
+
 _BLOCK_END = re.compile(r"</(p|h2|h3|blockquote|ul|ol)>|<hr>", re.I)
 _LINE_END = re.compile(r"</li>|<br>", re.I)
 _LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.I | re.S)

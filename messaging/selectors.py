@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import formats, timezone
 
 from kernel.models import OutboxMail
-from kernel.outbox import failed_mail_count
+from kernel.outbox import failed_mail_count, failed_mails
 from members.models import User
 from messaging import audiences
 from messaging.models import Message
@@ -20,6 +20,7 @@ HISTORY_SIZE = 50
 __all__ = [
     "audience_options",
     "failed_mail_count",
+    "failed_mails",
     "message_delivery",
     "message_get",
     "message_history",

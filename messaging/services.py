@@ -13,7 +13,7 @@ from kernel.mail import platform_from, preferences_url, recipients_for, render_e
 from kernel.outbox import Attachment, Draft, outbox_add, store_attachments
 from messaging import audiences
 from messaging.models import Message
-from messaging.sanitize import html_to_text, sanitize_html
+from messaging.sanitize import html_to_text, message_html
 
 MESSAGE_MAIL = "group_message"
 
@@ -60,7 +60,7 @@ def message_save(
     message.audience_param = audience_param
     message.audience_label = audience_label(group, audience, audience_param)
     message.subject = subject.strip()
-    message.body = sanitize_html(body)
+    message.body = message_html(body)
     kept = list(keep_attachments if keep_attachments is not None else message.attachments)
     stored = store_attachments(new_attachments)
     sizes = {a.name: len(a.content) for a in new_attachments}

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from messaging.notifications import day, duties, members, memberships
+from messaging.notifications import day, duties, members, memberships, wholesale
 
 
 @shared_task
@@ -48,3 +48,8 @@ def orders_closing_send() -> int:
 @shared_task
 def membership_reminders_send() -> int:
     return memberships.membership_reminders_send()
+
+
+@shared_task
+def wholesale_adjust_send() -> int:
+    return wholesale.wholesale_adjust_send()

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.tenancy import group_permission_required
 from kernel.mail import preferences_user_id
+from kernel.security import content_security_policy
 from members.models import User
 from members.services import user_update_profile
 from messaging import forms, selectors, services
@@ -30,6 +31,7 @@ def message_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     if "admin" in request.group_perms:
         context["opted_out"] = selectors.opted_out_counts(group)
         context["failed"] = selectors.failed_mail_count(group)
+        context["failed_mails"] = selectors.failed_mails(group) if context["failed"] else []
     return render(request, "messaging/list.html", context)
 
 
@@ -101,7 +103,11 @@ def message_detail(request: HttpRequest, group_slug: str, message_id: int) -> Ht
         context["count"] = users.count()
     else:
         context["delivery"] = selectors.message_delivery(message)
-    return render(request, "messaging/detail.html", context)
+    response = render(request, "messaging/detail.html", context)
+    # The preview shows the images the message links to, as the recipients' mail clients will.
+    policy = content_security_policy().replace("img-src ", "img-src https: ", 1)
+    response.headers["Content-Security-Policy"] = policy
+    return response
 
 
 @group_permission_required(RIGHT)

@@ -19,11 +19,9 @@ class MembershipError(ValidationError):
 
 
 @transaction.atomic
-def member_join(
-    *, group: Group, user: User, acting_user: Any, tell_contact: bool = False
-) -> Member:
+def member_join(*, group: Group, user: User, acting_user: Any) -> Member:
     """Join an open group; other registration modes are handled by the group's admins.
-    ``tell_contact``: joined without ordering, the group's contact is told (spec §4.3)."""
+    The audit entry ``member.joined`` makes messaging tell the group's contact (spec §4.3)."""
     existing = Member.objects.select_for_update().filter(group=group, user=user).first()
     if existing and existing.left_at is None:
         return existing
@@ -39,10 +37,6 @@ def member_join(
     else:
         member = Member.objects.create(group=group, user=user)
     log_action(action="member.joined", acting_user=acting_user, group=group, obj=member)
-    if tell_contact and group.contact_id and group.contact_id != user.pk:
-        send_email_to_user(
-            name="member_joined", user=group.contact, context={"member": member}, group=group
-        )
     return member
 
 

@@ -12,7 +12,8 @@ mail of each kind that day, listing them all (the digest, issue 16 item 5):
 * ``orders_open_send``: a catalog's orders opened during the last clock hour (CSA constant
   catalogs excluded); every member of the group with ``notify_orders_open`` gets, per group, the
   distribution and its producers — with the other openings of that day in their groups.
-* ``orders_closing_send``: orders close ``ORDERS_CLOSING_NOTICE_HOURS`` from now (clock hour);
+* ``orders_closing_send``: orders close ``settings.ORDERS_CLOSING_NOTICE_HOURS`` from now
+  (clock hour);
   to members with a cart but no confirmed order, and to those who usually order (an order at
   ``USUAL_ORDERS`` of the group's last ``USUAL_WINDOW`` distributions) and have none yet, if
   ``notify_orders_closing``.
@@ -37,7 +38,6 @@ from members.models import Member, User, active_member_q
 from orders.models import Basket, OrderLine
 from orders.services.mails import _basket_email_context
 
-ORDERS_CLOSING_NOTICE_HOURS = getattr(settings, "ORDERS_CLOSING_NOTICE_HOURS", 24)
 USUAL_WINDOW = 3
 USUAL_ORDERS = 2
 FLAGS = {24: "notify_distribution_reminder", 4: "notify_distribution_reminder_4h"}
@@ -219,48 +219,70 @@ def _usual_customers(md: MultiDistrib) -> set[int]:
 
 
 def orders_closing_send(*, now: datetime | None = None) -> int:
-    """Warn, ``ORDERS_CLOSING_NOTICE_HOURS`` before orders close, those who may forget."""
+    """Warn, ``ORDERS_CLOSING_NOTICE_HOURS`` before orders close, those who may forget: one mail
+    per person and local day, sent when the first of their distributions comes into the window
+    and listing also those closing later that day."""
     start = _hour(now)
-    notice = timedelta(hours=ORDERS_CLOSING_NOTICE_HOURS)
+    notice = start + timedelta(hours=settings.ORDERS_CLOSING_NOTICE_HOURS)
     mds = MultiDistrib.objects.filter(
         live_group_q("group"),
         validated_at__isnull=True,
-        orders_close_at__gte=start + notice,
-        orders_close_at__lt=start + notice + timedelta(hours=1),
+        orders_close_at__gte=notice,
+        orders_close_at__lt=notice + timedelta(hours=24),
         orders_open_at__lte=start,
     ).select_related("group", "group__contact", "place")
+    per_user: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    users: dict[int, User] = {}
+    for md in mds.order_by("orders_close_at", "pk"):
+        for user, has_cart in _may_forget(md):
+            users[user.pk] = user
+            per_user[user.pk].append(
+                {
+                    "md": md,
+                    "group": md.group,
+                    "has_cart": has_cart,
+                    "url": settings.SITE_URL
+                    + reverse("orders:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}),
+                }
+            )
     sent = 0
-    for md in mds:
-        ordered = set(
-            Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED).values_list(
-                "member__user_id", flat=True
-            )
+    for user_id, items in per_user.items():
+        first = items[0]["md"]
+        if first.orders_close_at >= notice + timedelta(hours=1):
+            continue  # their first closing is not in this hour: a later run tells them
+        day = _local_day(first.orders_close_at, first.group)
+        items = [i for i in items if _local_day(i["md"].orders_close_at, i["group"]) == day]
+        send_email_to_user(
+            name="orders_closing",
+            user=users[user_id],
+            group=_one_group({i["group"] for i in items}),
+            context={"items": items},
+            key=f"orders_closing:{user_id}:{day.isoformat()}",
+            tag="orders_closing",
         )
-        carts = set(
-            OrderLine.objects.filter(
-                basket__multidistrib=md, basket__state=Basket.State.CART, quantity__gt=0
-            ).values_list("basket__member__user_id", flat=True)
-        )
-        wanted = (carts | _usual_customers(md)) - ordered
-        users = User.objects.filter(
-            active_member_q("memberships"),
-            memberships__group=md.group,
-            pk__in=wanted,
-            notify_orders_closing=True,
-            is_active=True,
-        )
-        day = _local_day(md.orders_close_at, md.group)
-        shop = settings.SITE_URL + reverse(
-            "orders:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}
-        )
-        for user in users:
-            send_email_to_user(
-                name="orders_closing",
-                user=user,
-                group=md.group,
-                context={"md": md, "has_cart": user.pk in carts, "url": shop},
-                key=f"orders_closing:{user.pk}:{day.isoformat()}",
-                tag="orders_closing",
-            )
-            sent += 1
+        sent += 1
     return sent
+
+
+def _may_forget(md: MultiDistrib) -> list[tuple[User, bool]]:
+    """Members with a cart but no order at ``md``, or who usually order and have none yet, who
+    want the reminder; with whether they have a cart."""
+    ordered = set(
+        Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED).values_list(
+            "member__user_id", flat=True
+        )
+    )
+    carts = set(
+        OrderLine.objects.filter(
+            basket__multidistrib=md, basket__state=Basket.State.CART, quantity__gt=0
+        ).values_list("basket__member__user_id", flat=True)
+    )
+    wanted = (carts | _usual_customers(md)) - ordered
+    users = User.objects.filter(
+        active_member_q("memberships"),
+        memberships__group=md.group,
+        pk__in=wanted,
+        notify_orders_closing=True,
+        is_active=True,
+    )
+    return [(user, user.pk in carts) for user in users]

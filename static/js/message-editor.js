@@ -9,6 +9,8 @@
       var start = area.selectionStart, end = area.selectionEnd;
       var chosen = area.value.slice(start, end) || fallback || "";
       area.setRangeText(before + chosen + after, start, end, "end");
+      // The caret (or the selection) stays inside the tags: typing goes in bold, in the link…
+      area.setSelectionRange(start + before.length, start + before.length + chosen.length);
       area.focus();
     }
     function escapeAttr(value) {

@@ -125,3 +125,58 @@ def test_rolled_back_mail_leaves_no_row(world):
         )
         raise RuntimeError
     assert not OutboxMail.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_operators_see_the_outbox_and_send_failed_mails_again(world, client_for, flaky):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    flaky.append(smtplib.SMTPRecipientsRefused({"member@example.org": (550, b"unknown")}))
+    _send(world)
+    row = OutboxMail.objects.get()
+    assert row.status == OutboxMail.Status.FAILED
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client = client_for(operator)
+    changelist = reverse("admin:kernel_outboxmail_changelist")
+    assert client.get(changelist, {"q": "prêt"}).status_code == 200
+    assert client.get(reverse("admin:kernel_outboxmail_change", args=[row.pk])).status_code == 200
+    assert client.get(reverse("admin:messaging_message_changelist")).status_code == 200
+    client.post(changelist, {"action": "retry", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    assert row.status == OutboxMail.Status.SENT and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admins_see_the_failed_mails_of_their_group(world, client_for, flaky):
+    from django.urls import reverse
+
+    flaky.append(smtplib.SMTPRecipientsRefused({"member@example.org": (550, b"unknown")}))
+    _send(world)
+    page = client_for(world.admin).get(reverse("messaging:list", args=[world.group.slug]))
+    assert "1 e-mail du groupe n\u2019a pas pu être distribué." in page.text
+    assert "member@example.org" in page.text and "550" in page.text
+    other = client_for(world.outsider).get(reverse("messaging:list", args=[world.other_group.slug]))
+    assert "member@example.org" not in other.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_mails_are_forgotten_with_their_attachment_files(world):
+    from kernel.outbox import Attachment, outbox_purge, store_attachments
+    from kernel.storage import private_storage
+
+    stored = store_attachments([Attachment("plan.pdf", b"%PDF-1.4", "application/pdf")])
+    start = timezone.now()
+    with time_machine.travel(start - timedelta(days=91), tick=False):
+        send_email(
+            name="group_created",
+            to=["a@example.org"],
+            context={"user": world.member},
+            group=world.group,
+            attachments=stored,
+        )
+    _send(world)  # recent: kept
+    assert outbox_purge(start) == 1
+    assert OutboxMail.objects.count() == 1
+    assert not private_storage().exists(stored[0]["path"])

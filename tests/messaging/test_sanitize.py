@@ -1,6 +1,6 @@
 import pytest
 
-from messaging.sanitize import html_to_text, sanitize_html
+from messaging.sanitize import html_to_text, message_html, sanitize_html
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,13 @@ def test_text_part_of_a_body():
         '<p>Hello &amp; welcome</p><ul><li>one</li><li>two</li></ul><p><a href="https://x.org">site</a></p>'
     )
     assert html_to_text(body) == "Hello & welcome\n\n- one\n- two\n\nsite (https://x.org)"
+
+
+def test_typed_text_gets_its_paragraphs_and_line_breaks():
+    assert message_html("Bonjour,\r\n\r\nPensez aux <b>sacs</b>\nà bientôt") == (
+        "<p>Bonjour,</p><p>Pensez aux <b>sacs</b><br>à bientôt</p>"
+    )
+    assert (
+        message_html("<p>déjà</p>\n\n<p>mis en forme</p>") == "<p>déjà</p>\n\n<p>mis en forme</p>"
+    )
+    assert message_html("<script>x</script>") == ""

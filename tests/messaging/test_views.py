@@ -118,3 +118,52 @@ def test_the_footer_link_opens_the_preferences_without_logging_in(world, client)
     assert world.member.notify_distribution_reminder_4h
     assert not world.member.notify_distribution_reminder
     assert client.get(url[:-3] + "xx/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_messages_pages_keep_their_query_count_whatever_the_members_and_messages(
+    world, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_shop(world)
+    client = client_for(world.admin)
+
+    def counts():
+        found = []
+        for name in ("list", "new"):
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(_url(world, name)).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    before = counts()
+    for i in range(40):
+        member = new_member(world.group, email=f"extra{i}@example.org")
+        Message.objects.create(
+            group=world.group,
+            sender=world.admin,
+            audience="all",
+            body="x",
+            sent_at=member.joined_at,
+        )
+    assert counts() == before
+    with django_assert_max_num_queries(40):
+        client.get(_url(world, "new"))
+
+
+@pytest.mark.django_db
+def test_the_preview_may_show_images_by_https_address_only(world, client_for):
+    message = Message.objects.create(
+        group=world.group,
+        sender=world.admin,
+        audience="all",
+        body='<p><img src="https://example.org/panier.png" alt="Panier"></p>',
+    )
+    response = client_for(world.admin).get(_url(world, "detail", message.pk))
+    policy = response.headers["Content-Security-Policy"]
+    assert "img-src https: 'self' data:" in policy and "script-src 'self';" in policy
+    assert '<img src="https://example.org/panier.png" alt="Panier">' in response.text
+    other = client_for(world.admin).get(_url(world, "list"))
+    assert "img-src https: " not in other.headers["Content-Security-Policy"]
