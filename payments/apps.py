@@ -11,3 +11,8 @@ class PaymentsConfig(AppConfig):
         from payments.home import balances_panel
 
         home.register(balances_panel)
+        # A distribution that took card payments cannot be deleted (spec §3.2 guards).
+        from distributions import hooks
+        from payments.stripe.selectors import deletion_refusal
+
+        hooks.register_deletion_check(deletion_refusal)

@@ -13,7 +13,12 @@ basket counter. The distribution row itself is never locked here: the distributi
 lock it and then call our hooks, which lock members and products.
 """
 
-from orders.services.card import card_checkout_fulfil, card_checkout_release, card_checkout_start
+from orders.services.card import (
+    card_checkout_fulfil,
+    card_checkout_release,
+    card_checkout_start,
+    card_refund_line,
+)
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -48,6 +53,7 @@ __all__ = [
     "card_checkout_fulfil",
     "card_checkout_release",
     "card_checkout_start",
+    "card_refund_line",
     "cart_check",
     "cart_delete",
     "cart_merge",

@@ -32,7 +32,7 @@ from orders.models import Basket, OrderLine
 from orders.services.ledger import _check_payment_type
 from orders.services.lines import _new_line
 from orders.services.loading import _distribution_of, _lock_member
-from orders.services.ordering import order_place
+from orders.services.ordering import order_place, order_update
 from orders.services.results import LineIssue, OrderError
 from orders.services.rules import _refusal
 from orders.services.stock import _give_back_stock, _stock_left, _stock_message, _take_stock
@@ -299,3 +299,38 @@ def _restore(
     OrderLine.objects.bulk_create(lines)
     if not lines and not existing:
         cart.delete()
+
+
+def card_refund_line(
+    *,
+    md: MultiDistrib,
+    member: Member,
+    product_id: int,
+    acting_user: Any,
+    reason: str = "",
+) -> stripe_services.RefundResult:
+    """A line cancelled or a product not delivered, at validation, in an order paid by card:
+    the line goes to 0 (admin rules: until the distribution is validated) and what the order
+    then paid too much is refunded on its card payments (``payments.stripe.refund_overpaid``).
+    The call point the validation tools use (issue 13)."""
+    order_update(
+        md=md,
+        member=member,
+        quantities={product_id: Decimal("0")},
+        acting_user=acting_user,
+        as_admin=True,
+    )
+    order = (
+        Basket.objects.filter(multidistrib=md, member=member)
+        .exclude(state=Basket.State.CART)
+        .first()
+    )
+    if order is None:
+        return stripe_services.RefundResult()
+    return stripe_services.refund_overpaid(
+        group=md.group,
+        member=member,
+        reference=order.code,
+        acting_user=acting_user,
+        reason=reason,
+    )
