@@ -334,3 +334,33 @@ def card_refund_line(
         acting_user=acting_user,
         reason=reason,
     )
+
+
+def card_refunds_after_catalog_cancel(distribution: Any, acting_user: Any) -> None:
+    """A catalog left a distribution and its lines were cancelled (``distributions.hooks``,
+    after ``order_cancel_for_distribution``): every order of that distribution paid by card
+    gets back what it now paid too much, by card, once the removal is committed."""
+    md_id = distribution.multidistrib_id
+    pairs = list(
+        CardCheckout.objects.filter(multidistrib_id=md_id, state=CardCheckout.State.FULFILLED)
+        .values_list("member_id", "basket_code")
+        .distinct()
+    )
+    if not pairs:
+        return
+
+    def refund() -> None:
+        for member_id, code in pairs:
+            member = Member.objects.select_related("group").get(pk=member_id)
+            try:
+                stripe_services.refund_overpaid(
+                    group=member.group,
+                    member=member,
+                    reference=code,
+                    acting_user=acting_user,
+                    reason=_("A catalog left the distribution"),
+                )
+            except Exception:  # one member's failure does not stop the others; it is logged
+                log.exception("Card refund after a catalog left md %s failed", md_id)
+
+    transaction.on_commit(refund)

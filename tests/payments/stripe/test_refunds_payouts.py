@@ -320,3 +320,21 @@ def test_an_unpaid_checkout_does_not_keep_a_distribution(card):
     deliver(card.fake, card.fake.events_of("checkout.session.expired")[-1])
     card.member.baskets.all().delete()
     md_delete(md=card.shop.md, acting_user=card.world.admin)
+
+
+def test_a_catalog_leaving_refunds_its_lines_paid_by_card(card, django_capture_on_commit_callbacks):
+    from distributions.services import md_set_catalogs
+
+    checkout = card.start({"eggs": "1", "bread": "1"})
+    deliver(card.fake, card.pay(checkout))
+    checkout.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        md_set_catalogs(
+            md=card.shop.md,
+            catalogs=[card.shop.bakery],
+            confirmed=True,
+            acting_user=card.world.admin,
+        )
+    refund = CardRefund.objects.get()
+    assert refund.amount == D("2.10") and refund.status == "succeeded"
+    assert sum(o.amount for o in Operation.objects.filter(reference=checkout.basket_code)) == 0
