@@ -487,8 +487,17 @@ class FakeStripe:
 
     # Dispatch ---------------------------------------------------------------------------------
 
+    def expire_due(self) -> None:
+        """Open sessions past their ``expires_at`` expire, as Stripe does on its own."""
+        now = int(time.time())
+        for session in list(self.sessions.values()):
+            if session["status"] == "open" and session["expires_at"] <= now:
+                session["status"] = "expired"
+                self.emit("checkout.session.expired", session)
+
     def api(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         account = headers.get("stripe-account", "")
+        self.expire_due()
         routes: list[tuple[str, str, Any]] = [
             ("POST", r"/v1/accounts", lambda: self.account_create(params)),
             ("GET", r"/v1/accounts/([\w]+)", lambda a: self._get(self.accounts, a)),
