@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's offline Stripe (payments/fake_stripe): card payment works end to end, no network.
+FAKE_STRIPE_PORT ?= 12111
+DEMO_STRIPE := STRIPE_SECRET_KEY=sk_test_demo STRIPE_WEBHOOK_SECRET=whsec_demo_fake \
+	STRIPE_API_BASE=http://$(HOST):$(FAKE_STRIPE_PORT)
 # pytest-xdist workers for `make test` (one per core; 0 runs the suite in this process).
 TEST_WORKERS ?= auto
 
@@ -24,7 +28,10 @@ run: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python manage.py seed_demo
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m payments.fake_stripe --host $(HOST) --port $(FAKE_STRIPE_PORT) \
+		--webhook-url http://$(HOST):$(PORT)/stripe/webhook/ --webhook-secret whsec_demo_fake \
+		--demo-account acct_demo_cagette & FAKE=$$!; trap "kill $$FAKE" EXIT INT TERM; \
+		DEBUG=1 $(DEMO_STRIPE) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py compilemessages -v0 --ignore=.venv

@@ -15,6 +15,10 @@ Producers (decision 13): ``register_open_orders_check(fn)``, ``fn(catalog)`` ret
 the catalog's orders may open, otherwise False or a message saying why. ``DistributionsConfig``
 registers ``producer_may_open_orders`` (the catalogs app's rule); tests register their own.
 
+Money (issue 17): ``register_deletion_check(fn)``, ``fn(multidistrib)`` returning a message
+when the distribution must not be deleted (``payments`` refuses it once card payments were
+taken there), None otherwise.
+
 With nothing registered: no distribution has orders, every slot request counts, and only the
 catalog's own dates are checked before opening orders.
 """
@@ -28,6 +32,7 @@ _order_counters: list[Callable[[list[int]], dict[int, int]]] = []
 _order_cancellers: list[Callable[[Any, Any], None]] = []
 _customer_providers: list[Callable[[Any], set[int]]] = []
 _open_orders_checks: list[Callable[[Any], Any]] = []
+_deletion_checks: list[Callable[[Any], str | None]] = []
 
 
 def _register(registry: list, fn: Callable) -> Callable:
@@ -50,6 +55,19 @@ def register_customer_provider(fn: Callable[[Any], set[int]]) -> Callable:
 
 def register_open_orders_check(fn: Callable[[Any], Any]) -> Callable:
     return _register(_open_orders_checks, fn)
+
+
+def register_deletion_check(fn: Callable[[Any], str | None]) -> Callable:
+    return _register(_deletion_checks, fn)
+
+
+def deletion_refusal(multidistrib: Any) -> str | None:
+    """Why this distribution may not be deleted (card payments taken), or None."""
+    for check in _deletion_checks:
+        message = check(multidistrib)
+        if message:
+            return message
+    return None
 
 
 def order_counts(distribution_ids: Iterable[int]) -> dict[int, int]:

@@ -240,6 +240,10 @@ class GroupPaymentsForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         types = cleaned.get("payment_types") or []
+        # Card payment is switched on and off on the online payment page (issue 17), where
+        # the group's Stripe account is checked: this form keeps it as it is.
+        if PaymentType.ONLINE in (self.instance.payment_types or []) and "payment_types" in cleaned:
+            types = cleaned["payment_types"] = [*types, PaymentType.ONLINE]
         if PaymentType.MONEYPOT in types and len(types) > 1:
             self.add_error(
                 "payment_types", _("The money pot cannot be combined with other payment types.")

@@ -11,6 +11,7 @@
   an attachment, so a file uploaded as a logo cannot run as a page of this site.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -58,7 +59,13 @@ class ControlCharactersMiddleware:
 
 
 def content_security_policy() -> str:
-    tiles = " ".join(settings.CSP_IMG_HOSTS)
+    return _policy(tuple(settings.CSP_IMG_HOSTS), tuple(settings.STRIPE_PAGE_HOSTS))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(img_hosts: tuple[str, ...], stripe_hosts: tuple[str, ...]) -> str:
+    """Built once per set of hosts (tests change them with the settings)."""
+    tiles = " ".join(img_hosts)
     directives = {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -70,7 +77,7 @@ def content_security_policy() -> str:
         "object-src": "'none'",
         "base-uri": "'self'",
         # Stripe's payment and onboarding pages follow a form's redirect (issue 17).
-        "form-action": " ".join(["'self'", *settings.STRIPE_PAGE_HOSTS]),
+        "form-action": " ".join(["'self'", *stripe_hosts]),
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
@@ -79,13 +86,12 @@ def content_security_policy() -> str:
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
-        self.policy = content_security_policy()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # The Django admin and its import-export pages still carry inline scripts of their own.
         if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", self.policy)
+            response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response
 
 

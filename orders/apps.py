@@ -29,3 +29,5 @@ class OrdersConfig(AppConfig):
         stripe_hooks.register_checkout_handlers(
             fulfil=card.card_checkout_fulfil, release=card.card_checkout_release
         )
+        # After the lines of a catalog leaving a distribution are cancelled: card refunds.
+        hooks.register_order_canceller(card.card_refunds_after_catalog_cancel)

@@ -19,3 +19,8 @@ class PaymentsConfig(AppConfig):
         memberships.register_ledger(
             record=membership_ledger_record, reverse=membership_ledger_reverse
         )
+        # A distribution that took card payments cannot be deleted (spec §3.2 guards).
+        from distributions import hooks
+        from payments.stripe.selectors import deletion_refusal
+
+        hooks.register_deletion_check(deletion_refusal)

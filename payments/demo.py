@@ -38,6 +38,7 @@ def seed(stdout) -> None:
     group = Group.objects.filter(slug="demo").first()
     if group is None:
         return
+    seed_online(stdout)
     users = demo_users()
     admin = users[0]
     by_user = {m.user_id: m for m in Member.objects.filter(group=group, user__in=users)}
@@ -135,3 +136,32 @@ def seed(stdout) -> None:
     stdout.write(
         f"Payments: {owing} members owing, {credit} in credit, {pending} payments to confirm"
     )
+
+
+DEMO_ACCOUNT = "acct_demo_cagette"
+
+
+def seed_online(stdout) -> None:
+    """The demo group collects card payments with a Stripe account the fake Stripe of ``make
+    run`` knows (``--demo-account``); without Stripe keys card payment stays hidden."""
+    from groups.models import PaymentType
+    from payments.stripe.models import GroupStripeAccount, StripeAccount
+
+    group = Group.objects.filter(slug="demo").first()
+    if group is None:
+        return
+    account, _created = StripeAccount.objects.get_or_create(
+        account_id=DEMO_ACCOUNT,
+        defaults={
+            "name": group.name,
+            "charges_enabled": True,
+            "payouts_enabled": True,
+            "details_submitted": True,
+            "manual_payouts": True,
+        },
+    )
+    GroupStripeAccount.objects.get_or_create(group=group, defaults={"account": account})
+    types = list(group.payment_types or [])
+    if PaymentType.ONLINE not in types and PaymentType.MONEYPOT not in types:
+        group.payment_types = [*types, PaymentType.ONLINE]
+        group.save(update_fields=["payment_types"])

@@ -114,6 +114,8 @@ class OnTheSpotProvider(PaymentProvider):
 
 class OnlineProvider(PaymentProvider):
     def instructions(self, group, *, amount=None, reference=""):
+        if reference:  # an order: it was paid by card when placed (issue 17)
+            return _("Paid by card online when you ordered; a refund goes back to the card.")
         return _("Pay by card online when you order.")
 
 

@@ -297,7 +297,7 @@ def md_delete(*, md: MultiDistrib, acting_user: Any) -> None:
     md = _lock(md)
     _refuse_if_validated(md)
     distributions = list(md.distributions.select_related("catalog"))
-    problem = _orders_problem(distributions)
+    problem = _orders_problem(distributions) or hooks.deletion_refusal(md)
     if problem:
         raise ValidationError(problem)
     group = md.group

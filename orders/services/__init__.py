@@ -15,7 +15,12 @@ stock ``UPDATE``), and last the distribution's basket counter. The distributions
 the distribution row exclusively and then call our hooks, which lock members and products.
 """
 
-from orders.services.card import card_checkout_fulfil, card_checkout_release, card_checkout_start
+from orders.services.card import (
+    card_checkout_fulfil,
+    card_checkout_release,
+    card_checkout_start,
+    card_refund_line,
+)
 from orders.services.cart import (
     CartCheck,
     cart_check,
@@ -50,6 +55,7 @@ __all__ = [
     "card_checkout_fulfil",
     "card_checkout_release",
     "card_checkout_start",
+    "card_refund_line",
     "cart_check",
     "cart_delete",
     "cart_merge",

@@ -32,7 +32,7 @@ from orders.models import Basket, OrderLine
 from orders.services.ledger import _check_payment_type
 from orders.services.lines import _new_line
 from orders.services.loading import _distribution_of, _lock_member
-from orders.services.ordering import order_place
+from orders.services.ordering import order_place, order_update
 from orders.services.results import LineIssue, OrderError
 from orders.services.rules import _refusal
 from orders.services.stock import _give_back_stock, _stock_left, _stock_message, _take_stock
@@ -299,3 +299,68 @@ def _restore(
     OrderLine.objects.bulk_create(lines)
     if not lines and not existing:
         cart.delete()
+
+
+def card_refund_line(
+    *,
+    md: MultiDistrib,
+    member: Member,
+    product_id: int,
+    acting_user: Any,
+    reason: str = "",
+) -> stripe_services.RefundResult:
+    """A line cancelled or a product not delivered, at validation, in an order paid by card:
+    the line goes to 0 (admin rules: until the distribution is validated) and what the order
+    then paid too much is refunded on its card payments (``payments.stripe.refund_overpaid``).
+    The call point the validation tools use (issue 13)."""
+    order_update(
+        md=md,
+        member=member,
+        quantities={product_id: Decimal("0")},
+        acting_user=acting_user,
+        as_admin=True,
+    )
+    order = (
+        Basket.objects.filter(multidistrib=md, member=member)
+        .exclude(state=Basket.State.CART)
+        .first()
+    )
+    if order is None:
+        return stripe_services.RefundResult()
+    return stripe_services.refund_overpaid(
+        group=md.group,
+        member=member,
+        reference=order.code,
+        acting_user=acting_user,
+        reason=reason,
+    )
+
+
+def card_refunds_after_catalog_cancel(distribution: Any, acting_user: Any) -> None:
+    """A catalog left a distribution and its lines were cancelled (``distributions.hooks``,
+    after ``order_cancel_for_distribution``): every order of that distribution paid by card
+    gets back what it now paid too much, by card, once the removal is committed."""
+    md_id = distribution.multidistrib_id
+    pairs = list(
+        CardCheckout.objects.filter(multidistrib_id=md_id, state=CardCheckout.State.FULFILLED)
+        .values_list("member_id", "basket_code")
+        .distinct()
+    )
+    if not pairs:
+        return
+
+    def refund() -> None:
+        for member_id, code in pairs:
+            member = Member.objects.select_related("group").get(pk=member_id)
+            try:
+                stripe_services.refund_overpaid(
+                    group=member.group,
+                    member=member,
+                    reference=code,
+                    acting_user=acting_user,
+                    reason=_("A catalog left the distribution"),
+                )
+            except Exception:  # one member's failure does not stop the others; it is logged
+                log.exception("Card refund after a catalog left md %s failed", md_id)
+
+    transaction.on_commit(refund)

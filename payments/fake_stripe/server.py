@@ -230,6 +230,20 @@ class FakeStripe:
         self.balances[account_id] = 0
         return account
 
+    def account_seed(self, account_id: str) -> dict[str, Any]:
+        """An enabled account with a chosen id, with manual payouts (the demo's)."""
+        account = self.account_create(
+            {"settings": {"payouts": {"schedule": {"interval": "manual"}}}}
+        )
+        del self.accounts[account["id"]], self.balances[account["id"]]
+        account.update(
+            id=account_id, charges_enabled=True, payouts_enabled=True, details_submitted=True
+        )
+        account["requirements"] = {"currently_due": [], "disabled_reason": None}
+        self.accounts[account_id] = account
+        self.balances[account_id] = 0
+        return account
+
     def account_enable(self, account_id: str, *, verified: bool = True) -> dict[str, Any]:
         """The account's holder submitted their details (and Stripe verified them)."""
         account = self._get(self.accounts, account_id)
@@ -473,8 +487,17 @@ class FakeStripe:
 
     # Dispatch ---------------------------------------------------------------------------------
 
+    def expire_due(self) -> None:
+        """Open sessions past their ``expires_at`` expire, as Stripe does on its own."""
+        now = int(time.time())
+        for session in list(self.sessions.values()):
+            if session["status"] == "open" and session["expires_at"] <= now:
+                session["status"] = "expired"
+                self.emit("checkout.session.expired", session)
+
     def api(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]) -> Any:
         account = headers.get("stripe-account", "")
+        self.expire_due()
         routes: list[tuple[str, str, Any]] = [
             ("POST", r"/v1/accounts", lambda: self.account_create(params)),
             ("GET", r"/v1/accounts/([\w]+)", lambda a: self._get(self.accounts, a)),
@@ -695,8 +718,16 @@ def main() -> None:  # pragma: no cover - the demo's entry point
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--webhook-url", default="http://127.0.0.1:8000/stripe/webhook/")
     parser.add_argument("--webhook-secret", default="whsec_demo_fake")
+    parser.add_argument(
+        "--demo-account",
+        action="append",
+        default=[],
+        help="An account id that exists, enabled, from the start (the seeded demo's).",
+    )
     args = parser.parse_args()
     fake = FakeStripe(webhook_secret=args.webhook_secret, webhook_url=args.webhook_url)
+    for account_id in args.demo_account:
+        fake.account_seed(account_id)
     fake.start(args.host, args.port)
     print(f"Fake Stripe on {fake.base_url}, webhooks to {args.webhook_url}", flush=True)
     if fake.thread is not None:

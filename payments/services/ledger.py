@@ -195,6 +195,11 @@ def correction_record(
         root = root_of(Operation.objects.get(pk=reverses.pk))
         if root.member_id != member.pk or root.group_id != group.pk:
             raise PaymentError(_("A correction must concern the same member's operation."))
+        if root.remote_id:
+            # A card payment or refund is what Stripe did: it is changed by a card refund.
+            raise PaymentError(
+                _("A card payment or refund cannot be corrected: refund by card instead.")
+            )
         new_total = corrected_total(root) + amount
         if (root.amount > 0 and new_total < 0) or (root.amount < 0 and new_total > 0):
             raise PaymentError(

@@ -49,3 +49,10 @@ class CardRefundForm(forms.Form):
         self.fields["reference"].choices = [
             (code, f"{code} — {format_money(left, group.currency)}") for code, left in self.orders
         ]
+        if self.orders and not self.is_bound:
+            # The spec (§3.4): what the order paid too much, ready to give back.
+            from payments.stripe.services import overpaid_by_card
+
+            overpaid = overpaid_by_card(group=group, member=member, reference=self.orders[0][0])
+            if overpaid > 0:
+                self.initial["amount"] = overpaid

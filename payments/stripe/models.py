@@ -126,9 +126,11 @@ class CardCheckout(models.Model):
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )
+    # CASCADE: an unpaid checkout goes with its distribution; a paid one forbids deleting
+    # the distribution (``selectors.deletion_refusal``), and its refunds protect it.
     multidistrib = models.ForeignKey(
         "distributions.MultiDistrib",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("distribution"),
     )

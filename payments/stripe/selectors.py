@@ -182,6 +182,18 @@ def distribution_has_card_payments(md_ids: list[int]) -> set[int]:
     )
 
 
+def deletion_refusal(md: MultiDistrib) -> str | None:
+    """A distribution that took card payments keeps them: it cannot be deleted."""
+    from django.utils.translation import gettext as _
+
+    if (
+        distribution_has_card_payments([md.pk])
+        or DistributionPayout.objects.filter(multidistrib=md).exists()
+    ):
+        return _("Card payments were taken for this distribution: it cannot be deleted.")
+    return None
+
+
 def proof_rows(*, group: Group, md: MultiDistrib) -> list[dict[str, Any]]:
     """The per-distribution proof: each card payment and refund with its fee."""
     rows: list[dict[str, Any]] = []

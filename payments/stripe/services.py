@@ -588,6 +588,35 @@ def refund_amount(
     return result
 
 
+def overpaid_by_card(*, group: Group, member: Member, reference: str) -> Decimal:
+    """What the order's card payments may give back now: what was paid beyond the order's
+    debt (the ledger rows of the reference that count), at most what is left to refund."""
+    from payments.models import COUNTED
+
+    rows = Operation.objects.filter(group=group, member=member, reference=reference).filter(COUNTED)
+    overpaid = sum((row.amount for row in rows), Decimal("0.00"))
+    left = selectors.refundable_by_card(group=group, member=member, reference=reference)
+    return max(Decimal("0.00"), min(overpaid, left))
+
+
+def refund_overpaid(
+    *, group: Group, member: Member, reference: str, acting_user: Any, reason: str = ""
+) -> RefundResult:
+    """Validation (spec §2.8, §3.4): give back by card what an order paid by card paid too
+    much (a line cancelled, a product not delivered, a lighter weight). Nothing to do: empty."""
+    amount = overpaid_by_card(group=group, member=member, reference=reference)
+    if amount <= 0:
+        return RefundResult()
+    return refund_amount(
+        group=group,
+        member=member,
+        reference=reference,
+        amount=amount,
+        acting_user=acting_user,
+        reason=reason,
+    )
+
+
 def _refund_send(row: CardRefund, *, acting_user: Any) -> CardRefund:
     checkout = row.checkout
     try:
@@ -692,16 +721,31 @@ def _refund_status(row: CardRefund, status: str, failure: str) -> None:
     if status == "failed" and row.status != CardRefund.Status.FAILED:
         row.status = CardRefund.Status.FAILED
         row.failure = failure or _("Stripe could not refund this payment.")
-        if row.operation_id is not None:
-            from payments.services import correction_record
-
-            correction_record(
+        if row.operation_id is not None and row.operation is not None:
+            # The refund row is what Stripe said; its failure is a correction of it, written
+            # here (``correction_record`` refuses to correct card rows by hand).
+            refund = row.operation
+            member = lock_member(row.group, row.checkout.member)
+            correction = new_operation(
                 group=row.group,
-                member=row.checkout.member,
-                reverses=row.operation,
+                member=member,
+                kind=Operation.Kind.CORRECTION,
                 amount=row.amount,
-                reason=_platform_label(gettext_noop("The card refund failed")),
+                currency=refund.currency,
+                label=_platform_label(gettext_noop("The card refund failed"))[:128],
+                reason=_platform_label(gettext_noop("The card refund failed"))[:255],
+                reverses=refund,
+                state=Operation.State.CONFIRMED,
+                payment_type=refund.payment_type,
+                reference=refund.reference,
+            )
+            correction.is_money = True
+            write_operations([correction])
+            log_operation(
+                "payment.card_refund_failed",
                 acting_user=None,
+                group=row.group,
+                operation=correction,
             )
     elif status == "succeeded":
         row.status = CardRefund.Status.SUCCEEDED

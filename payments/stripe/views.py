@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from distributions.models import MultiDistrib
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
+from kernel.money import format_money
 from members.models import Member
 from payments.services.base import PaymentError, group_today
 from payments.stripe import selectors, services
@@ -204,7 +205,11 @@ def card_return(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
         messages.success(
             request,
             _("Your card payment of %(amount)s is received and your order is confirmed.")
-            % {"amount": checkout.amount},
+            % {
+                "amount": format_money(
+                    checkout.amount, checkout.currency, translation.get_language() or "fr"
+                )
+            },
         )
         return redirect(
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code

@@ -246,3 +246,27 @@ def test_the_cart_paid_is_the_cart_ordered_even_if_changed_meanwhile(card):
     cart = Basket.objects.get(member=card.member, state="cart")
     assert list(cart.lines.values_list("product_id", flat=True)) == [card.shop["bread"].pk]
     assert OrderLine.objects.filter(basket=order).count() == 1
+
+
+def test_reconciliation_releases_sessions_abandoned_without_a_webhook(card):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    past = timezone.now() - timedelta(hours=1)
+    # Stripe expired the session on its own; the webhook was lost.
+    checkout = card.start({"eggs": "2"})
+    CardCheckout.objects.filter(pk=checkout.pk).update(expires_at=past)
+    card.fake.sessions[checkout.session_id]["expires_at"] = int(past.timestamp())
+    assert services.reconcile().released == [f"checkout {checkout.pk}"]
+    checkout.refresh_from_db()
+    assert checkout.state == "expired"
+    assert Product.objects.get(pk=card.shop["eggs"].pk).stock == 3
+    # A session never opened (a crash between the two steps): released too.
+    lost = card.start({})
+    CardCheckout.objects.filter(pk=lost.pk).update(
+        session_id=None, state="creating", expires_at=past
+    )
+    assert Product.objects.get(pk=card.shop["eggs"].pk).stock == 1
+    assert services.reconcile().released == [f"checkout {lost.pk}"]
+    assert Product.objects.get(pk=card.shop["eggs"].pk).stock == 3

@@ -263,3 +263,78 @@ def test_stock_is_never_negative_after_a_hold(card):
     result = order(card.shop.md, other, {card.shop["eggs"]: "1"})
     assert result.basket is None and "Œufs" in result.issues[0].message
     assert Product.objects.get(pk=card.shop["eggs"].pk).stock == 0
+
+
+def test_refund_line_at_validation_gives_back_what_was_overpaid(card):
+    from orders.services import card_refund_line
+
+    checkout = card.start({"eggs": "1", "bread": "2"})
+    deliver(card.fake, card.pay(checkout))
+    checkout.refresh_from_db()
+    result = card_refund_line(
+        md=card.shop.md,
+        member=card.member,
+        product_id=card.shop["bread"].pk,
+        acting_user=card.world.admin,
+        reason="Pain non livré",
+    )
+    assert [r.amount for r in result.refunds] == [D("7.00")] and not result.failed
+    rows = Operation.objects.filter(reference=checkout.basket_code)
+    assert sum(r.amount for r in rows) == 0  # the debt lowered, the card refunded: even
+    assert (
+        services.overpaid_by_card(
+            group=card.group, member=card.member, reference=checkout.basket_code
+        )
+        == 0
+    )
+    # Nothing overpaid: nothing refunded.
+    assert (
+        services.refund_overpaid(
+            group=card.group,
+            member=card.member,
+            reference=checkout.basket_code,
+            acting_user=card.world.admin,
+        ).refunds
+        == []
+    )
+
+
+def test_a_distribution_with_card_payments_cannot_be_deleted(card):
+    from django.core.exceptions import ValidationError
+
+    from distributions.services import md_delete
+    from orders.services import order_cancel
+
+    checkout = _paid(card, "bread")
+    order = checkout.member.baskets.get(state="confirmed")
+    order_cancel(basket=order, acting_user=card.world.admin)
+    with pytest.raises(ValidationError, match="paiements par carte"):
+        md_delete(md=card.shop.md, acting_user=card.world.admin)
+
+
+def test_an_unpaid_checkout_does_not_keep_a_distribution(card):
+    from distributions.services import md_delete
+
+    checkout = card.start({"bread": "1"})
+    card.fake.session_expire(checkout.session_id)
+    deliver(card.fake, card.fake.events_of("checkout.session.expired")[-1])
+    card.member.baskets.all().delete()
+    md_delete(md=card.shop.md, acting_user=card.world.admin)
+
+
+def test_a_catalog_leaving_refunds_its_lines_paid_by_card(card, django_capture_on_commit_callbacks):
+    from distributions.services import md_set_catalogs
+
+    checkout = card.start({"eggs": "1", "bread": "1"})
+    deliver(card.fake, card.pay(checkout))
+    checkout.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        md_set_catalogs(
+            md=card.shop.md,
+            catalogs=[card.shop.bakery],
+            confirmed=True,
+            acting_user=card.world.admin,
+        )
+    refund = CardRefund.objects.get()
+    assert refund.amount == D("2.10") and refund.status == "succeeded"
+    assert sum(o.amount for o in Operation.objects.filter(reference=checkout.basket_code)) == 0
