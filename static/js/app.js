@@ -51,13 +51,14 @@
     var remember = function () {
       try { window.localStorage.setItem(key, "done"); } catch (e) { /* private mode */ }
     };
+    tour.querySelectorAll("li[data-target]").forEach(function (li) { li.hidden = true; });
     var show = function (index) {
       current = index;
       steps.forEach(function (li, i) { li.hidden = i !== index; });
       if (lit) { lit.classList.remove("tour-target"); }
       lit = document.querySelector('[data-tour="' + steps[index].getAttribute("data-target") + '"]');
       lit.classList.add("tour-target");
-      lit.scrollIntoView({block: "nearest"});
+      lit.scrollIntoView({block: "start"});
       tour.querySelector(".tour-count").textContent = (index + 1) + " / " + steps.length;
       tour.querySelector("[data-tour-prev]").disabled = index === 0;
       next.textContent = index === steps.length - 1 ? next.getAttribute("data-last-label") : nextLabel;
