@@ -5,7 +5,8 @@ Seeds its own data in a database of its own, never the development one: a Postgr
 otherwise a SQLite file in a temporary folder. Then prints:
 
 * the shop page of a distribution with 10 and with 1,000 products in 20 catalogs: the number of
-  SQL queries (in process) and the median and 95th percentile times, in process and over HTTP;
+  SQL queries (in process) and the median and 95th percentile times, in process and over HTTP,
+  and the bytes transferred, plain and gzipped (budget: 100 KiB gzipped at 1,000 products);
 * 200 checkouts posted at once, through gunicorn on loopback, each buying one unit of a product
   with 50 units left: orders per second, errors, how many were sold and the oversold count, and
   where the CPU went: gunicorn's workers, the database (PostgreSQL: the backends of
@@ -340,17 +341,30 @@ def shop_in_process(data: dict, md_id: int) -> tuple[int, float, float, int]:
     return len(queries), statistics.median(times), percentile(times, 0.95), products
 
 
-def http_request(method: str, path: str, *, session: str, body: str = "", csrf: str = ""):
+def http_request(
+    method: str, path: str, *, session: str, body: str = "", csrf: str = "", gzip: bool = False
+):
     conn = http.client.HTTPConnection(HOST, PORT, timeout=120)
     cookies = f"sessionid={session}" + (f"; csrftoken={csrf}" if csrf else "")
     headers = {"Cookie": cookies, "Host": f"{HOST}:{PORT}"}
+    if gzip:
+        headers["Accept-Encoding"] = "gzip"
     if body:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     conn.request(method, path, body=body or None, headers=headers)
     response = conn.getresponse()
-    response.read()
+    http_request.last_bytes = len(response.read())  # type: ignore[attr-defined]
     conn.close()
     return response.status, response.getheader("Location") or ""
+
+
+def shop_bytes(data: dict, md_id: int) -> tuple[int, int]:
+    """What the shop page weighs over the wire: plain, and gzipped as browsers ask for it."""
+    url = f"/g/banc/shop/{md_id}/"
+    http_request("GET", url, session=data["admin_session"])
+    plain = http_request.last_bytes  # type: ignore[attr-defined]
+    http_request("GET", url, session=data["admin_session"], gzip=True)
+    return plain, http_request.last_bytes  # type: ignore[attr-defined]
 
 
 def shop_over_http(data: dict, md_id: int) -> tuple[float, float]:
@@ -573,17 +587,23 @@ def main() -> int:
 
     failures = []
     print(f"\nShop page ({RUNS} requests per size, in process then over HTTP)")
-    print("  products  queries  median ms  p95 ms  | HTTP median ms  p95 ms")
+    print("  products  queries  median ms  p95 ms  | HTTP median ms  p95 ms  | KiB  gzipped KiB")
     server = _start_gunicorn(env, workdir)
     try:
         results = {}
         for label in ("small", "large"):
             queries, median, p95, shown = shop_in_process(data, data[label])
             http_median, http_p95 = shop_over_http(data, data[label])
+            plain, packed = shop_bytes(data, data[label])
             results[label] = queries
             print(
-                f"  {shown:>8}  {queries:>7}  {median:>9.1f}  {p95:>6.1f}  | {http_median:>14.1f}  {http_p95:>6.1f}"
+                f"  {shown:>8}  {queries:>7}  {median:>9.1f}  {p95:>6.1f}  | {http_median:>14.1f}"
+                f"  {http_p95:>6.1f}  | {plain / 1024:>4.0f}  {packed / 1024:>11.0f}"
             )
+            if shown >= 1000 and packed > 100 * 1024:
+                failures.append(
+                    f"shop page: {packed / 1024:.0f} KiB gzipped with {shown} products (budget 100)"
+                )
             if queries > 12:
                 failures.append(f"shop page: {queries} queries with {shown} products (budget 12)")
             if median > 80:

@@ -32,6 +32,68 @@
     }
   });
 
+  // The tour of a page (<section id="tour" data-tour-key=…>, steps <li data-target=NAME> pointing
+  // at elements [data-tour=NAME]): shown once per browser, on the first visit; Escape or "Skip"
+  // ends it; [data-tour-start] buttons show it again. Steps whose target is absent are left out.
+  var tour = document.getElementById("tour");
+  if (tour) {
+    var key = tour.getAttribute("data-tour-key");
+    var steps = Array.prototype.filter.call(tour.querySelectorAll("li[data-target]"), function (li) {
+      return document.querySelector('[data-tour="' + li.getAttribute("data-target") + '"]');
+    });
+    var next = tour.querySelector("[data-tour-next]");
+    var nextLabel = next.textContent;
+    var current = 0;
+    var lit = null;
+    var seen = function () {
+      try { return window.localStorage.getItem(key) === "done"; } catch (e) { return true; }
+    };
+    var remember = function () {
+      try { window.localStorage.setItem(key, "done"); } catch (e) { /* private mode */ }
+    };
+    tour.querySelectorAll("li[data-target]").forEach(function (li) { li.hidden = true; });
+    var show = function (index) {
+      current = index;
+      steps.forEach(function (li, i) { li.hidden = i !== index; });
+      if (lit) { lit.classList.remove("tour-target"); }
+      lit = document.querySelector('[data-tour="' + steps[index].getAttribute("data-target") + '"]');
+      lit.classList.add("tour-target");
+      lit.scrollIntoView({block: "start"});
+      tour.querySelector(".tour-count").textContent = (index + 1) + " / " + steps.length;
+      tour.querySelector("[data-tour-prev]").disabled = index === 0;
+      next.textContent = index === steps.length - 1 ? next.getAttribute("data-last-label") : nextLabel;
+    };
+    var end = function () {
+      tour.hidden = true;
+      if (lit) { lit.classList.remove("tour-target"); }
+      remember();
+      var again = document.querySelector("[data-tour-start]");
+      if (again) { again.focus(); }
+    };
+    var start = function () {
+      if (!steps.length) { return; }
+      tour.hidden = false;
+      show(0);
+      tour.setAttribute("tabindex", "-1");
+      tour.focus();
+    };
+    next.addEventListener("click", function () {
+      if (current < steps.length - 1) { show(current + 1); } else { end(); }
+    });
+    tour.querySelector("[data-tour-prev]").addEventListener("click", function () {
+      if (current > 0) { show(current - 1); }
+    });
+    tour.querySelector("[data-tour-skip]").addEventListener("click", end);
+    tour.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { end(); }
+    });
+    document.querySelectorAll("[data-tour-start]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", start);
+    });
+    if (!seen()) { start(); }
+  }
+
   // <div id="job" data-status-url=… data-status=…>: follow a background job until it ends.
   var box = document.getElementById("job");
   if (box && box.dataset.statusUrl) {
