@@ -57,6 +57,7 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_day.py
+	$(BIN)/python scripts/bench_reports.py
 
 worker: $(STAMP)
 	$(BIN)/celery -A cagette worker -l info
