@@ -77,7 +77,7 @@ def _date(text: str) -> date | None:
     text = text.strip()
     if not text:
         return None
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y"):
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a day, no time
         except ValueError:
