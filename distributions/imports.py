@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from catalogs.models import Catalog
 from distributions.cycles import aware
@@ -171,7 +172,11 @@ def read_distributions(
         if unknown:
             problems.append(
                 _("the group has no catalog named %(names)s")
-                % {"names": ", ".join(f"“{n}”" for n in unknown)}
+                % {
+                    "names": pgettext("list separator", ", ").join(
+                        _("“%(name)s”") % {"name": n} for n in unknown
+                    )
+                }
             )
         opens = closes = None
         if day is not None:
@@ -196,7 +201,8 @@ def read_distributions(
                 problems.append(_("orders must close before the distribution starts"))
         if problems:
             errors.append(
-                _("Line %(line)s: %(problems)s.") % {"line": line, "problems": "; ".join(problems)}
+                _("Line %(line)s: %(problems)s.")
+                % {"line": line, "problems": pgettext("list separator", "; ").join(problems)}
             )
             continue
         assert day and start and end and place and opens and closes  # noqa: S101 - checked

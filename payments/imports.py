@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from groups.models import Group
 from kernel.numbers import NumberError, parse_decimal
@@ -148,7 +149,8 @@ def read_opening_balances(
             )
         if problems:
             errors.append(
-                _("Line %(line)s: %(problems)s.") % {"line": line, "problems": "; ".join(problems)}
+                _("Line %(line)s: %(problems)s.")
+                % {"line": line, "problems": pgettext("list separator", "; ").join(problems)}
             )
             continue
         assert member is not None and amount is not None  # noqa: S101 - checked above

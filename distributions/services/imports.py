@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from catalogs.models import Catalog
 from distributions.imports import DistributionRow
@@ -61,7 +62,12 @@ def _import(group: Group, rows: list[DistributionRow], acting_user: Any) -> int:
         except ValidationError as error:
             errors.append(
                 _("Line %(line)s: %(problems)s.")
-                % {"line": row.line, "problems": "; ".join(m.rstrip(".") for m in error.messages)}
+                % {
+                    "line": row.line,
+                    "problems": pgettext("list separator", "; ").join(
+                        m.rstrip(".") for m in error.messages
+                    ),
+                }
             )
     if errors:
         raise ValidationError(errors)
