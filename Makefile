@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_day.py
 	$(BIN)/python scripts/bench_members.py
+	$(BIN)/python scripts/bench_reports.py
 
 worker: $(STAMP)
 	$(BIN)/celery -A cagette worker -l info

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from distributions import views
+from distributions import import_views, views
 
 
 class CalendarTokenConverter:
@@ -24,6 +24,17 @@ group_patterns = [
     # Planning (the distribution section: "all catalogs" right).
     path("manage/distributions/", views.manage_list, name="manage_list"),
     path("manage/distributions/new/", views.md_create, name="manage_create"),
+    path("manage/distributions/import/", import_views.md_import, name="manage_import"),
+    path(
+        "manage/distributions/import/preview/",
+        import_views.md_import_preview,
+        name="manage_import_preview",
+    ),
+    path(
+        "manage/distributions/import/confirm/",
+        import_views.md_import_confirm,
+        name="manage_import_confirm",
+    ),
     path("manage/distributions/cycle/", views.cycle_create, name="cycle_create"),
     path("manage/distributions/cycle/preview/", views.cycle_preview, name="cycle_preview"),
     path("manage/distributions/cycle/edit/", views.cycle_edit, name="cycle_edit"),

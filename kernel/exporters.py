@@ -66,10 +66,15 @@ def dialect_for(language: str) -> Dialect:
 
 
 def decimal_text(value: Decimal, decimal_separator: str) -> str:
-    """``12.50`` stays ``12,50``/``12.50``; quantities (3 places) lose their trailing zeros."""
-    if value.as_tuple().exponent < -2:
-        value = value.normalize()
-    return format(value, "f").replace(".", decimal_separator)
+    """``12.50`` stays ``12,50``/``12.50``; quantities (3 places) lose their trailing zeros.
+
+    Called for every number of every exported row: string work only (no ``normalize``)."""
+    text = format(value, "f")
+    whole, _dot, fraction = text.partition(".")
+    if len(fraction) > 2:
+        fraction = fraction.rstrip("0")
+        text = f"{whole}.{fraction}" if fraction else whole
+    return text.replace(".", decimal_separator) if decimal_separator != "." else text
 
 
 class _Echo:
@@ -110,6 +115,11 @@ class ListExporter:
     # Cells ---------------------------------------------------------------------------------------
 
     def csv_cell(self, value):
+        kind = type(value)
+        if kind is str:
+            return text_cell(value) if self.neutralise else value
+        if kind is Decimal:
+            return decimal_text(value, self.dialect.decimal)
         if value is None:
             return ""
         if isinstance(value, str):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from payments import views
+from payments import import_views, views
 from payments.stripe import views as card_views
 
 app_name = "payments"
@@ -10,6 +10,9 @@ group_patterns = [
     path("manage/payments/", views.balances, name="balances"),
     path("manage/payments/pending/", views.pending, name="pending"),
     path("manage/payments/export/", views.export, name="export"),
+    path("manage/payments/opening/", import_views.opening, name="opening"),
+    path("manage/payments/opening/preview/", import_views.opening_preview, name="opening_preview"),
+    path("manage/payments/opening/confirm/", import_views.opening_confirm, name="opening_confirm"),
     path("manage/payments/members/<int:member_id>/", views.member_account, name="member"),
     path(
         "manage/payments/members/<int:member_id>/payment/",

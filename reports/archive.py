@@ -28,11 +28,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -161,6 +162,21 @@ def _m2m(model: type[models.Model]) -> list[models.ManyToManyField]:
 # Export ----------------------------------------------------------------------------------------
 
 
+# Values as JSON has them: converted once, for the JSON and the CSV files alike.
+_PLAIN: dict[type, Callable[[Any], Any]] = {
+    Decimal: str,
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+    time: time.isoformat,
+    uuid.UUID: str,
+}
+
+
+def _plain(value: Any) -> Any:
+    convert = _PLAIN.get(type(value))
+    return convert(value) if convert is not None else value
+
+
 def _rows(table: Table, group: Group) -> Iterable[dict[str, Any]]:
     columns = [f.attname for f in _columns(table.model)]
     queryset = table.rows(group).order_by("pk")
@@ -177,7 +193,8 @@ def _rows(table: Table, group: Group) -> Iterable[dict[str, Any]]:
         for a, b in pairs.values_list(source, target):
             found.setdefault(a, []).append(b)
         links[name] = found
-    for row in queryset.values(*columns).iterator(chunk_size=BATCH):
+    for values in queryset.values_list(*columns).iterator(chunk_size=BATCH):
+        row = dict(zip(columns, map(_plain, values), strict=True))
         for name in m2m:
             row[name] = links[name].get(row["id"], [])
         yield row
@@ -196,8 +213,8 @@ def _user_ids(data: dict[str, list[dict]]) -> set[int]:
 
 def collect(group: Group) -> dict[str, list[dict]]:
     data = {table.name: list(_rows(table, group)) for table in TABLES}
-    users = User.objects.filter(pk__in=_user_ids(data)).order_by("pk").values(*USER_FIELDS)
-    return {"users": list(users), **data}
+    users = User.objects.filter(pk__in=_user_ids(data)).order_by("pk").values_list(*USER_FIELDS)
+    return {"users": [dict(zip(USER_FIELDS, map(_plain, u), strict=True)) for u in users], **data}
 
 
 def _files(data: dict[str, list[dict]]) -> list[str]:
@@ -211,17 +228,16 @@ def _files(data: dict[str, list[dict]]) -> list[str]:
 
 def _csv(rows: list[dict]) -> bytes:
     out = io.StringIO()
+    out.write("\ufeff")
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(list(rows[0]))
+        lists = [k for k, v in rows[0].items() if isinstance(v, list | dict)]
         for row in rows:
-            writer.writerow(
-                {
-                    k: json.dumps(v, cls=DjangoJSONEncoder) if isinstance(v, list | dict) else v
-                    for k, v in row.items()
-                }
-            )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            if lists:
+                row = {**row, **{k: json.dumps(row[k]) for k in lists}}
+            writer.writerow(row.values())
+    return out.getvalue().encode("utf-8")
 
 
 def build_archive(group: Group) -> bytes:
@@ -237,7 +253,7 @@ def build_archive(group: Group) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
-        archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder))
+        archive.writestr("data.json", json.dumps(data, separators=(",", ":")))
         for name, rows in data.items():
             archive.writestr(f"csv/{name}.csv", _csv(rows))
         for name in _files(data):

@@ -15,6 +15,7 @@ from distributions.services.duties import (
     role_delete,
     role_save,
 )
+from distributions.services.imports import md_import
 from distributions.services.planning import (
     ConfirmationRequired,
     cycle_create,
@@ -57,6 +58,7 @@ __all__ = [
     "duty_withdraw",
     "md_create",
     "md_delete",
+    "md_import",
     "md_open_orders",
     "md_set_catalogs",
     "md_update",

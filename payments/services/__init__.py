@@ -33,6 +33,7 @@ from payments.services.ledger import (
     payment_record,
     refund_record,
 )
+from payments.services.opening import opening_balances_record
 from payments.services.orders import (
     intention_type,
     moneypot_debit,
@@ -54,6 +55,7 @@ __all__ = [
     "membership_ledger_reverse",
     "moneypot_debit",
     "onspot_assign_type",
+    "opening_balances_record",
     "order_debt_record",
     "order_ledger_set",
     "payment_intention_record",
