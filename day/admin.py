@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from day.models import (
     BasketAbsence,
+    DayCorrection,
     DayMailSent,
     DistributionMove,
     DistributionValidation,
@@ -66,3 +67,14 @@ class DayMailSentAdmin(ReadOnlyAdmin):
     search_fields = ["group__name", "group__slug", "sent_by__email"]
     list_select_related = ["multidistrib__place", "multidistrib__group", "sent_by"]
     date_hierarchy = "sent_at"
+
+
+@admin.register(DayCorrection)
+class DayCorrectionAdmin(ReadOnlyAdmin):
+    """Price changes and products not delivered at validation (undone through the day page)."""
+
+    list_display = ["multidistrib", "product_name", "kind", "new_price", "created_by", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["product_name", "group__name", "group__slug"]
+    list_select_related = ["multidistrib__place", "multidistrib__group", "created_by"]
+    date_hierarchy = "created_at"

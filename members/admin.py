@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.admin import GroupAdmin
 from groups.models import Group
-from members.models import Member, User, active_member_q
+from members.models import Invitation, JoinRequest, Member, User, active_member_q
 
 
 class MemberInline(admin.TabularInline):
@@ -118,5 +118,26 @@ class GroupHealthAdmin(GroupAdmin):
 
 admin.site.unregister(Group)
 admin.site.register(Group, GroupHealthAdmin)
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Waiting-list requests; admins accept or refuse them from the group's pages."""
+
+    list_display = ["user", "group", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__email", "user__last_name", "group__name", "group__slug"]
+    list_select_related = ["user", "group"]
+    raw_id_fields = ["user", "group"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "group", "invited_by", "sent_at", "send_count", "accepted_at"]
+    list_filter = ["accepted_at", "sent_at"]
+    search_fields = ["email", "group__name", "group__slug"]
+    list_select_related = ["group", "invited_by"]
+    raw_id_fields = ["group", "invited_by", "accepted_by"]
+
 
 from members import fee_admin  # noqa: E402, F401  (membership fees)

@@ -55,7 +55,7 @@ from distributions.models import (
 from groups.models import Group, Place
 from kernel.audit import log_action
 from kernel.models import LogEntry
-from members.models import Member, User
+from members.models import Member, Membership, User
 from orders.models import (
     Basket,
     BasketCounter,
@@ -67,7 +67,7 @@ from payments import selectors as payment_selectors
 from payments.models import Operation
 
 FORMAT = "cagette-group-archive"
-VERSION = 1
+VERSION = 2  # 2: membership fees
 IMPORT_ACTION = "group.imported"
 BATCH = 2000
 
@@ -128,6 +128,7 @@ TABLES: tuple[Table, ...] = (
         lambda g: WholesaleConfirmation.objects.filter(group=g),
     ),
     Table("operations", Operation, lambda g: payment_selectors.operations_of_group(group=g)),
+    Table("memberships", Membership, lambda g: Membership.objects.filter(group=g)),
     Table(
         "validations",
         DistributionValidation,

@@ -31,6 +31,7 @@ class StripeAccountAdmin(admin.ModelAdmin):
         "manual_payouts",
     )
     search_fields = ("account_id", "name")
+    list_filter = ("charges_enabled", "payouts_enabled", "manual_payouts")
     readonly_fields = (
         "account_id",
         "charges_enabled",
@@ -94,3 +95,14 @@ class StripeEventAdmin(_ReadOnly):
     list_display = ("event_id", "type", "account", "outcome", "received_at")
     list_filter = ("type",)
     search_fields = ("event_id", "account")
+
+
+@admin.register(GroupStripeAccount)
+class GroupStripeAccountAdmin(admin.ModelAdmin):
+    """Which group collects with which account (also editable inline on the account)."""
+
+    list_display = ("group", "account", "created_at")
+    list_filter = ("account__charges_enabled",)
+    search_fields = ("group__name", "group__slug", "account__account_id", "account__name")
+    list_select_related = ("group", "account")
+    autocomplete_fields = ("group",)
