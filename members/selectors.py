@@ -4,8 +4,10 @@ exports and the other apps' audiences (messaging, membership fees): ``member_lis
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, live_group_q
+from members import memberships
 from members.models import Invitation, JoinRequest, Member, User, active_member_q
 
 RIGHT_FILTER = (
@@ -47,6 +49,18 @@ def _ordered(group: Group, since: date | None, until: date | None) -> Exists:
         _confirmed_basket_q(group, since, until)
     )
     return Exists(inner)
+
+
+def _up_to_date(qs: QuerySet[Member], group: Group) -> QuerySet[Member]:
+    return qs.filter(pk__in=memberships.members_up_to_date(group).values("pk"))
+
+
+def _to_renew(qs: QuerySet[Member], group: Group) -> QuerySet[Member]:
+    return qs.filter(pk__in=memberships.members_to_renew(group).values("pk"))
+
+
+register_filter("up_to_date", _("Membership up to date"), _up_to_date)
+register_filter("to_renew", _("Membership to renew"), _to_renew)
 
 
 def member_list(
@@ -150,3 +164,17 @@ def user_memberships(*, user: User) -> list[Member]:
         .select_related("group")
         .order_by("group__name")
     )
+
+
+# Audiences of the messaging app ------------------------------------------------------------------
+
+
+def waiting_list_users(group: Group) -> QuerySet[User]:
+    """The people who asked to join and wait for an answer."""
+    return User.objects.filter(join_requests__group=group)
+
+
+def membership_users(group: Group, *, up_to_date: bool) -> QuerySet[User]:
+    """The members whose membership fee is paid for the current period, or still to pay."""
+    chosen = memberships.members_up_to_date if up_to_date else memberships.members_to_renew
+    return User.objects.filter(pk__in=chosen(group).values("user_id"))

@@ -214,13 +214,13 @@ for _audience in (
         "membership_ok",
         _("Membership up to date"),
         _plug("membership_users", up_to_date=True),
-        available=lambda group: _plugged("membership_users") is not None,
+        available=lambda group: group.has_membership and _plugged("membership_users") is not None,
     ),
     Audience(
         "membership_renew",
         _("Membership to renew"),
         _plug("membership_users", up_to_date=False),
-        available=lambda group: _plugged("membership_users") is not None,
+        available=lambda group: group.has_membership and _plugged("membership_users") is not None,
     ),
 ):
     register(_audience)

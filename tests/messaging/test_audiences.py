@@ -65,10 +65,39 @@ def test_a_parameter_of_another_group_gives_nobody(world, lists):
     )
 
 
-def test_lists_waiting_for_other_work_show_as_unavailable(world, lists):
+def test_waiting_list_and_membership_lists_come_from_the_members_app(world, lists):
+    from members import memberships
+    from members.services.waiting import join_request_create
+    from tests.factories import UserFactory
+
+    _shop, quiet, _both, emails = lists
     options = {o["value"]: o for o in audience_options(group=world.group, user=world.admin)}
-    assert options["waiting_list"]["available"] is False
-    assert options["membership_renew"]["available"] is False
+    assert options["membership_renew"]["available"] is False  # fees are off in this group
     assert options["all"]["count"] == 4
     assert options[f"catalog:{lists[0].bakery.pk}"]["count"] == 1
     assert options[f"distribution:{lists[0].md.pk}"]["count"] == 1
+
+    world.group.registration = "waiting_list"
+    world.group.save(update_fields=["registration"])
+    asking = UserFactory(email="asking@example.org")
+    join_request_create(group=world.group, user=asking, message="", acting_user=asking)
+    assert emails("waiting_list") == {"asking@example.org"}
+
+    world.group.has_membership = True
+    world.group.save(update_fields=["has_membership"])
+    paid = world.group.members.get(user=quiet)
+    year = memberships.current_period(world.group).year
+    memberships.membership_record(
+        group=world.group,
+        member=paid,
+        year=year,
+        acting_user=world.admin,
+        amount="10",
+        payment_type="cash",
+    )
+    assert emails("membership_ok") == {"quiet@example.org"}
+    assert emails("membership_renew") == {
+        "admin@example.org",
+        "coord@example.org",
+        "member@example.org",
+    }
