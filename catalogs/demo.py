@@ -405,8 +405,47 @@ def seed(stdout) -> None:
     orchard_catalog = _catalog(group, orchard, "Fruits et jus")
     _fill(Product, {"catalog": orchard_catalog, "group": group}, ORCHARD)
 
+    _photos(group, {garden: "vegetables", farm: "farm", bakery: "bakery", orchard: "orchard"})
     count = Product.objects.filter(group=group).count()
     stdout.write(
         f"Catalogs: {Catalog.objects.filter(group=group).count()} catalogs, {count} products"
     )
     stdout.write(f"  producer     {PRODUCER_LOGIN}")
+
+
+# Placeholder photos (issue 18): one drawn picture per producer, so the shop shows pictures.
+PHOTO_COLOURS = {
+    "vegetables": ((232, 242, 234), (47, 107, 58), (242, 140, 40)),
+    "farm": ((255, 244, 220), (138, 90, 0), (250, 250, 240)),
+    "bakery": ((245, 235, 220), (150, 95, 45), (205, 150, 80)),
+    "orchard": ((251, 234, 234), (163, 38, 38), (214, 60, 50)),
+}
+
+
+def _photo(kind: str) -> str:
+    """Store ``products/demo/<kind>.png`` once (a disc on a leafy background) and return its
+    name."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image, ImageDraw
+
+    name = f"products/demo/{kind}.png"
+    if default_storage.exists(name):
+        return name
+    background, leaf, fruit = PHOTO_COLOURS[kind]
+    image = Image.new("RGB", (160, 160), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((28, 40, 132, 144), fill=fruit, outline=leaf, width=4)
+    draw.ellipse((70, 14, 112, 44), fill=leaf)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
+def _photos(group, vendors: dict) -> None:
+    """Products of the demo without a photo get their producer's placeholder (idempotent)."""
+    for vendor, kind in vendors.items():
+        name = _photo(kind)
+        Product.objects.filter(group=group, catalog__vendor=vendor, image="").update(image=name)

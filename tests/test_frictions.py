@@ -57,3 +57,23 @@ def test_a_weighed_product_says_its_price_is_an_estimate(world, client_for):
     client = client_for(world.member)
     cart = _text(client.get(reverse("orders:cart", args=[world.group.slug, shop.md.pk])))
     assert cart.count("estimé jusqu\u2019à la pesée") == 1
+
+
+def test_the_demo_shop_has_pictures(db, django_capture_on_commit_callbacks):
+    """Issue 18, item 7: generated placeholder pictures, one per producer, stored once."""
+    import io
+
+    from django.core.files.storage import default_storage
+
+    from catalogs import demo as catalogs_demo
+    from catalogs.models import Product
+    from members import demo as members_demo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        members_demo.seed(io.StringIO())
+        catalogs_demo.seed(io.StringIO())
+        catalogs_demo.seed(io.StringIO())  # idempotent
+    products = Product.objects.filter(group__slug="demo")
+    assert products.exists() and not products.filter(image="").exists()
+    names = set(products.values_list("image", flat=True))
+    assert len(names) == 4 and all(default_storage.exists(name) for name in names)
