@@ -821,6 +821,36 @@ def refund_all(
     return result
 
 
+@transaction.atomic
+def card_checkouts_follow(
+    *, group: Group, references: list[str], md: MultiDistrib, acting_user: Any
+) -> int:
+    """Orders paid by card were moved to another distribution (postponing, issue 13): their
+    card payments now count in that distribution's takings, refunds and payout. Those of a
+    distribution whose payout was already requested stay where the money was paid out.
+    Returns how many moved. The call point for ``day.postpone`` (not wired yet)."""
+    paid_out = DistributionPayout.objects.filter(
+        group=group, status__in=["pending", "paid"]
+    ).values("multidistrib_id")
+    moved = (
+        CardCheckout.objects.filter(
+            group=group, basket_code__in=references, state=CardCheckout.State.FULFILLED
+        )
+        .exclude(multidistrib=md)
+        .exclude(multidistrib_id__in=paid_out)
+        .update(multidistrib=md)
+    )
+    if moved:
+        log_action(
+            action="stripe.checkouts_moved",
+            acting_user=acting_user,
+            group=group,
+            obj=md,
+            count=moved,
+        )
+    return moved
+
+
 # Payouts ------------------------------------------------------------------------------------
 
 

@@ -338,3 +338,45 @@ def test_a_catalog_leaving_refunds_its_lines_paid_by_card(card, django_capture_o
     refund = CardRefund.objects.get()
     assert refund.amount == D("2.10") and refund.status == "succeeded"
     assert sum(o.amount for o in Operation.objects.filter(reference=checkout.basket_code)) == 0
+
+
+def test_card_payments_follow_their_orders_to_another_distribution(card):
+    from tests.day.factories import make_md
+
+    checkout = _paid(card, "bread")
+    target = make_md(card.group, days=17)
+    moved = services.card_checkouts_follow(
+        group=card.group,
+        references=[checkout.basket_code],
+        md=target,
+        acting_user=card.world.admin,
+    )
+    assert moved == 1
+    old, new = selectors.distribution_figures(group=card.group, mds=[card.shop.md, target])
+    assert (old.takings, new.takings) == (0, D("3.50"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="day.postpone does not call payments.stripe.services.card_checkouts_follow yet "
+    "(issue 13's file): after a postponement the card takings stay on the old distribution",
+)
+def test_postponing_moves_the_card_takings_with_the_orders(
+    card, django_capture_on_commit_callbacks
+):
+    from day import postpone
+    from tests.day.factories import make_md
+
+    checkout = _paid(card, "bread")
+    target = make_md(card.group, days=17)
+    with django_capture_on_commit_callbacks(execute=True):
+        postpone.distribution_postpone(
+            group=card.group,
+            md=card.shop.md,
+            target=target,
+            distribution=None,
+            acting_user=card.world.admin,
+        )
+    assert checkout.member.baskets.get(state="confirmed").multidistrib_id == target.pk
+    figures = selectors.distribution_figures(group=card.group, mds=[target])[0]
+    assert figures.takings == D("3.50")

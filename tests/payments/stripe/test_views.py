@@ -170,3 +170,41 @@ def test_webhook_refuses_get_and_garbage(client):
         "/stripe/webhook/", data=b"\x00not json", content_type="application/json"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("payments", [1, 6])
+def test_wallet_page_has_a_constant_query_budget(
+    card, client_for, django_assert_max_num_queries, payments
+):
+    from decimal import Decimal
+
+    from payments.stripe.models import CardRefund
+    from tests.day.factories import make_md
+
+    for days in range(payments):
+        md = make_md(card.group, days=days - 3)
+        checkout = CardCheckout.objects.create(
+            group=card.group,
+            member=card.member,
+            multidistrib=md,
+            account=card.account,
+            amount=Decimal("10.00"),
+            fee=Decimal("0.36"),
+            state="fulfilled",
+            basket_code=f"CODE{days}",
+            payment_intent=f"pi_{days}",
+        )
+        CardRefund.objects.create(
+            group=card.group,
+            checkout=checkout,
+            amount=Decimal("1.00"),
+            fee=Decimal("0.04"),
+            status="succeeded",
+        )
+    client = client_for(card.world.admin)
+    url = reverse("payments:wallet", args=[card.group.slug])
+    client.get(url)
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count("Justificatif") == payments
