@@ -62,8 +62,8 @@ def _confirmed(users_q: Q) -> Any:
         Basket.objects.filter(
             live_group_q("group"),
             users_q,
+            active_member_q("member"),
             state=Basket.State.CONFIRMED,
-            member__left_at__isnull=True,
             multidistrib__validated_at__isnull=True,
             lines__quantity__gt=0,
         )

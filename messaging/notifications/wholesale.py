@@ -16,6 +16,7 @@ from django.utils import timezone
 from distributions.models import Distribution
 from groups.models import live_group_q
 from kernel.mail import send_email_to_user
+from members.models import active_member_q
 from orders import wholesale
 from orders.models import Basket, OrderLine
 
@@ -71,7 +72,7 @@ def wholesale_adjust_send(*, now: datetime | None = None) -> int:
         group = distribution.multidistrib.group
         people = [
             m.user
-            for m in distribution.catalog.coordinators.filter(left_at__isnull=True).select_related(
+            for m in distribution.catalog.coordinators.filter(active_member_q()).select_related(
                 "user"
             )
         ] or ([group.contact] if group.contact_id else [])
