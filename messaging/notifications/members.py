@@ -63,6 +63,7 @@ def _confirmed(users_q: Q) -> Any:
             live_group_q("group"),
             active_member_q("member"),
             users_q,
+            active_member_q("member"),
             state=Basket.State.CONFIRMED,
             multidistrib__validated_at__isnull=True,
             lines__quantity__gt=0,
