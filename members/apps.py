@@ -9,10 +9,11 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         from kernel import home
         from members import signals  # noqa: F401  (connects the receivers)
-        from members.home import pending_requests_panel, start_steps
+        from members.home import manage_actions, pending_requests_panel, start_steps
 
         home.register(pending_requests_panel)
         home.register_start_step(start_steps)
+        home.register_action(manage_actions)
 
         from kernel.mail import register_user_context
         from members.services.accounts import mail_context

@@ -5,10 +5,12 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from kernel.home import StartStep
+from kernel.home import LATER, SOON, ActionItem, StartStep
+from members import memberships
 from members.models import Member
-from members.selectors import user_join_requests
+from members.selectors import pending_requests_count, user_join_requests
 
 
 def pending_requests_panel(request: Any, groups: list[Any]) -> list[dict[str, Any]]:
@@ -31,3 +33,45 @@ def start_steps(request: Any, group: Any) -> list[StartStep]:
             order=60,
         )
     ]
+
+
+def manage_actions(request: Any, group: Any) -> list[ActionItem]:
+    """The management home's items of the members app: waiting-list requests and memberships
+    to renew (one query each, for those with the members right)."""
+    if "can_manage_members" not in request.group_perms:
+        return []
+    items = []
+    waiting = pending_requests_count(group)
+    items.append(
+        ActionItem(
+            key="waiting_list",
+            label=ngettext(
+                "%(count)d person waits for an answer to join.",
+                "%(count)d people wait for an answer to join.",
+                waiting,
+            )
+            % {"count": waiting},
+            count=waiting,
+            url=reverse("members:waiting_list", args=[group.slug]),
+            urgency=SOON,
+            hint=_("Accept or refuse them: they are told by e-mail."),
+        )
+    )
+    if group.has_membership:
+        renew = memberships.members_to_renew(group).count()
+        items.append(
+            ActionItem(
+                key="memberships_to_renew",
+                label=ngettext(
+                    "%(count)d member has not paid the membership of this period.",
+                    "%(count)d members have not paid the membership of this period.",
+                    renew,
+                )
+                % {"count": renew},
+                count=renew,
+                url=reverse("members:fees_to_renew", args=[group.slug]),
+                urgency=LATER,
+                hint=_("Record the fees received, or write to them from the messages."),
+            )
+        )
+    return items

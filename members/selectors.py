@@ -2,6 +2,7 @@
 exports and the other apps' audiences (messaging, membership fees): ``member_list``."""
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ FILTERS = ("all", "with_rights", "without_rights", "ordered", "never_ordered", "
 _extra_filters: dict[str, tuple[str, object]] = {}
 
 
-def register_filter(name: str, label: str, fn) -> None:
+def register_filter(name: str, label: Any, fn) -> None:
     """Another app adds a filter: ``fn(queryset, group) -> queryset`` (e.g. membership fees)."""
     _extra_filters[name] = (label, fn)
 

@@ -8,10 +8,11 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from kernel import home
-        from payments.home import balances_panel, manage_actions
+        from payments.home import balances_panel, manage_actions, payout_actions
 
         home.register(balances_panel)
         home.register_action(manage_actions)
+        home.register_action(payout_actions)
 
         from members import memberships
         from payments.services import membership_ledger_record, membership_ledger_reverse

@@ -58,3 +58,27 @@ def manage_actions(request: Any, group: Any) -> list[home.ActionItem]:
             hint=_("Confirm them when the money arrives."),
         )
     ]
+
+
+def payout_actions(request: Any, group: Any) -> list[home.ActionItem]:
+    """Validated distributions whose card takings wait for a payout request (manual payouts)."""
+    if "can_manage_payments" not in request.group_perms:
+        return []
+    from payments.stripe.selectors import payouts_to_request
+
+    count = len(payouts_to_request(group=group))
+    return [
+        home.ActionItem(
+            key="payouts_to_request",
+            label=ngettext(
+                "%(count)d distribution's card takings can be paid out.",
+                "%(count)d distributions' card takings can be paid out.",
+                count,
+            )
+            % {"count": count},
+            count=count,
+            url=reverse("payments:online", args=[group.slug]),
+            urgency=home.LATER,
+            hint=_("Request the payout once the distribution is validated."),
+        )
+    ]

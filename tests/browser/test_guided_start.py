@@ -113,18 +113,33 @@ def test_a_new_admin_goes_from_an_empty_group_to_a_first_order(live_server, brow
     _login(shop_page, base, member.email)
     shop_page.goto(f"{base}/g/{group.slug}/")
     shop_page.click("button:has-text('Rejoindre le groupe')")
+    # The group asks for a phone: joining asks for it first (spec §4.3), checkout no more.
+    shop_page.fill("input[name=phone]", "06 12 34 56 78")
+    shop_page.click("main form button[type=submit]")
+    shop_page.wait_for_url(re.compile(rf"/g/{group.slug}/$"))
     page.goto(manage)
     assert _done(page, "members") and not _done(page, "first_order")
     shop_page.goto(f"{base}/g/{group.slug}/")
     shop_page.click(f"a[href^='/g/{group.slug}/shop/']")
     shop_page.click("button[name=add]")
     shop_page.click(".cart-bar a[href$='/checkout/']")
-    shop_page.fill("input[name=phone]", "06 12 34 56 78")  # the group asks for a phone
     shop_page.check("input[name=payment_type] >> nth=0")
     shop_page.click("form.steps button[type=submit]")
     shop_page.wait_for_url(re.compile(r"/g/[\w-]+/orders/\w+/$"))
     assert "12,50" in shop_page.inner_text("main")
     shopper.close()
+
+    # 4. A first message to the members.
+    page.goto(manage)
+    assert not _done(page, "first_message")
+    page.goto(f"{base}/g/{group.slug}/manage/messages/new/")
+    page.select_option("#id_audience", "all")
+    page.fill("#id_subject", "Bienvenue")
+    page.fill("#id_body", "Bonjour à toutes et à tous, les commandes sont ouvertes.")
+    page.click("#message-save")
+    page.wait_for_selector("#message-send")
+    page.click("#message-send")
+    page.wait_for_selector("#delivery")
 
     # Every step done: the list has done its job and leaves the home to what needs action.
     page.goto(manage)

@@ -37,7 +37,8 @@ def test_admin_tests_then_sends_a_message_with_an_attachment(
     page.click("#message-new")
     option = page.locator("#id_audience option[value=next_order]")
     assert "(2 personnes)" in option.inner_text()
-    assert page.locator("#id_audience option[value=waiting_list]").is_disabled()
+    # Fees are off in this group: its membership lists cannot be chosen.
+    assert page.locator("#id_audience option[value=membership_ok]").is_disabled()
     page.select_option("#id_audience", "next_order")
     page.fill("#id_subject", "Distribution de jeudi")
     page.fill("#id_body", "Bonjour,\n\nPensez à vos sacs : ")

@@ -121,6 +121,7 @@ def test_a_new_group_gets_a_guided_start_that_ticks_itself(world, client_for):
         "payment_types": True,
         "members": True,
         "first_order": False,
+        "first_message": False,
     }
     assert "Pour commencer" in response.content.decode()
     assert _keys(response) == []
@@ -149,3 +150,34 @@ def test_only_admins_see_or_hide_the_guided_start(world, client_for):
     url = reverse("groups:guided_start_hide", args=[world.group.slug])
     assert coordinator.post(url).status_code == 403
     assert client_for(world.admin).get(url).status_code == 405
+
+
+def test_waiting_list_failed_mails_and_memberships_to_renew_reach_the_home(world, client_for):
+    """The members and messaging apps plug their items in: people waiting for an answer, mails
+    that failed for good, members who have not paid this period's fee."""
+    from kernel.models import OutboxMail
+    from members.services.waiting import join_request_create
+    from tests.factories import UserFactory
+
+    world.group.registration = "waiting_list"
+    world.group.has_membership = True
+    world.group.save(update_fields=["registration", "has_membership"])
+    asking = UserFactory(email="asking@example.org")
+    join_request_create(group=world.group, user=asking, message="", acting_user=asking)
+    OutboxMail.objects.create(
+        group=world.group,
+        kind="message",
+        to=["gone@example.org"],
+        subject="Bonjour",
+        text="…",
+        status=OutboxMail.Status.FAILED,
+    )
+    response = client_for(world.admin).get(manage_url(world.group))
+    items = {item.key: item for item in response.context["actions"]}
+    assert items["waiting_list"].count == 1
+    assert items["waiting_list"].url == reverse("members:waiting_list", args=[world.group.slug])
+    assert items["failed_mails"].count == 1
+    assert items["memberships_to_renew"].count == 3  # nobody paid yet
+    assert _keys(response)[0] == "failed_mails"
+    # A member without rights sees none of them.
+    assert client_for(world.member).get(manage_url(world.group)).status_code == 403
