@@ -95,7 +95,7 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
         {
             "group": group,
             "md": md,
-            "kinds": [(k, Kind(k).label) for k in PRINTABLE],
+            "kinds": [(k, Kind(k).label) for k in PRINTABLE if scope is None or k != Kind.CASH],
             "csv_kinds": exports.KINDS,
             "documents": documents,
             "distributions": distributions,
@@ -113,6 +113,8 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
 def summary_print(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
     md = _md(request, md_id)
     scope = _scope(request, md)
+    if scope is not None and kind == Kind.CASH:
+        raise PermissionDenied  # every member's payments: the section's right only
     context = pdf.context_for(_kind(kind), request.group, md, catalog_ids=scope)
     size = request.GET.get("size", "m")
     return render(
