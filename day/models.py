@@ -41,6 +41,7 @@ class SummaryDocument(models.Model):
         PRODUCERS = "producers", _("Orders by producer")
         SIGNATURE = "signature", _("Signature sheet")
         MATRIX = "matrix", _("Products x members")
+        CASH = "cash", _("Cash report")
         PRODUCER_FORM = "producer_form", _("Producer order form")
 
     class Status(models.TextChoices):

@@ -58,6 +58,10 @@ def context_for(
         context["summary"] = summaries.member_summary(group=group, md=md, catalog_ids=catalog_ids)
     elif kind in (Kind.PRODUCTS, Kind.PRODUCERS, Kind.PRODUCER_FORM):
         context["products"] = summaries.product_summary(group=group, md=md, catalog_ids=catalog_ids)
+    elif kind == Kind.CASH:
+        from day.reports import cash_report  # reports reads the summaries, as this module
+
+        context["report"] = cash_report(group=group, md=md)
     elif kind == Kind.MATRIX:
         summary = (
             summaries.member_summary(group=group, md=md, catalog_ids=catalog_ids)
@@ -192,7 +196,12 @@ def document_fingerprint(
     """
     with translation.override(language):
         context = context_for(kind, group, md, distribution=distribution)
-    data = context.get("summary") or context.get("products") or context.get("matrix")
+    data = (
+        context.get("summary")
+        or context.get("products")
+        or context.get("matrix")
+        or context.get("report")
+    )
     parts = [
         repr(data),
         md.start_at,

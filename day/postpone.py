@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -43,7 +44,9 @@ from django.utils.translation import gettext_lazy
 
 from day.models import DistributionMove
 from day.validation import DayError, basket_debt_sync
+from distributions.cycles import aware
 from distributions.models import DeliveryRequest, Distribution, DutyNeed, MultiDistrib
+from distributions.services import md_create
 from groups.models import Group
 from kernel.audit import log_action
 from kernel.forms import RowIdChoiceField
@@ -105,6 +108,42 @@ class PostponeForm(forms.Form):
         self.fields["target"].label_from_instance = lambda m: (
             f"{timezone.localtime(m.start_at, m.tz):%d/%m/%Y %H:%M} · {m.place.name}"
         )
+
+
+class NewDateForm(forms.Form):
+    new_date = forms.DateField(
+        label=gettext_lazy("Or create a new date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+def target_create(*, group: Group, md: MultiDistrib, day: date, acting_user: Any) -> MultiDistrib:
+    """A new distribution on ``day`` to postpone to (decision 4): the same place and hours, the
+    order window moved by as many days; no catalog yet (the postponement brings them)."""
+    if md.validated_at is not None:
+        raise DayError(_("This distribution is validated: its orders can no longer move."))
+    if day <= md.date:
+        raise DayError({"new_date": _("Choose a date after this distribution.")})
+    delta = day - md.date
+    tz = md.tz
+
+    def shifted(value):
+        local = timezone.localtime(value, tz)
+        return aware(local.date() + delta, local.time().replace(tzinfo=None), tz)
+
+    try:
+        return md_create(
+            group=group,
+            place=md.place,
+            day=day,
+            start_time=md.local_start.time().replace(tzinfo=None),
+            end_time=md.local_end.time().replace(tzinfo=None),
+            orders_open_at=shifted(md.orders_open_at),
+            orders_close_at=shifted(md.orders_close_at),
+            acting_user=acting_user,
+        )
+    except ValidationError as exc:
+        raise DayError(exc.messages) from exc
 
 
 def _check(group: Group, md: MultiDistrib, target: MultiDistrib, moved: list[Distribution]) -> None:

@@ -83,6 +83,7 @@ group_patterns = [
     ),
     path(PREFIX + "postpone/", views.postpone_form, name="postpone"),
     path(PREFIX + "postpone/preview/", views.postpone_preview, name="postpone_preview"),
+    path(PREFIX + "postpone/new-date/", views.postpone_new_date, name="postpone_new_date"),
     path(PREFIX + "postpone/confirm/", views.postpone_confirm, name="postpone_confirm"),
 ]
 

@@ -95,7 +95,7 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
         {
             "group": group,
             "md": md,
-            "kinds": [(k, Kind(k).label) for k in PRINTABLE],
+            "kinds": [(k, Kind(k).label) for k in PRINTABLE if scope is None or k != Kind.CASH],
             "csv_kinds": exports.KINDS,
             "documents": documents,
             "distributions": distributions,
@@ -113,6 +113,8 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
 def summary_print(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
     md = _md(request, md_id)
     scope = _scope(request, md)
+    if scope is not None and kind == Kind.CASH:
+        raise PermissionDenied  # every member's payments: the section's right only
     context = pdf.context_for(_kind(kind), request.group, md, catalog_ids=scope)
     size = request.GET.get("size", "m")
     return render(
@@ -486,16 +488,51 @@ def producer_form(request: HttpRequest, group_slug: str, md_id: int, distributio
 # --- postponing -----------------------------------------------------------------------------
 
 
-def _postpone_page(request: HttpRequest, md: MultiDistrib, form, preview=None) -> HttpResponse:
+def _postpone_page(
+    request: HttpRequest, md: MultiDistrib, form, preview=None, new_date=None
+) -> HttpResponse:
     return render(
         request,
         "day/postpone.html",
-        {"group": request.group, "md": md, "form": form, "preview": preview},
+        {
+            "group": request.group,
+            "md": md,
+            "form": form,
+            "preview": preview,
+            "new_date_form": new_date or postpone.NewDateForm(),
+        },
     )
 
 
 def _postpone_form(request: HttpRequest, md: MultiDistrib) -> postpone.PostponeForm:
-    return postpone.PostponeForm(request.POST or None, group=request.group, md=md)
+    # ``?target=`` preselects a date just created on the spot.
+    initial = {"target": parse_id(request.GET.get("target"))}
+    return postpone.PostponeForm(request.POST or None, group=request.group, md=md, initial=initial)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def postpone_new_date(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Create the date to postpone to, then come back to the page with it chosen."""
+    md = _md(request, md_id)
+    form = postpone.NewDateForm(request.POST)
+    if form.is_valid():
+        try:
+            target = postpone.target_create(
+                group=request.group,
+                md=md,
+                day=form.cleaned_data["new_date"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("New date created: preview the move to it."))
+            url = reverse("day:postpone", kwargs={"group_slug": group_slug, "md_id": md.pk})
+            return redirect(f"{url}?target={target.pk}")
+    return _postpone_page(
+        request, md, postpone.PostponeForm(group=request.group, md=md), None, form
+    )
 
 
 @group_permission_required(MANAGE)

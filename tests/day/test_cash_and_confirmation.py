@@ -113,3 +113,24 @@ def test_started_and_not_validated_reads_to_validate_and_is_listed(world, client
     past.md.save(update_fields=["validated_at"])
     assert distributions_to_validate(group=world.group) == []
     assert distributions_to_validate(group=world.other_group) == []
+
+
+def test_cash_report_pdf_and_printable_page(
+    world, past_day, client_for, django_capture_on_commit_callbacks
+):
+    from day.models import SummaryDocument
+    from tests.day.test_views_and_files import pdf_text
+
+    day = past_day
+    client = client_for(world.admin)
+    printable = client.get(_url("print", world, day.md, kind="cash")).content.decode()
+    assert 'id="cash-takings"' in printable and "28,51" in printable
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_url("pdf", world, day.md, kind="cash"))
+    document = SummaryDocument.objects.get(kind="cash")
+    assert document.status == "done"
+    status = client.get(_url("document_status", world, day.md, document_id=document.pk)).json()
+    content = b"".join(client.get(status["url"]).streaming_content)
+    text = pdf_text(content)
+    assert content.startswith(b"%PDF") and "Encaissements" in text and "28,51" in text
+    assert "MEMBRE Maëlle" in text  # still to pay

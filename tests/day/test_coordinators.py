@@ -51,6 +51,7 @@ def test_a_catalog_coordinator_prints_and_exports_their_catalog_only(
     for name in ("validate", "postpone", "cash"):
         assert client.get(_url(name, world, day)).status_code == 403, name
     assert client.post(_url("pdf", world, day, kind="members")).status_code == 403
+    assert client.get(_url("print", world, day, kind="cash")).status_code == 403
 
 
 def test_members_without_coordination_get_403_and_admins_see_everything(

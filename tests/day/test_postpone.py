@@ -286,3 +286,40 @@ def test_changing_the_date_hours_or_place_of_a_distribution_with_orders_tells_it
     message = next(m for m in mail.outbox if m.to[0] == world.member.email)
     assert "17:30" in message.body and "Halle du marché" in message.body
     assert "18:00" in message.body  # the old time
+
+
+def test_postponing_to_a_new_date_created_on_the_spot(
+    world, day, client_for, django_capture_on_commit_callbacks
+):
+    """Decision 4: any later date: the team creates it from the postponing page (same place
+    and hours, the window moved as many days), previews, and moves the orders there."""
+    from datetime import timedelta
+
+    client = client_for(world.admin)
+    kwargs = {"group_slug": world.group.slug, "md_id": day.md.pk}
+    new_day = day.md.date + timedelta(days=3)
+    # A date before this one is refused with a message, nothing created.
+    response = client.post(
+        reverse("day:postpone_new_date", kwargs=kwargs),
+        {"new_date": (day.md.date - timedelta(days=1)).isoformat()},
+    )
+    assert response.status_code == 200 and response.context["new_date_form"].errors
+    response = client.post(
+        reverse("day:postpone_new_date", kwargs=kwargs), {"new_date": new_day.isoformat()}
+    )
+    assert response.status_code == 302
+    from distributions.models import MultiDistrib
+
+    target = MultiDistrib.objects.get(group=world.group, date=new_day)
+    assert target.local_start.time() == day.md.local_start.time()
+    assert target.orders_close_at == day.md.orders_close_at + timedelta(days=3)
+    assert response["Location"].endswith(f"?target={target.pk}")
+    page = client.get(response["Location"])
+    assert page.context["form"].initial["target"] == target.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("day:postpone_confirm", kwargs=kwargs),
+            {"target": target.pk, "distribution": ""},
+        )
+    assert Basket.objects.filter(multidistrib=target, state="confirmed").count() == 3
+    assert len(mail.outbox) == 3
