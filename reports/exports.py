@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -87,6 +88,9 @@ class CatalogExporter(ReportExporter):
 
 
 class ProductExporter(ReportExporter):
+    """Per product and unit price, with each row's share of its catalog's goods (the catalog
+    statistics of spec §8)."""
+
     sheet_title = gettext_lazy("Products")
     columns = (
         gettext_lazy("Catalog"),
@@ -97,11 +101,16 @@ class ProductExporter(ReportExporter):
         gettext_lazy("Total excl. VAT"),
         gettext_lazy("Total incl. VAT"),
         gettext_lazy("Fees"),
+        gettext_lazy("Share of the catalog (%)"),
     )
 
     def rows(self) -> Iterable[Sequence]:
-        for catalog, product, ref, price, t in self.report().products:
-            yield [catalog, product, ref, price, t.quantity, t.goods_ht, t.goods, t.fees]
+        report = self.report()
+        goods = {name: t.goods for name, _vendor, t in report.catalogs}
+        for catalog, product, ref, price, t in report.products:
+            whole = goods.get(catalog) or 0
+            share = (t.goods * 100 / whole).quantize(Decimal("0.01")) if whole else None
+            yield [catalog, product, ref, price, t.quantity, t.goods_ht, t.goods, t.fees, share]
 
 
 class PaymentTypeExporter(ReportExporter):

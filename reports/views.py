@@ -45,7 +45,13 @@ def _downloads(group, data) -> list[tuple[str, str, str]]:
 @require_GET
 def period(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
-    form = PeriodForm(request.GET or None, group=group)
+    if "start" in request.GET:
+        form = PeriodForm(request.GET, group=group)
+    else:  # from a catalog's page: its catalog chosen, the default dates to confirm
+        catalog = request.GET.get("catalog", "")
+        form = PeriodForm(
+            group=group, initial={"catalog": int(catalog)} if catalog.isdigit() else {}
+        )
     report = chart = downloads = None
     if form.is_valid():
         catalog = form.cleaned_data["catalog"]

@@ -6,7 +6,8 @@ report over that year and the archive of the whole group. Run from the project r
 
 Seeds 50 weekly distributions x 250 baskets x 8 lines in 4 catalogs, with the ledger's rows of
 each basket (a debt and a payment). Prints one line per scenario with its figure and budget and
-exits with status 1 when a budget is missed. Called by ``make bench``.
+exits with status 1 when a budget is missed. Called by ``make bench``. ``BENCH_XLSX=0`` skips
+the XLSX (minutes on a small box); ``BENCH_DISTRIBUTIONS`` and ``BENCH_BASKETS`` size the data.
 """
 
 import os
@@ -184,7 +185,7 @@ def main() -> int:
     query = {"start": start.isoformat(), "end": end.isoformat()}
     # A server that has been running: its code imported, its translations and templates loaded.
     client.get(f"/g/{group.slug}/manage/reports/period/", {"start": end.isoformat(), "end": end})
-    for fmt in ("csv", "xlsx"):
+    for fmt in ("csv", "xlsx") if os.environ.get("BENCH_XLSX", "1") != "0" else ("csv",):
         t, cpu = time.perf_counter(), time.process_time()
         response = client.get(
             f"/g/{group.slug}/manage/reports/period/lines/", {**query, "format": fmt}

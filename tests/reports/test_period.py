@@ -181,3 +181,26 @@ def test_duties_file_lists_volunteers_and_free_places(world, day):
         ["Accueil", "", "Maëlle Membre"],
         ["Accueil", "", "(libre)"],
     ]
+
+
+def test_products_file_gives_each_product_its_share_of_the_catalog(world, day):
+    from reports.exports import ProductExporter
+
+    start, end = _period()
+    rows = _csv(ProductExporter(world.group, start, end, language="en").content("csv"), ",")
+    assert rows[0][-1] == "Share of the catalog (%)"
+    shares = {(r[0], r[1]): D(r[-1]) for r in rows[1:]}
+    # Légumes: carrots 3.53 + 4.70 = 8.23 of 14.28 → 57.63 %; tomatoes 6.05 → 42.37 %.
+    assert shares[("Légumes", "Carottes")] == D("57.63")
+    assert shares[("Légumes", "Tomates")] == D("42.37")
+
+
+def test_a_catalog_page_leads_admins_to_its_orders(world, day, client_for):
+    detail = f"/g/{world.group.slug}/manage/catalogs/{day.vegetables.pk}/"
+    html = client_for(world.admin).get(detail).content.decode()
+    link = f"/g/{world.group.slug}/manage/reports/period/?catalog={day.vegetables.pk}"
+    assert link in html
+    page = client_for(world.admin).get(link).content.decode()
+    assert f'<option value="{day.vegetables.pk}" selected>' in page
+    assert "Ce champ est obligatoire" not in page
+    assert link not in client_for(world.coordinator).get(detail).content.decode()
