@@ -290,6 +290,7 @@ def _move_delivery(md: MultiDistrib, target: MultiDistrib, basket: Basket, actin
     basket_debt_sync(basket=basket, acting_user=acting_user)
 
 
+@transaction.atomic
 def distribution_postpone(
     *,
     group: Group,
