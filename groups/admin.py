@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -9,6 +10,7 @@ from groups import services
 from groups.models import Group, Place
 from groups.resources import GroupResource
 from kernel.admin_export import TranslatedExportFormMixin
+from kernel.models import OutboxMail
 
 
 class PlaceInline(admin.TabularInline):
@@ -34,8 +36,9 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.register(Group)
 class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
-    """Operators' view of the groups, with their health: the last distribution held (the members
-    app adds the active members, ``members.admin.GroupHealthAdmin``)."""
+    """Operators' view of the groups, with their health: the last distribution held and the
+    e-mails that failed for good (the members app adds the active members,
+    ``members.admin.GroupHealthAdmin``)."""
 
     resource_classes = [GroupResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -47,6 +50,7 @@ class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
         "registration",
         "contact",
         "last_distribution",
+        "failed_mails",
         "created_at",
         "deleted_at",
     ]
@@ -67,6 +71,12 @@ class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         today = timezone.localdate()
+        failed_mails = (
+            OutboxMail.objects.filter(group=OuterRef("pk"), status=OutboxMail.Status.FAILED)
+            .values("group")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
         return (
             super()
             .get_queryset(request)
@@ -75,8 +85,13 @@ class GroupAdmin(TranslatedExportFormMixin, ExportMixin, admin.ModelAdmin):
                 last_distribution=Max(
                     "multidistribs__date", filter=Q(multidistribs__date__lte=today)
                 ),
+                failed_mails=Coalesce(Subquery(failed_mails), 0),
             )
         )
+
+    @admin.display(description=_("failed e-mails"), ordering="failed_mails")
+    def failed_mails(self, obj):
+        return obj.failed_mails
 
     @admin.display(description=_("last distribution"), ordering="last_distribution")
     def last_distribution(self, obj):

@@ -59,9 +59,23 @@ def test_import_export_pages_are_in_french(operator, client_for):
 
 
 def test_group_list_shows_health_and_exports(world, day, operator, client_for):
+    from kernel.models import OutboxMail
+
+    OutboxMail.objects.create(
+        group=world.group,
+        kind="message",
+        to=["x@example.org"],
+        subject="s",
+        text="t",
+        status=OutboxMail.Status.FAILED,
+    )
     client = client_for(operator)
-    page = client.get("/admin/groups/group/").content.decode()
+    response = client.get("/admin/groups/group/")
+    page = response.content.decode()
     assert "membres actifs" in page.lower()
+    assert "e-mails en échec" in page.lower()
+    rows = {g.slug: g for g in response.context["cl"].result_list}
+    assert rows["la-cagette"].failed_mails == 1 and rows["autre"].failed_mails == 0
     assert "Importer une archive de groupe" in page
     response = client.post(
         "/admin/groups/group/export/",
