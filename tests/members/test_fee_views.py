@@ -220,3 +220,24 @@ def test_batch_and_member_pages_keep_their_query_count(
     assert html.count('name="members"') == 23
     with django_assert_max_num_queries(14):
         assert client.get(u("fees", group, member_id=member.pk)).status_code == 200
+
+
+def test_member_sheet_shows_the_membership_and_links_to_the_fees(world, group, client_for):
+    member = Member.objects.get(group=world.group, user=world.member)
+    url = reverse("members:sheet", args=[world.group.slug, member.pk])
+    page = client_for(world.admin).get(url).content.decode()
+    assert "Adhésion à renouveler" in page
+    assert reverse("members:fees", args=[world.group.slug, member.pk]) in page
+    memberships.membership_record(
+        group=world.group,
+        member=member,
+        year=memberships.current_period(world.group).year,
+        acting_user=world.admin,
+        payment_type="cash",
+    )
+    assert "Adhésion à jour" in client_for(world.admin).get(url).content.decode()
+    # A member list filtered on the fees (registered by the fee selectors).
+    listed = client_for(world.admin).get(
+        reverse("members:list", args=[world.group.slug]), {"filter": "up_to_date"}
+    )
+    assert [m.pk for m in listed.context["page"]] == [member.pk]
