@@ -296,7 +296,11 @@ def producer_catalog_import(
         for name in FIELDS:
             setattr(product, name, values[name])
         try:
-            product.full_clean(exclude=["producer_catalog", "image"], validate_unique=False)
+            product.full_clean(
+                exclude=["producer_catalog", "image"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as exc:
             errors.extend(_validation_errors(line, exc))
             continue

@@ -249,3 +249,17 @@ def test_a_producer_cannot_import_into_another_producers_catalog(farm, client_fo
     apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
     assert client.post(apply_url, {"token": token}).status_code == 404
     assert pc.products.count() == 2
+
+
+def test_a_large_file_imports_in_a_bounded_number_of_queries(
+    world, farm, django_assert_max_num_queries
+):
+    user, pc = farm
+    catalog_link_create(producer_catalog=pc, group=world.group, acting_user=world.admin)
+    rows = [
+        [f"Légume {n}", f"L{n}", "", "kg", "", "", "", "", "", "1", "2", "5.5", ""]
+        for n in range(2000)
+    ]
+    with django_assert_max_num_queries(30):
+        report = run(pc, user, csv_file(rows), dry_run=True, disable_missing=True)
+    assert len(report.created) == 2000 and len(report.disabled) == 2
