@@ -263,3 +263,17 @@ def test_a_large_file_imports_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(30):
         report = run(pc, user, csv_file(rows), dry_run=True, disable_missing=True)
     assert len(report.created) == 2000 and len(report.disabled) == 2
+
+
+def test_the_documented_example_file_previews_on_the_demo_references(farm):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    user, pc = farm
+    ProducerProductFactory(producer_catalog=pc, ref="JC-TOM", name="Tomates anciennes")
+    data = (Path(settings.BASE_DIR) / "docs" / "producer-catalog-import-example.csv").read_bytes()
+    report = run(pc, user, data, dry_run=True)
+    assert report.products == 3
+    assert sorted(p.ref for p in report.created) == ["JC-CAR", "JC-JUS-1", "JC-JUS-2"]
+    assert [(p.ref, p.price) for p in report.updated] == [("JC-TOM", Decimal("5.00"))]
