@@ -452,12 +452,13 @@ def producer_catalog_import_apply(request: HttpRequest, producer_catalog_id: int
     form = forms.ProducerImportApplyForm(request.POST)
     key = _import_cache_key(form.data.get("token", "")) if form.is_valid() else ""
     pending = cache.get(key) if key else None
-    if not pending or pending["user"] != request.user.pk or pending["pc"] != pc.pk:
+    mine = pending and pending["user"] == request.user.pk and pending["pc"] == pc.pk
+    # Deleting claims the file: of two clicks racing, only one deletes it and imports.
+    if not mine or not cache.delete(key):
         messages.error(
             request, _("This preview has expired or was already applied: send the file again.")
         )
         return redirect("catalogs:producer_catalog_import", producer_catalog_id=pc.pk)
-    cache.delete(key)
     try:
         report = services.producer_catalog_import(
             producer_catalog=pc,
