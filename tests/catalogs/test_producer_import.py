@@ -277,3 +277,16 @@ def test_the_documented_example_file_previews_on_the_demo_references(farm):
     assert report.products == 3
     assert sorted(p.ref for p in report.created) == ["JC-CAR", "JC-JUS-1", "JC-JUS-2"]
     assert [(p.ref, p.price) for p in report.updated] == [("JC-TOM", Decimal("5.00"))]
+
+
+def test_the_preview_page_lists_at_most_200_offers_per_kind(farm, client_for):
+    user, pc = farm
+    rows = [
+        [f"Légume {n}", f"L{n}", "", "kg", "", "", "", "", "", "1", "2", "5.5", ""]
+        for n in range(250)
+    ]
+    response = upload(client_for(user), pc, csv_file(rows))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "L199-1 —" in html and "L200-1 —" not in html and "… et 50 de plus" in html
+    assert html.count("<li>L") == 200
