@@ -439,6 +439,26 @@ class ImportForm(forms.Form):
         return upload
 
 
+class ProducerImportForm(ImportForm):
+    """The producers' product + offers file (``services.producer_catalog_import``)."""
+
+    dry_run = None  # type: ignore[assignment]  # the preview always comes first
+    prices_include_vat = forms.BooleanField(
+        label=_("The file's prices include VAT"),
+        required=False,
+        help_text=_("Otherwise the prices are excl. VAT and the VAT of each line is added."),
+    )
+    disable_missing = forms.BooleanField(
+        label=_("Disable the products missing from the file"),
+        required=False,
+        help_text=_("Products of this catalog whose reference is not in the file become inactive."),
+    )
+
+
+class ProducerImportApplyForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
 # Producer catalogs, links, directory --------------------------------------------------------------
 
 

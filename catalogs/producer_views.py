@@ -7,6 +7,7 @@ producer's objects are 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +22,7 @@ from catalogs.access import (
     producer_product_get_for_user,
     vendor_get_for_user,
 )
+from catalogs.exceptions import ProductImportError
 from catalogs.models import (
     ProducerCatalog,
     ProducerProduct,
@@ -29,7 +31,9 @@ from catalogs.models import (
     VendorPhoto,
 )
 from catalogs.reference import naf_choices
+from catalogs.services import producer_imports
 from groups.models import live_group_q
+from kernel.idempotency import new_token
 from members.models import Member
 
 
@@ -381,3 +385,100 @@ def producer_invitation(request: HttpRequest, code: str) -> HttpResponse:
         "catalogs/producer/invitation.html",
         {"invitation": invitation, "form": form, "has_vendor": has_vendor},
     )
+
+
+# Import of the product + offers file (issue 19 item 3) ------------------------------------------
+
+IMPORT_CACHE_SECONDS = 3600
+
+
+def _import_cache_key(token: str) -> str:
+    return f"catalogs:producer-import:{token}"
+
+
+def _import_page(request: HttpRequest, pc: ProducerCatalog, **context) -> HttpResponse:
+    context.setdefault("form", forms.ProducerImportForm())
+    status = 400 if context.get("errors") else 200
+    context.update({"pc": pc, "vendor": pc.vendor, "columns": producer_imports.COLUMNS})
+    return render(request, "catalogs/producer/catalog_import.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    """Upload, then a preview: nothing is written here; the file waits in the cache for the
+    "apply" button (``producer_catalog_import_apply``)."""
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    if request.method == "GET":
+        return _import_page(request, pc)
+    form = forms.ProducerImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _import_page(request, pc, form=form)
+    upload, options = (
+        form.cleaned_data["file"],
+        {
+            "disable_missing": form.cleaned_data["disable_missing"],
+            "prices_include_vat": form.cleaned_data["prices_include_vat"],
+        },
+    )
+    data = upload.read()
+    try:
+        report = services.producer_catalog_import(
+            producer_catalog=pc,
+            data=data,
+            filename=upload.name,
+            acting_user=request.user,
+            dry_run=True,
+            **options,
+        )
+    except ProductImportError as exc:
+        return _import_page(request, pc, form=form, errors=exc.errors)
+    token = new_token()
+    cache.set(
+        _import_cache_key(token),
+        {"user": request.user.pk, "pc": pc.pk, "data": data, "name": upload.name, **options},
+        IMPORT_CACHE_SECONDS,
+    )
+    apply_form = forms.ProducerImportApplyForm(initial={"token": token})
+    return _import_page(
+        request, pc, report=report, apply_form=apply_form, filename=upload.name, options=options
+    )
+
+
+@login_required
+@require_POST
+def producer_catalog_import_apply(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
+    pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
+    form = forms.ProducerImportApplyForm(request.POST)
+    key = _import_cache_key(form.data.get("token", "")) if form.is_valid() else ""
+    pending = cache.get(key) if key else None
+    mine = pending and pending["user"] == request.user.pk and pending["pc"] == pc.pk
+    # Deleting claims the file: of two clicks racing, only one deletes it and imports.
+    if not mine or not cache.delete(key):
+        messages.error(
+            request, _("This preview has expired or was already applied: send the file again.")
+        )
+        return redirect("catalogs:producer_catalog_import", producer_catalog_id=pc.pk)
+    try:
+        report = services.producer_catalog_import(
+            producer_catalog=pc,
+            data=pending["data"],
+            filename=pending["name"],
+            acting_user=request.user,
+            disable_missing=pending["disable_missing"],
+            prices_include_vat=pending["prices_include_vat"],
+        )
+    except ProductImportError as exc:  # the catalog changed since the preview
+        return _import_page(request, pc, errors=exc.errors)
+    messages.success(
+        request,
+        _(
+            "Import done: %(created)d new product(s), %(updated)d updated, %(disabled)d disabled; the linked groups are being updated."
+        )
+        % {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "disabled": len(report.disabled),
+        },
+    )
+    return redirect("catalogs:producer_catalog", producer_catalog_id=pc.pk)

@@ -109,6 +109,16 @@ producer_patterns = [
         name="producer_catalog_publish",
     ),
     path(
+        "catalogs/<int:producer_catalog_id>/import/",
+        producer_views.producer_catalog_import,
+        name="producer_catalog_import",
+    ),
+    path(
+        "catalogs/<int:producer_catalog_id>/import/apply/",
+        producer_views.producer_catalog_import_apply,
+        name="producer_catalog_import_apply",
+    ),
+    path(
         "catalogs/<int:producer_catalog_id>/products/new/",
         producer_views.producer_product_create,
         name="producer_product_create",

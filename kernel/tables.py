@@ -47,8 +47,15 @@ class Bounds:
     time_budget: float = TIME_BUDGET
 
 
-def read_table(data: bytes, filename: str = "", bounds: Bounds | None = None) -> Table:
-    """The file's first sheet (or the CSV, either separator) as a Table, within ``bounds``."""
+def read_table(
+    data: bytes, filename: str = "", bounds: Bounds | None = None, *, header_lines: int = 1
+) -> Table:
+    """The file's first sheet (or the CSV, either separator) as a Table, within ``bounds``.
+
+    ``header_lines``: how many lines come before the rows; the last of them gives the headers
+    (the producers' format has a warning line above the labels). The CSV separator is the one
+    these lines use most.
+    """
     bounds = bounds or Bounds()
     if len(data) > bounds.max_bytes:
         raise TableError(
@@ -57,10 +64,10 @@ def read_table(data: bytes, filename: str = "", bounds: Bounds | None = None) ->
         )
     name = filename.lower()
     if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        return read_xlsx(data, bounds)
+        return read_xlsx(data, bounds, header_lines=header_lines)
     if name and not name.endswith((".csv", ".txt")):
         raise TableError(_("Send a CSV or an XLSX file."))
-    return read_csv(data, bounds)
+    return read_csv(data, bounds, header_lines=header_lines)
 
 
 def _decode(data: bytes) -> str:
@@ -98,13 +105,14 @@ class _Limits:
             )
 
 
-def read_csv(data: bytes, bounds: Bounds | None = None) -> Table:
+def read_csv(data: bytes, bounds: Bounds | None = None, *, header_lines: int = 1) -> Table:
     limits = _Limits(bounds or Bounds())
     text = _decode(data)
-    first_line = text.split("\n", 1)[0]
+    first_line = "\n".join(text.split("\n", header_lines)[:header_lines])
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: Table | None = None
+    skipped = 0
     last_line = 0
     try:
         for row in reader:
@@ -112,6 +120,9 @@ def read_csv(data: bytes, bounds: Bounds | None = None) -> Table:
             last_line = reader.line_num
             limits.columns(len(row))
             if table is None:
+                if skipped < header_lines - 1:
+                    skipped += 1
+                    continue
                 table = Table(headers=row)
                 continue
             if is_blank(row):
@@ -149,7 +160,7 @@ def _check_zip(data: bytes) -> None:
         raise TableError(_("This spreadsheet unpacks to too much data to be imported."))
 
 
-def read_xlsx(data: bytes, bounds: Bounds | None = None) -> Table:
+def read_xlsx(data: bytes, bounds: Bounds | None = None, *, header_lines: int = 1) -> Table:
     from openpyxl import load_workbook
 
     bounds = bounds or Bounds()
@@ -165,14 +176,17 @@ def read_xlsx(data: bytes, bounds: Bounds | None = None) -> Table:
         # the bounds (a few bytes can declare a sheet of 16,384 by 1,048,576 cells).
         declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
         limits.columns(declared_columns)
-        if declared_rows > bounds.max_rows + 1:
+        if declared_rows > bounds.max_rows + header_lines:
             raise TableError(
                 _("The file has more than %(rows)s rows: split it into several files.")
                 % {"rows": bounds.max_rows}
             )
         table: Table | None = None
+        skipped = 0
         rows = sheet.iter_rows(
-            values_only=True, max_row=bounds.max_rows + 2, max_col=bounds.max_columns
+            values_only=True,
+            max_row=bounds.max_rows + 1 + header_lines,
+            max_col=bounds.max_columns,
         )
         for line, row in enumerate(rows, start=1):
             cells = [cell_text(v) for v in row]
@@ -180,6 +194,9 @@ def read_xlsx(data: bytes, bounds: Bounds | None = None) -> Table:
                 cells.pop()  # read-only sheets pad rows up to max_col
             if table is None:
                 if is_blank(cells):
+                    continue
+                if skipped < header_lines - 1:
+                    skipped += 1
                     continue
                 table = Table(headers=cells)
                 continue

@@ -90,3 +90,13 @@ def test_a_zip_bomb_is_refused_before_openpyxl_reads_it():
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (80 * 1024 * 1024))
     with pytest.raises(TableError, match=r"décompress|unpacks|données"):
         read_table(out.getvalue(), "bomb.xlsx")
+
+
+def test_two_header_lines_the_separator_is_read_from_both():
+    # The producers' format: a warning line without separator above the labels.
+    data = b"Ne pas modifier les colonnes\r\nname;price\r\nPain;2,5\r\n"
+    table = read_table(data, "p.csv", header_lines=2)
+    assert table.headers == ["name", "price"]
+    assert table.rows == [["Pain", "2,5"]] and table.lines == [3]
+    xlsx = read_table(_xlsx([["Attention"], ["name", "price"], ["Pain", 2.5]]), header_lines=2)
+    assert xlsx.headers == ["name", "price"] and xlsx.lines == [3]

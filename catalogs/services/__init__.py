@@ -37,6 +37,7 @@ from catalogs.services.producer_catalogs import (
     producer_product_delete,
     producer_product_save,
 )
+from catalogs.services.producer_imports import producer_catalog_import
 from catalogs.services.products import (
     product_delete,
     product_save,
@@ -65,6 +66,7 @@ __all__ = [
     "catalog_order_blockers",
     "catalog_set_coordinators",
     "catalog_update",
+    "producer_catalog_import",
     "producer_catalog_save",
     "producer_product_delete",
     "producer_product_save",

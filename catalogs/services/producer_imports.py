@@ -1,0 +1,340 @@
+"""Import of a producer's catalog from the spec's product + offers file (spec payments-members §8,
+"Producer product import"; issue 19 item 3).
+
+The file (CSV with ``;`` or ``,``, or XLSX) has two header lines: a warning line, then the labels
+of 15 columns, read by position::
+
+    productName ; ref ; desc ; unit ; organic ; bulk ; txp ; offerName ; offerRef ; qt ;
+    price ; vat ; active ; imageUrl ; imageDate
+
+A line with a product name starts a product (its reference is required) and holds its first
+offer; each following line without a product name adds another offer of that product. An offer
+is one ``ProducerProduct`` of the catalog, matched by its reference (``offerRef``, else
+``<product ref>-<n>``): it is updated when it exists, created otherwise. Prices are excl. VAT
+unless the producer says the file's prices include it. Cells are read with the same widgets as
+the group's product import (``catalogs.resources``): units, decimals with a comma or a dot,
+yes/no, categories. Images are not downloaded (the two image columns are ignored).
+
+All or nothing: every bad line is reported with its number and reason and nothing is written.
+The preview (``dry_run``) lists the offers created, updated and disabled and, for each linked
+group catalog, the prices that will change; applying queues the sync of the linked catalogs.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from catalogs.exceptions import ProductImportError
+from catalogs.models import CatalogLink, ProducerCatalog, ProducerProduct, Product
+from catalogs.services.producer_catalogs import _queue_sync
+from kernel import money
+from kernel.audit import log_action
+from kernel.tables import TableError, read_table
+
+# Position → (key, label of the spec's sample file).
+COLUMNS = [
+    ("productName", "Nom du produit"),
+    ("ref", "Réf"),
+    ("desc", "Description"),
+    ("unit", "Unité"),
+    ("organic", "Bio"),
+    ("bulk", "qt a virgule"),
+    ("txp", "Catégorisation"),
+    ("offerName", "Nom offre"),
+    ("offerRef", "Référence unique"),
+    ("qt", "Quantité"),
+    ("price", "Prix H.T"),
+    ("vat", "taux de TVA"),
+    ("active", "actif"),
+    ("imageUrl", "URL Image"),
+    ("imageDate", "Date Image"),
+]
+KEYS = [key for key, _label in COLUMNS]
+REQUIRED_COLUMNS = KEYS.index("active")  # columns up to "vat" must be there
+BULK_SMALL_QUANTITY = Decimal("0.1")
+# Fields an import writes; what a preview compares.
+FIELDS = [
+    "name",
+    "description",
+    "unit_type",
+    "organic",
+    "bulk",
+    "small_quantity",
+    "taxonomy",
+    "unit_quantity",
+    "price",
+    "vat_rate",
+    "active",
+]
+FIELD_COLUMNS = {
+    "name": "productName",
+    "ref": "offerRef",
+    "description": "desc",
+    "unit_type": "unit",
+    "organic": "organic",
+    "bulk": "bulk",
+    "small_quantity": "bulk",
+    "taxonomy": "txp",
+    "unit_quantity": "qt",
+    "price": "price",
+    "vat_rate": "vat",
+    "active": "active",
+}
+
+
+@dataclass
+class PriceChange:
+    name: str
+    ref: str
+    old: Decimal
+    new: Decimal
+
+
+@dataclass
+class LinkedCatalogChange:
+    link: CatalogLink
+    prices: list[PriceChange] = field(default_factory=list)
+
+
+@dataclass
+class ProducerImportReport:
+    created: list[ProducerProduct] = field(default_factory=list)
+    updated: list[ProducerProduct] = field(default_factory=list)
+    unchanged: int = 0
+    disabled: list[ProducerProduct] = field(default_factory=list)
+    products: int = 0
+    linked: list[LinkedCatalogChange] = field(default_factory=list)
+
+
+def _widgets() -> dict:
+    from catalogs.resources import (
+        CategoryWidget,
+        FlexibleBooleanWidget,
+        TextWidget,
+        UnitWidget,
+        decimal_widget,
+    )
+
+    text = TextWidget()
+    return {
+        "productName": text,
+        "ref": text,
+        "desc": text,
+        "unit": UnitWidget(),
+        "organic": FlexibleBooleanWidget(),
+        "bulk": FlexibleBooleanWidget(),
+        "txp": CategoryWidget(),
+        "offerName": text,
+        "offerRef": text,
+        "qt": decimal_widget("unit_quantity"),
+        "price": decimal_widget("price"),
+        "vat": decimal_widget("vat_rate"),
+        "active": FlexibleBooleanWidget(default=True),
+    }
+
+
+def _label(key: str) -> str:
+    return dict(COLUMNS)[key]
+
+
+def _read(data: bytes, filename: str):
+    try:
+        table = read_table(data, filename, header_lines=2)
+    except TableError as exc:
+        raise ProductImportError([(0, str(exc))]) from exc
+    if len([h for h in table.headers if str(h or "").strip()]) < REQUIRED_COLUMNS:
+        raise ProductImportError(
+            [
+                (
+                    0,
+                    _("The second line must hold the labels of the %(count)d columns: %(labels)s.")
+                    % {"count": len(COLUMNS), "labels": " ; ".join(lab for _k, lab in COLUMNS)},
+                )
+            ]
+        )
+    if not table.rows:
+        raise ProductImportError([(0, _("The file has no product line."))])
+    return table
+
+
+def _parse(table, prices_include_vat: bool) -> tuple[list[tuple[int, dict]], list, int]:
+    """(line, offer values) for every offer of the file, the errors found, the product count."""
+    widgets = _widgets()
+    products = 0
+    offers: list[tuple[int, dict]] = []
+    errors: list[tuple[int, str]] = []
+    product: dict | None = None
+    seen: dict[str, int] = {}
+    for line, row in zip(table.lines, table.rows, strict=True):
+        cells = {key: (str(row[i]).strip() if i < len(row) else "") for i, key in enumerate(KEYS)}
+        values: dict[str, Any] = {}
+        line_errors = []
+        for key, widget in widgets.items():
+            try:
+                values[key] = widget.clean(cells[key])
+            except ValueError as exc:
+                line_errors.append(f"{_label(key)} : {exc}")
+        if cells["productName"]:
+            if not cells["ref"]:
+                line_errors.append(_("A product cannot have an empty reference."))
+            if product is None or cells["ref"] != product["ref"] or not cells["ref"]:
+                product = {**values, "count": 0, "bad": bool(line_errors)}
+                products += 1
+        elif product is None:
+            line_errors.append(_("An offer line comes before any product line."))
+        if product is not None:
+            product["count"] += 1
+        if not cells["price"]:
+            line_errors.append(_("The price is missing."))
+        if not cells["vat"]:
+            line_errors.append(_("The VAT rate is missing."))
+        if line_errors or product is None or product["bad"]:
+            errors.extend((line, e) for e in line_errors)
+            continue
+        ref = values["offerRef"] or f"{product['ref']}-{product['count']}"
+        if ref in seen:
+            errors.append(
+                (
+                    line,
+                    _("The reference “%(ref)s” is already used on line %(line)d.")
+                    % {"ref": ref, "line": seen[ref]},
+                )
+            )
+            continue
+        seen[ref] = line
+        price, vat = values["price"], values["vat"]
+        if price is not None and vat is not None and not prices_include_vat:
+            price = money.quantize(price * (1 + vat / 100))
+        name = product["productName"]
+        if values["offerName"] and values["offerName"] != name:
+            name = f"{name} \u2013 {values['offerName']}"
+        bulk = product["bulk"]
+        offers.append(
+            (
+                line,
+                {
+                    "ref": ref,
+                    "name": name[:128],
+                    "description": product["desc"],
+                    "unit_type": product["unit"],
+                    "organic": product["organic"],
+                    "bulk": bulk,
+                    "small_quantity": BULK_SMALL_QUANTITY if bulk else None,
+                    "taxonomy": product["txp"],
+                    "unit_quantity": values["qt"] or None,
+                    "price": price,
+                    "vat_rate": vat,
+                    "active": product["active"] and values["active"],
+                },
+            )
+        )
+    return offers, errors, products
+
+
+def _validation_errors(line: int, exc: ValidationError) -> list[tuple[int, str]]:
+    if not hasattr(exc, "error_dict"):
+        return [(line, m) for m in exc.messages]
+    errors: list[tuple[int, str]] = []
+    for name, messages in exc.message_dict.items():
+        column = FIELD_COLUMNS.get(name)
+        prefix = f"{_label(column)} : " if column else ""
+        errors.extend((line, f"{prefix}{m}") for m in messages)
+    return errors
+
+
+def _linked_changes(producer_catalog: ProducerCatalog, new_prices: dict) -> list:
+    links = list(
+        CatalogLink.objects.filter(producer_catalog=producer_catalog, ended_at__isnull=True)
+        .select_related("group", "catalog")
+        .order_by("group__name")
+    )
+    changes = [LinkedCatalogChange(link=link) for link in links]
+    by_catalog = {c.link.catalog_id: c for c in changes}
+    products = Product.objects.filter(catalog_id__in=by_catalog, ref__in=new_prices).only(
+        "catalog_id", "name", "ref", "price"
+    )
+    for product in products:
+        new = new_prices[product.ref]
+        if product.price != new:
+            by_catalog[product.catalog_id].prices.append(
+                PriceChange(name=product.name, ref=product.ref, old=product.price, new=new)
+            )
+    return changes
+
+
+def producer_catalog_import(
+    *,
+    producer_catalog: ProducerCatalog,
+    data: bytes,
+    filename: str,
+    acting_user: Any,
+    disable_missing: bool = False,
+    prices_include_vat: bool = False,
+    dry_run: bool = False,
+) -> ProducerImportReport:
+    """Upsert the offers of the file into ``producer_catalog`` by reference (all or nothing).
+
+    Raises ``ProductImportError`` with every bad line; with ``dry_run`` nothing is written and
+    the report is the preview.
+    """
+    table = _read(data, filename)
+    offers, errors, products = _parse(table, prices_include_vat)
+    existing = {p.ref: p for p in producer_catalog.products.all()}
+    report = ProducerImportReport()
+    for line, values in offers:
+        product = existing.get(values["ref"])
+        new = product is None
+        if new:
+            product = ProducerProduct(producer_catalog=producer_catalog, ref=values["ref"])
+            before = None
+        else:
+            before = {f: getattr(product, f) for f in FIELDS}
+        for name in FIELDS:
+            setattr(product, name, values[name])
+        try:
+            product.full_clean(
+                exclude=["producer_catalog", "image"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            errors.extend(_validation_errors(line, exc))
+            continue
+        if new:
+            report.created.append(product)
+        elif before != {f: getattr(product, f) for f in FIELDS}:
+            report.updated.append(product)
+        else:
+            report.unchanged += 1
+    if errors:
+        errors.sort(key=lambda e: e[0])
+        raise ProductImportError(errors)
+    in_file = {values["ref"] for _line, values in offers}
+    if disable_missing:
+        report.disabled = [p for ref, p in existing.items() if ref not in in_file and p.active]
+        for product in report.disabled:
+            product.active = False
+    report.products = products
+    report.linked = _linked_changes(producer_catalog, {v["ref"]: v["price"] for _line, v in offers})
+    if dry_run:
+        return report
+    with transaction.atomic():
+        ProducerProduct.objects.bulk_create(report.created, batch_size=500)
+        changed = report.updated + report.disabled
+        ProducerProduct.objects.bulk_update(changed, FIELDS, batch_size=500)
+        log_action(
+            action="producer_catalog.imported",
+            acting_user=acting_user,
+            obj=producer_catalog,
+            file=filename,
+            created=len(report.created),
+            updated=len(report.updated),
+            disabled=len(report.disabled),
+        )
+        if report.created or changed:
+            _queue_sync(producer_catalog)
+    return report
