@@ -101,3 +101,19 @@ def test_the_invitations_page_reads_deliveries_in_constant_queries(
         )
     assert OutboxMail.objects.filter(kind="invitation").count() == 32
     assert count() == few
+
+
+@pytest.mark.parametrize(
+    ("last_error", "shown"),
+    [
+        (
+            "SMTPRecipientsRefused: {'a@x.org': (550, b'5.1.1 <a@x.org>: User unknown')}",
+            "550 5.1.1 <a@x.org>: User unknown",
+        ),
+        ("SMTPResponseException: (451, b'4.7.1 Greylisted')", "451 4.7.1 Greylisted"),
+        ("ConnectionRefusedError: [Errno 111] Connection refused", "Connection refused"),
+        ("", ""),
+    ],
+)
+def test_the_mail_servers_answer_is_shown_without_the_exceptions_repr(last_error, shown):
+    assert OutboxMail(last_error=last_error).error_reason == shown
