@@ -85,8 +85,9 @@ def day_index(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
     sent = {}
     for row in DayMailSent.objects.filter(
         group=group, multidistrib=md, kind=DayMailSent.Kind.PRODUCER_FORM
-    ).order_by("sent_at"):
+    ).order_by("sent_at", "pk"):
         sent[row.distribution_id] = row
+    mail.producer_form_deliveries(list(sent.values()))
     for d in distributions:
         d.form_sent = sent.get(d.pk)
     return render(

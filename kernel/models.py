@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -113,3 +115,21 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {', '.join(self.to)}"
+
+    @property
+    def error_reason(self) -> str:
+        """The mail server's answer in ``last_error``, for people: "550 5.1.1 User unknown"
+        rather than the exception's repr; the text after the exception's name otherwise."""
+        return error_reason(self.last_error)
+
+
+_SMTP_ANSWER = re.compile(r"\((\d{3}), b?(['\"])(.*?)\2\)")
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+
+
+def error_reason(last_error: str) -> str:
+    answer = _SMTP_ANSWER.search(last_error or "")
+    if answer:
+        return f"{answer.group(1)} {answer.group(3)}".strip()
+    _name, _sep, rest = (last_error or "").partition(": ")
+    return _ERRNO.sub("", rest or last_error or "").strip()

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 
 # Digits with an optional sign and one decimal separator; spaces group thousands.
 _PLAIN = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
-_SPACES = re.compile(r"[\s\u00a0\u202f]")
+# Spaces (plain, no-break, narrow no-break, thin) group thousands; a tab or a line break inside a
+# number is not a grouping ("1\r\n2" is refused, not read as 12).
+_SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
 
 
 class NumberError(ValueError):
@@ -38,7 +40,7 @@ def parse_decimal(
     elif isinstance(raw, int) and not isinstance(raw, bool):
         value = Decimal(raw)
     else:
-        text = _SPACES.sub("", str(raw if raw is not None else ""))
+        text = _SPACES.sub("", str(raw if raw is not None else "").strip())
         if not text:
             return None
         if len(text) > 40 or not _PLAIN.match(text):

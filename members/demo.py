@@ -4,6 +4,7 @@ import random
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from groups.models import Group, Place
 from members.models import Invitation, JoinRequest, User
@@ -188,8 +189,9 @@ def _demo_group(users: list[User], stdout) -> None:
 
 
 def _waiting_and_invited(group: Group, admin: User) -> None:
-    """A person on the waiting list and two pending invitations (issue 14). The sample import
-    file is ``docs/members-import-example.csv`` (also offered on the import page)."""
+    """A person on the waiting list and three pending invitations, one whose e-mail failed
+    (issue 14). The sample import file is ``docs/members-import-example.csv`` (also offered on
+    the import page)."""
     waiting = person(f"attente@{DOMAIN}", "Nadia", "Attente", phone="06 55 44 33 22")
     if not group.members.filter(user=waiting).exists():
         JoinRequest.objects.get_or_create(
@@ -197,5 +199,48 @@ def _waiting_and_invited(group: Group, admin: User) -> None:
             user=waiting,
             defaults={"message": "Nous venons d'emménager dans le village, avec deux enfants."},
         )
-    for email in (f"invite.un@{DOMAIN}", f"invite.deux@{DOMAIN}"):
-        Invitation.objects.get_or_create(group=group, email=email, defaults={"invited_by": admin})
+    # Their e-mails as the outbox would hold them (the demo mails nobody): two delivered, and one
+    # the (imaginary) mail server refused for good, shown on the invitations page.
+    for email, error in (
+        (f"invite.un@{DOMAIN}", ""),
+        (f"invite.deux@{DOMAIN}", ""),
+        (f"invite.erreur@{DOMAIN}", "SMTPRecipientsRefused: {'…': (550, b'5.1.1 User unknown')}"),
+    ):
+        invitation, _created = Invitation.objects.get_or_create(
+            group=group, email=email, defaults={"invited_by": admin}
+        )
+        _demo_invitation_mail(invitation, admin, error)
+
+
+def _demo_invitation_mail(invitation: Invitation, admin: User, error: str) -> None:
+    from kernel.mail import render_email
+    from kernel.models import OutboxMail
+    from members.services.invitations import invitation_tag, invitation_url
+
+    tag = invitation_tag(invitation.pk)
+    if OutboxMail.objects.filter(tag=tag).exists():
+        return
+    subject, text, html = render_email(
+        "invitation",
+        {
+            "group": invitation.group,
+            "invitation_url": invitation_url(invitation),
+            "has_account": False,
+            "inviter": admin,
+            "days": 14,
+        },
+        "fr",
+    )
+    OutboxMail.objects.create(
+        group=invitation.group,
+        kind="invitation",
+        tag=tag,
+        to=[invitation.email],
+        subject=subject,
+        text=text,
+        html=html,
+        tries=1,
+        status=OutboxMail.Status.FAILED if error else OutboxMail.Status.SENT,
+        last_error=error,
+        sent_at=None if error else timezone.now(),
+    )

@@ -189,7 +189,7 @@ def invite(request: HttpRequest, group_slug: str) -> HttpResponse:
         {
             "group": request.group,
             "form": form,
-            "invitations": selectors.invitations(group=request.group)[:200],
+            "invitations": selectors.invitations_with_delivery(group=request.group),
         },
     )
 

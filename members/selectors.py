@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, live_group_q
+from kernel.models import OutboxMail
 from members import memberships
 from members.models import Invitation, JoinRequest, Member, User, active_member_q
 
@@ -155,6 +156,25 @@ def invitations(*, group: Group) -> QuerySet[Invitation]:
         .select_related("invited_by", "accepted_by")
         .order_by("accepted_at", "-sent_at")
     )
+
+
+def invitations_with_delivery(*, group: Group, limit: int = 200) -> list[Invitation]:
+    """The invitations page's rows, each with ``delivery``: the outbox row of its last mail
+    (sent, waiting, retrying or failed with the error), or None (sent before the outbox, or
+    purged). Two queries whatever the number of invitations."""
+    rows = list(invitations(group=group)[:limit])
+    tags = {f"invitation:{inv.pk}": inv for inv in rows}
+    last: dict[str, OutboxMail] = {}
+    mails = (
+        OutboxMail.objects.filter(tag__in=list(tags))
+        .only("tag", "status", "tries", "last_error", "next_try_at", "sent_at", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    for mail in mails:
+        last.setdefault(mail.tag, mail)
+    for tag, inv in tags.items():
+        inv.delivery = last.get(tag)  # type: ignore[attr-defined]
+    return rows
 
 
 def user_memberships(*, user: User) -> list[Member]:

@@ -31,6 +31,12 @@ class AdminCorrectionForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
+    def clean_amount(self) -> Decimal | None:
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount == 0:  # "-0" too
+            raise forms.ValidationError(_("A correction cannot be zero."))
+        return amount
+
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:

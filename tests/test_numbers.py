@@ -17,6 +17,8 @@ BOUNDS = {"places": 3, "maximum": Decimal("9999")}
         ("1 234,5", Decimal("1234.5")),
         ("1\u00a0234,500", Decimal("1234.500")),
         ("  12 ", Decimal("12")),
+        ("12\r\n", Decimal("12")),  # a pasted cell's line end around the number
+        ("1\u202f234", Decimal("1234")),
         (",5", Decimal("0.5")),
         ("", None),
         (None, None),
@@ -46,6 +48,8 @@ def test_french_and_english_typing_give_the_same_number(raw, expected):
         "1.2345",
         "-1",
         "\x001",
+        "1\r\n2",  # a line break inside is not a thousands space: not 12
+        "1\t2",
         "9" * 400,
         Decimal("NaN"),
     ],

@@ -48,6 +48,11 @@ def users_by_email(emails: list[str]) -> dict[str, User]:
     return found
 
 
+def invitation_tag(invitation_id: int) -> str:
+    """The outbox tag of an invitation's mails: the invitations page reads their delivery."""
+    return f"invitation:{invitation_id}"
+
+
 def invitation_url(invitation: Invitation) -> str:
     token = signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT)
     return settings.SITE_URL + reverse("members:invitation", kwargs={"token": token})
@@ -132,6 +137,7 @@ def _send_invitation(invitation: Invitation, account: User | None, acting_user: 
         to=[invitation.email],
         language=language,
         group=invitation.group,
+        tag=invitation_tag(invitation.pk),
         context={
             "invitation_url": invitation_url(invitation),
             "has_account": account is not None,

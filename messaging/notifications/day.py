@@ -3,7 +3,8 @@
 * Producer order forms (spec §7, §15): when a catalog's order window closes, its producer receives
   the PDF of what to prepare (``day.mail.producer_form_send``, which the team may also send by
   hand as often as needed). Sent automatically once per catalog and distribution
-  (``DayMailSent``'s unique constraint).
+  (``DayMailSent``'s unique constraint); through the outbox, which retries a mail server that is
+  away, and a form whose mail failed for good is written again by the next run.
 * Reminders to validate (spec §6 item 9): the group contact is reminded once the distribution
   has ended and is still not validated, and again three days later; payments groups only.
 """
@@ -15,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from day.mail import producer_form_send
+from day.mail import automatic_form_q, producer_form_send
 from day.models import DayMailSent
 from distributions.models import Distribution, MultiDistrib
 from groups.models import live_group_q
@@ -39,8 +40,7 @@ def producer_forms_due(now=None) -> list[Distribution]:
     ).values("distribution_id")
     # Sent for this catalog at this date: a catalog postponed to another date gets its form again.
     sent = DayMailSent.objects.filter(
-        kind=DayMailSent.Kind.PRODUCER_FORM,
-        by_hand=False,
+        automatic_form_q(),
         distribution_id=OuterRef("pk"),
         multidistrib_id=OuterRef("multidistrib_id"),
     )

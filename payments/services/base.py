@@ -6,18 +6,18 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date as date_type
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from groups.models import Group
 from kernel.audit import audit_entry, log_action, log_actions
-from kernel.money import quantize, to_decimal
+from kernel.money import format_money, quantize, to_decimal
 from members.models import Member
 from payments.models import Operation
 
@@ -50,17 +50,46 @@ def group_today(group: Group) -> date_type:
     return timezone.localdate(timezone=group.tzinfo)
 
 
+# The largest amount a ledger row holds (``Operation.amount``: 12 digits, 2 decimal places).
+MAX_LEDGER_AMOUNT = Decimal("9999999999.99")
+
+
+def _money(amount: Decimal, group: Group) -> str:
+    return format_money(amount, group.currency, translation.get_language() or "fr")
+
+
 def parse_amount(value: Any, group: Group, *, field_name: str = "amount") -> Decimal:
+    """An amount for the ledger, or ``PaymentError`` on the field: never a crash, whatever was
+    typed or passed ("1e30", "NaN", 10**20, control characters…). "-0" is 0."""
+    if isinstance(value, str) and (len(value) > 40 or not value.strip().isprintable()):
+        raise PaymentError({field_name: _("Enter an amount.")})
     try:
         amount = to_decimal(value)
     except (TypeError, ValueError) as exc:
         raise PaymentError({field_name: _("Enter an amount.")}) from exc
     if not amount.is_finite():
         raise PaymentError({field_name: _("Enter an amount.")})
-    rounded = quantize(amount, group.currency)
+    if amount > MAX_LEDGER_AMOUNT:
+        raise PaymentError(
+            {
+                field_name: _("Enter a number of at most %(maximum)s.")
+                % {"maximum": _money(MAX_LEDGER_AMOUNT, group)}
+            }
+        )
+    if amount < -MAX_LEDGER_AMOUNT:
+        raise PaymentError(
+            {
+                field_name: _("Enter a number of at least %(minimum)s.")
+                % {"minimum": _money(-MAX_LEDGER_AMOUNT, group)}
+            }
+        )
+    try:
+        rounded = quantize(amount, group.currency)
+    except InvalidOperation as exc:  # bounded above: kept so that no input ever crashes here
+        raise PaymentError({field_name: _("Enter an amount.")}) from exc
     if rounded != amount:
         raise PaymentError({field_name: _("Use at most two decimal places.")})
-    return rounded
+    return rounded + 0  # "-0.00" becomes "0.00"
 
 
 def lock_members(group: Group, members: Iterable[Member | int]) -> dict[int, Member]:

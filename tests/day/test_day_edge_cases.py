@@ -353,36 +353,101 @@ def test_redelivered_build_task_leaves_a_running_build_then_takes_over_a_stale_o
     assert document.status == "done", f"still {document.status!r}; page polls for 15 minutes"
 
 
-# --- F14: an SMTP failure marks the producer's form as sent for good -----------------------
+# --- F14: an SMTP failure must not mark the producer's form as sent for good ----------------
+# The form goes through the outbox like every mail: the send never raises in the job; the outbox
+# retries, and the form is shown as sent only once delivered. Failed for good, it is written again.
 
 
-def test_producer_form_is_not_recorded_as_sent_when_the_smtp_send_fails(
-    world, past_day, monkeypatch, django_capture_on_commit_callbacks
+def _smtp(settings, *errors):
+    from tests.messaging.backends import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.messaging.backends.FlakyBackend"
+    FlakyBackend.errors = list(errors)
+    return FlakyBackend.errors
+
+
+def _form_cell(client_for, world, md, d) -> str:
+    page = client_for(world.admin).get(url("index", world, md)).content.decode()
+    start = page.index(d.catalog.name, page.index("Bons de commande producteurs"))
+    return page[start : page.index("</tr>", start)]
+
+
+def _form_mails(vendor_email: str):
+    from kernel.models import OutboxMail
+
+    return [
+        m
+        for m in OutboxMail.objects.filter(kind="day_producer_form").order_by("pk")
+        if vendor_email in m.to
+    ]
+
+
+def test_producer_form_is_not_recorded_as_sent_until_the_outbox_delivers_it(
+    world, past_day, settings, client_for, django_capture_on_commit_callbacks
 ):
+    import time_machine
     from django.core import mail
-    from django.core.mail import EmailMultiAlternatives
 
     from day.models import DayMailSent
+    from kernel.models import OutboxMail
+    from kernel.outbox import outbox_deliver_ids, outbox_due
 
     d = past_day.md.distributions.get(catalog=past_day.vegetables)
     now = d.orders_close_at + timedelta(hours=1)
-
-    def down(self, *a, **k):
-        raise ConnectionRefusedError("SMTP down")
-
-    monkeypatch.setattr(EmailMultiAlternatives, "send", down)
-    # The task fails once (a transient outage).
-    with (
-        pytest.raises(ConnectionRefusedError),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        day_notifications.producer_forms_send_due(now)
-    monkeypatch.undo()
-    mail.outbox.clear()
+    forms = len(day_notifications.producer_forms_due(now))
+    errors = _smtp(settings, *[ConnectionRefusedError("SMTP down") for _ in range(forms)])
     with django_capture_on_commit_callbacks(execute=True):
-        day_notifications.producer_forms_send_due(now + timedelta(hours=1))  # the next hourly run
-    sent = DayMailSent.objects.filter(distribution=d, by_hand=False)
-    assert not (sent.exists() and not mail.outbox), "recorded as sent, never delivered"
+        assert day_notifications.producer_forms_send_due(now) == forms  # no exception
+    assert errors == [] and mail.outbox == []
+    (row,) = _form_mails(d.catalog.vendor.email)
+    assert row.status == OutboxMail.Status.RETRY and "SMTP down" in row.last_error
+    assert row.attachments and row.attachments[0]["type"] == "application/pdf"
+    cell = _form_cell(client_for, world, past_day.md, d)
+    assert "nouvel essai prévu" in cell and "SMTP down" in cell
+    # The next hourly run writes nothing more: the outbox retries the one on its way.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert d not in day_notifications.producer_forms_due(now + timedelta(hours=1))
+    assert DayMailSent.objects.filter(distribution=d, by_hand=False).count() == 1
+    # The server is back: the retry delivers the form with its PDF, and only now it reads as sent.
+    with time_machine.travel(row.next_try_at, tick=False):
+        outbox_deliver_ids(outbox_due())
+    row.refresh_from_db()
+    assert row.status == OutboxMail.Status.SENT
+    (message,) = [m for m in mail.outbox if d.catalog.vendor.email in m.to]
+    assert message.attachments[0][2] == "application/pdf"
+    cell = _form_cell(client_for, world, past_day.md, d)
+    assert "nouvel essai" not in cell and "échec" not in cell
+
+
+def test_producer_form_failed_for_good_is_written_again_by_the_next_run(
+    world, past_day, settings, client_for, django_capture_on_commit_callbacks
+):
+    import smtplib
+
+    from django.core import mail
+
+    from day.models import DayMailSent
+    from kernel.models import OutboxMail
+
+    d = past_day.md.distributions.get(catalog=past_day.vegetables)
+    now = d.orders_close_at + timedelta(hours=1)
+    vendor = d.catalog.vendor.email
+    # Every form of the run is refused for good (5xx): nothing is recorded as delivered.
+    forms = len(day_notifications.producer_forms_due(now))
+    _smtp(settings, *[smtplib.SMTPDataError(554, b"rejected") for _ in range(forms)])
+    with django_capture_on_commit_callbacks(execute=True):
+        day_notifications.producer_forms_send_due(now)
+    (first,) = _form_mails(vendor)
+    assert first.status == OutboxMail.Status.FAILED and mail.outbox == []
+    cell = _form_cell(client_for, world, past_day.md, d)
+    assert "échec" in cell and "554" in cell
+    assert d in day_notifications.producer_forms_due(now + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        day_notifications.producer_forms_send_due(now + timedelta(hours=1))
+    assert DayMailSent.objects.filter(distribution=d, by_hand=False).count() == 1
+    assert len(_form_mails(vendor)) == 2
+    assert [m for m in mail.outbox if vendor in m.to]
+    assert d not in day_notifications.producer_forms_due(now + timedelta(hours=2))
 
 
 # --- F15: a postponed basket keeps its delivery fee, the address stays behind ---------------
