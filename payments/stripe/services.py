@@ -377,6 +377,9 @@ def card_payment_record(*, checkout: CardCheckout, reference: str, acting_user: 
         member=member,
         kind=Operation.Kind.PAYMENT,
         amount=checkout.amount,
+        # A money movement like every payment: the day's summaries, the cash report and the
+        # validation list it (``payments_for_references`` reads money rows only).
+        is_money=True,
         currency=checkout.currency,
         label=_platform_label(
             gettext_noop("Card payment for the order of %(date)s (%(id)s)"),
@@ -720,6 +723,7 @@ def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> Ca
                 member=member,
                 kind=Operation.Kind.REFUND,
                 amount=-row.amount,
+                is_money=True,
                 currency=row.checkout.currency,
                 label=_platform_label(
                     gettext_noop("Card refund for the order of %(date)s (%(id)s)"),

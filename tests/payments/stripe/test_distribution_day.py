@@ -278,6 +278,10 @@ def test_cash_report_lists_card_takings_refunds_fees_and_membership_fees(
         D("2.02"),
     )
     assert report.fees == {"count": 1, "total": D("10.00")}
+    # The card payment and its refund are ledger money rows of the order like any other: the
+    # takings by type, the refunds, and nobody owes anything (the bug before: "to pay 2.10").
+    assert reports.takings_by_type(report) == {"online": D("9.10")}
+    assert report.refunds_total == D("7.00") and report.owe == [] and report.credit == []
     html = client.get(reverse("day:cash", args=[group.slug, card.shop.md.pk])).content.decode()
     assert 'id="cash-card"' in html and 'id="cash-fees"' in html
     assert "9,10" in html and "2,02" in html and "Commissions de la plateforme" in html
