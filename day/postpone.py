@@ -7,7 +7,8 @@
 * each catalog moved takes the target's date and order window (``Distribution.multidistrib``);
 * a member's basket whose lines all move, and who has no order at the target yet, moves whole:
   same code, so its ledger rows (debt, payments, online payment) follow untouched; it gets the
-  next basket number of the target;
+  next basket number of the target; its card payments count in the target's card takings
+  (``payments.stripe.services.card_checkouts_follow``);
 * otherwise the lines join the member's order at the target (made if needed) and both debts are
   recomputed through the ledger (``validation.basket_debt_sync``); a basket left empty is
   cancelled and its debt brought to zero; a payment already received stays on the old basket's
@@ -54,6 +55,7 @@ from kernel.mail import send_email_to_user
 from orders.models import Basket, BasketCounter, OrderLine
 from payments import services as payments
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT
+from payments.stripe import services as stripe_services
 
 TARGET_HORIZON = timedelta(days=400)
 
@@ -382,6 +384,15 @@ def distribution_postpone(
             basket.save(update_fields=["state", "cancelled_at", "number", "updated_at"])
         basket_debt_sync(basket=basket, acting_user=acting_user)
         Basket.objects.filter(pk=basket.pk).update(updated_at=now)
+
+    # Orders paid by card that moved whole keep their code: their card payments now count in
+    # the target's takings, refunds and payout (not when the source's payout was requested).
+    stripe_services.card_checkouts_follow(
+        group=group,
+        references=[baskets[pk].code for pk, how in plan.items() if how == "move"],
+        md=target,
+        acting_user=acting_user,
+    )
 
     for source_id, into_distribution in joining.items():
         # Every order line left on the source participation (the moved ones, and the history

@@ -10,7 +10,14 @@ per basket.
 * **VAT**: what members pay per VAT rate, with and without VAT;
 * **who owes** (due > 0) and **who has credit** (due < 0), present or absent.
 
-Membership fees collected are not listed yet: fees do not exist before issue 15.
+* **card** (issue 17): the card takings of the distribution's orders, the platform fees, the
+  card refunds and the fees given back, the net paid out to the group, and the payout's state
+  (``payments.stripe.selectors.distribution_figures``); None when nothing was paid by card;
+* **membership fees** collected at this distribution (issue 15,
+  ``members.memberships.fee_stats_for_multidistrib``); None when the group has no fees.
+
+Card payments are also ledger payments of type "online": they are in the takings by type, and
+their refunds in the refunds, like any other payment.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel import money
 from kernel.exporters import ListExporter, text_cell
+from members import memberships
+from payments.stripe import selectors as stripe_selectors
+from payments.stripe.selectors import Figures
 
 ZERO = Decimal("0.00")
 
@@ -84,6 +94,8 @@ class CashReport:
     credit: list[Person]
     credit_total: Decimal
     refusals: list[str] = field(default_factory=list)
+    card: Figures | None = None
+    fees: dict | None = None  # {"count", "total"} of membership fees collected here
 
 
 def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
@@ -144,7 +156,16 @@ def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
         credit=credit,
         credit_total=money.total((p.amount for p in credit), currency),
         refusals=validation_refusals(group=group, md=md),
+        card=_card(group, md),
+        fees=memberships.fee_stats_for_multidistrib(group, md.pk) if group.has_membership else None,
     )
+
+
+def _card(group: Group, md: MultiDistrib) -> Figures | None:
+    figures = stripe_selectors.distribution_figures(group=group, mds=[md])[0]
+    if not figures.payments and not figures.refunds and not figures.failed_refunds:
+        return None
+    return figures
 
 
 class CashReportExporter(ListExporter):
@@ -178,6 +199,20 @@ class CashReportExporter(ListExporter):
             yield (_("Excluding VAT"), label, None, v.excl)
             yield (_("VAT"), label, None, v.vat)
             yield (_("Including VAT"), label, None, v.incl)
+        if r.card is not None:
+            card = _("Card payments")
+            yield (card, _("Card takings"), r.card.payments, r.card.takings)
+            yield (card, _("Platform fees"), None, -r.card.fees)
+            yield (card, _("Card refunds"), None, -r.card.refunds)
+            yield (card, _("Platform fees given back"), None, r.card.fees_back)
+            yield (card, _("Net"), None, r.card.net)
+        if r.fees is not None:
+            yield (
+                _("Membership fees"),
+                _("Collected at this distribution"),
+                r.fees["count"],
+                r.fees["total"],
+            )
         for p in r.owe:
             yield (_("Still to pay"), text_cell(p.name), None, p.amount)
         for p in r.credit:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from catalogs.models import Product
@@ -24,6 +25,9 @@ from payments import providers
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import ON_THE_SPOT_TYPES, Operation
+from payments.services import card_refunds
+from payments.stripe import selectors as stripe_selectors
+from payments.stripe import services as stripe_services
 
 MANAGE = "can_manage_catalogs"
 PAYMENTS = "can_manage_payments"
@@ -101,13 +105,24 @@ def not_delivered(request: HttpRequest, group_slug: str, md_id: int) -> HttpResp
 def correction_undo(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     md = md_get(group=request.group, md_id=md_id)
     try:
-        tools.correction_undo(
+        correction = tools.correction_undo(
             group=request.group,
             md=md,
             correction_id=parse_id(request.POST.get("correction")) or 0,
             acting_user=request.user,
         )
         messages.success(request, _("The correction was undone."))
+        codes = Basket.objects.filter(
+            group=request.group, pk__in=[row["basket"] for row in correction.lines]
+        ).values_list("code", flat=True)
+        if stripe_selectors.refunded_by_card(group=request.group, references=list(codes)):
+            messages.warning(
+                request,
+                _(
+                    "Card refunds already made are not taken back: the orders' debts come "
+                    "back and the members owe them."
+                ),
+            )
     except ValidationError as exc:
         _errors(request, exc)
     return _back(request, md.pk)
@@ -150,8 +165,26 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
             "balance": payment_selectors.balance_for_member(group=group, member=basket.member),
             "manual_choices": providers.manual_entry_choices(),
             "onspot_choices": providers.onspot_choices(group),
+            **_card_context(group, basket),
         },
     )
+
+
+def _card_context(group, basket) -> dict:
+    """What the order's card payments can still give back, prefilled with what it paid too
+    much, and the refunds made (the "refund by card" card shows only with card payments)."""
+    member, code = basket.member, basket.code
+    refundable = stripe_selectors.refundable_by_card(group=group, member=member, reference=code)
+    refunds = stripe_selectors.refunds_for(group=group, member=member, reference=code)
+    return {
+        "card_refundable": refundable,
+        "card_overpaid": stripe_services.overpaid_by_card(
+            group=group, member=member, reference=code
+        )
+        if refundable > 0
+        else Decimal("0.00"),
+        "card_refunds": refunds,
+    }
 
 
 def _member_back(request: HttpRequest, md, basket) -> HttpResponse:
@@ -195,6 +228,32 @@ def member_refund(request: HttpRequest, group_slug: str, md_id: int, basket_code
             acting_user=request.user,
         )
         messages.success(request, _("Refund recorded."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _member_back(request, md, basket)
+
+
+@group_permission_required(PAYMENTS)
+@require_POST
+def member_card_refund(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
+    """Refund by card part of what this order paid by card (Stripe, audited)."""
+    md, basket = _basket(request, md_id, basket_code)
+    try:
+        result = card_refunds.card_refund_at_distribution(
+            group=request.group,
+            member=basket.member,
+            reference=basket.code,
+            amount=_amount(request),
+            reason=request.POST.get("reason", "").strip()
+            or card_refunds.platform_reason(gettext_noop("Refund at the distribution")),
+            acting_user=request.user,
+        )
+        for refund in result.failed:
+            messages.error(
+                request, _("Stripe refused the refund: %(error)s") % {"error": refund.failure}
+            )
+        if result.amount > 0:
+            messages.success(request, _("Refunded by card."))
     except ValidationError as exc:
         _errors(request, exc)
     return _member_back(request, md, basket)

@@ -4,8 +4,12 @@
   (including VAT; the catalog's price is not touched); the baskets' debts follow through the
   ledger and the members are told (spec §6 item 3).
 * ``product_not_delivered``: every line of the product goes to 0, the stock comes back, the
-  debts follow, card payments are refunded through ``payments.services.card_refunds`` (a call
-  point, a no-op until online payment exists) and the members are told (spec §6 item 4).
+  debts follow and the members are told (spec §6 item 4).
+
+Both give back by card, once the correction is committed, what an order paid by card then paid
+too much (``payments.services.card_refunds.order_refund_on_commit``: once per order, whatever
+the number of lines or corrections). Undoing a correction does not charge the card again: the
+order's debt comes back and the member owes it.
 
 Each is recorded as a ``DayCorrection`` with every line as it was, audited, and undone by
 ``correction_undo`` (the lines as they were, the stock taken again, the debts recomputed).
@@ -21,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalogs.models import Product
 from day.models import DayCorrection
@@ -31,7 +36,7 @@ from kernel.audit import log_action
 from kernel.mail import send_email_to_user
 from kernel.numbers import NumberError, parse_decimal
 from orders.models import Basket, OrderLine
-from payments.services.card_refunds import basket_line_refund
+from payments.services import card_refunds
 
 MAX_PRICE = Decimal("99999.99")
 
@@ -81,6 +86,18 @@ def _sync(baskets: dict[int, Basket], acting_user: Any) -> None:
         Basket.objects.filter(pk=basket.pk).update(updated_at=now)
 
 
+def _card_refunds(group: Group, baskets: dict[int, Basket], reason: str, acting_user: Any) -> None:
+    """Once committed, each order paid by card gets back by card what it now paid too much."""
+    for basket in baskets.values():
+        card_refunds.order_refund_on_commit(
+            group=group,
+            member=basket.member,
+            reference=basket.code,
+            reason=reason,
+            acting_user=acting_user,
+        )
+
+
 def _tell(correction: DayCorrection, baskets: dict[int, Basket], md: MultiDistrib) -> None:
     for basket in baskets.values():
         send_email_to_user(
@@ -126,6 +143,15 @@ def price_change(
     )
     baskets = {line.basket_id: line.basket for line in lines}
     _sync(baskets, acting_user)
+    lowered = {line.basket_id: line.basket for line in lines if new_price < line.unit_price}
+    _card_refunds(
+        group,
+        lowered,
+        card_refunds.platform_reason(
+            gettext_noop("Lower price: %(product)s"), product=correction.product_name
+        ),
+        acting_user,
+    )
     log_action(
         action="orders.price_changed",
         acting_user=acting_user,
@@ -149,7 +175,6 @@ def product_not_delivered(
     lines = [line for line in _lines(group, md, product) if line.quantity > 0]
     if not lines:
         raise DayError(_("Nobody ordered this product at this distribution."))
-    currency = group.currency
     correction = DayCorrection.objects.create(
         group=group,
         multidistrib=md,
@@ -173,16 +198,14 @@ def product_not_delivered(
     )
     baskets = {line.basket_id: line.basket for line in lines}
     _sync(baskets, acting_user)
-    for line in lines:
-        # Online payments are refunded once they exist (issue 17): the call point.
-        basket_line_refund(
-            group=group,
-            member=line.basket.member,
-            reference=line.basket.code,
-            line_id=line.pk,
-            amount=line.total_in(currency),
-            acting_user=acting_user,
-        )
+    _card_refunds(
+        group,
+        baskets,
+        card_refunds.platform_reason(
+            gettext_noop("Product not delivered: %(product)s"), product=correction.product_name
+        ),
+        acting_user,
+    )
     log_action(
         action="orders.product_not_delivered",
         acting_user=acting_user,

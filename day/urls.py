@@ -61,6 +61,11 @@ group_patterns = [
         name="member_refund",
     ),
     path(
+        PREFIX + "validate/baskets/<str:basket_code>/card-refund/",
+        tool_views.member_card_refund,
+        name="member_card_refund",
+    ),
+    path(
         PREFIX + "validate/baskets/<str:basket_code>/confirm/",
         tool_views.member_confirm,
         name="member_confirm",

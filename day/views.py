@@ -25,6 +25,7 @@ from kernel.numbers import parse_id
 from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
+from payments.stripe import selectors as stripe_selectors
 
 MANAGE = "can_manage_catalogs"
 Kind = SummaryDocument.Kind
@@ -254,6 +255,7 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             ).first(),
             "products": tools.products_at(group=group, md=md),
             "corrections": tool_views.corrections_for(group, md),
+            "card_refunds": stripe_selectors.refunds_of_distribution(group=group, md=md),
         },
     )
 

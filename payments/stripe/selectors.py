@@ -69,6 +69,24 @@ def refunds_for(*, group: Group, member: Any, reference: str = "") -> list[CardR
     return list(queryset.select_related("checkout")[:50])
 
 
+def refunds_of_distribution(*, group: Group, md: MultiDistrib) -> list[CardRefund]:
+    """The card refunds of a distribution's orders, newest first (the day's validation page)."""
+    return list(
+        CardRefund.objects.filter(group=group, checkout__multidistrib=md)
+        .select_related("checkout__member__user")
+        .order_by("-created_at", "-pk")[:200]
+    )
+
+
+def refunded_by_card(*, group: Group, references: list[str]) -> bool:
+    """Whether any of these orders was refunded by card (failed refunds aside)."""
+    return (
+        CardRefund.objects.filter(group=group, checkout__basket_code__in=references)
+        .exclude(status=CardRefund.Status.FAILED)
+        .exists()
+    )
+
+
 @dataclass
 class Figures:
     """A distribution's card takings (spec §3.2): net = takings - fees - (refunds - fees back)."""

@@ -377,6 +377,9 @@ def card_payment_record(*, checkout: CardCheckout, reference: str, acting_user: 
         member=member,
         kind=Operation.Kind.PAYMENT,
         amount=checkout.amount,
+        # A money movement like every payment: the day's summaries, the cash report and the
+        # validation list it (``payments_for_references`` reads money rows only).
+        is_money=True,
         currency=checkout.currency,
         label=_platform_label(
             gettext_noop("Card payment for the order of %(date)s (%(id)s)"),
@@ -522,16 +525,25 @@ def refund_amount(
     amount: Any,
     acting_user: Any,
     reason: str = "",
+    overpaid_only: bool = False,
 ) -> RefundResult:
     """Refund ``amount`` of an order's card payments (spec §3.4): spread over its payments,
     largest first, the platform fee on each part given back too, one Stripe refund and one
-    negative ledger row each. Failures stay visible on ``CardRefund`` (status failed)."""
+    negative ledger row each. Failures stay visible on ``CardRefund`` (status failed).
+
+    ``overpaid_only``: the amount is capped, under the member's lock, at what the order paid
+    too much (``_overpaid_locked``), so two refunds racing for the same overpayment give it
+    back once; nothing left: an empty result."""
     amount = money.quantize(money.to_decimal(amount), group.currency)
     if amount <= 0:
         raise PaymentError({"amount": _("The amount must be greater than zero.")})
     rows: list[CardRefund] = []
     with transaction.atomic():
         lock_member(group, member)
+        if overpaid_only:
+            amount = min(amount, _overpaid_locked(group=group, member=member, reference=reference))
+            if amount <= 0:
+                return RefundResult()
         checkouts = list(
             CardCheckout.objects.select_for_update()
             .filter(
@@ -599,11 +611,30 @@ def overpaid_by_card(*, group: Group, member: Member, reference: str) -> Decimal
     return max(Decimal("0.00"), min(overpaid, left))
 
 
+def _overpaid_locked(*, group: Group, member: Member, reference: str) -> Decimal:
+    """``overpaid_by_card`` read under the member's lock, less the refunds already sent to
+    Stripe whose ledger row is not written yet (in flight): what may still be given back."""
+    in_flight = (
+        CardRefund.objects.filter(
+            group=group,
+            checkout__member=member,
+            checkout__basket_code=reference,
+            operation__isnull=True,
+        )
+        .exclude(status=CardRefund.Status.FAILED)
+        .values_list("amount", flat=True)
+    )
+    overpaid = overpaid_by_card(group=group, member=member, reference=reference)
+    return max(Decimal("0.00"), overpaid - sum(in_flight, Decimal("0.00")))
+
+
 def refund_overpaid(
     *, group: Group, member: Member, reference: str, acting_user: Any, reason: str = ""
 ) -> RefundResult:
     """Validation (spec §2.8, §3.4): give back by card what an order paid by card paid too
-    much (a line cancelled, a product not delivered, a lighter weight). Nothing to do: empty."""
+    much (a line cancelled, a product not delivered, a lower price, a lighter weight). The
+    amount is read again under the member's lock, so calling it twice refunds once. Nothing
+    to do: an empty result."""
     amount = overpaid_by_card(group=group, member=member, reference=reference)
     if amount <= 0:
         return RefundResult()
@@ -614,6 +645,7 @@ def refund_overpaid(
         amount=amount,
         acting_user=acting_user,
         reason=reason,
+        overpaid_only=True,
     )
 
 
@@ -691,6 +723,7 @@ def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> Ca
                 member=member,
                 kind=Operation.Kind.REFUND,
                 amount=-row.amount,
+                is_money=True,
                 currency=row.checkout.currency,
                 label=_platform_label(
                     gettext_noop("Card refund for the order of %(date)s (%(id)s)"),

@@ -356,11 +356,6 @@ def test_card_payments_follow_their_orders_to_another_distribution(card):
     assert (old.takings, new.takings) == (0, D("3.50"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="day.postpone does not call payments.stripe.services.card_checkouts_follow yet "
-    "(issue 13's file): after a postponement the card takings stay on the old distribution",
-)
 def test_postponing_moves_the_card_takings_with_the_orders(
     card, django_capture_on_commit_callbacks
 ):
