@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders import selectors, services
+from orders import selectors
 from orders.models import Basket
+from shop import services
 from tests.factories import UserFactory
 from tests.orders.factories import make_shop, member_of, new_member, order
 
