@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "distributions",
     "payments",
     "orders",
+    "shop",
     "day",
     "messaging",
     "reports",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("catalogs.urls")),
     path("", include("orders.urls")),
+    path("", include("shop.urls")),
     path("", include("day.urls")),
     path("", include("messaging.urls")),
     path("", include("reports.urls")),

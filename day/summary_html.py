@@ -25,7 +25,7 @@ from django.utils.translation import ngettext, pgettext
 
 from day.summaries import MemberBlock
 from kernel.quantities import plain
-from orders.shop_html import escape, money_html, money_text
+from shop.shop_html import escape, money_html, money_text
 
 
 @lru_cache(maxsize=4096)

@@ -55,7 +55,7 @@ def test_a_weighed_product_says_its_price_is_an_estimate(world, client_for):
             acting_user=world.member,
         )
     client = client_for(world.member)
-    cart = _text(client.get(reverse("orders:cart", args=[world.group.slug, shop.md.pk])))
+    cart = _text(client.get(reverse("shop:cart", args=[world.group.slug, shop.md.pk])))
     assert cart.count("estimé jusqu\u2019à la pesée") == 1
 
 

@@ -18,13 +18,13 @@ PUBLIC_VIEWS = {
     "members:join_withdraw",
     "distributions:group_ical",
     # The shop is open to visitors: they fill a cart in the session and log in at checkout.
-    "orders:shop",
-    "orders:product",
-    "orders:cart",
-    "orders:cart_add",
-    "orders:cart_update",
-    "orders:cart_checkout",
-    "orders:checkout",
+    "shop:shop",
+    "shop:product",
+    "shop:cart",
+    "shop:cart_add",
+    "shop:cart_update",
+    "shop:cart_checkout",
+    "shop:checkout",
 }
 
 

@@ -15,7 +15,7 @@ def test_a_path_of_this_site_is_kept(value):
     "value",
     [
         "abc",
-        "orders:cart",
+        "shop:cart",
         "//evil.example/",
         "/\\evil.example",
         "https://evil.example/",

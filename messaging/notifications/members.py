@@ -185,7 +185,7 @@ def _announce_openings(user: User, start: datetime) -> bool:
                 "opens_at": row.orders_open_at,
                 "vendors": [],
                 "url": settings.SITE_URL
-                + reverse("orders:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}),
+                + reverse("shop:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}),
             },
         )
         if row.catalog.vendor.name not in entry["vendors"]:
@@ -243,7 +243,7 @@ def orders_closing_send(*, now: datetime | None = None) -> int:
                     "group": md.group,
                     "has_cart": has_cart,
                     "url": settings.SITE_URL
-                    + reverse("orders:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}),
+                    + reverse("shop:shop", kwargs={"group_slug": md.group.slug, "md_id": md.pk}),
                 }
             )
     sent = 0

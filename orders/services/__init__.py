@@ -4,7 +4,9 @@ The topic modules (``stock``, ``lines``, ``ledger``, ``mails``, ``rules``, ``loa
 primitives these services share, all private (``_take_stock``): nothing outside
 ``orders.services`` calls them. Reads the pages share too (``payment_choices``,
 ``uses_moneypot``, ``current_line_total``…) are in ``orders.selectors``.
-Other apps reach orders only through ``distributions.hooks`` (registered in ``OrdersConfig``).
+Apps to the left reach orders only through ``distributions.hooks`` (registered in
+``OrdersConfig``); the storefront (``shop``, to the right) calls these services, and its
+checkout workflow is ``shop.services.checkout_confirm``.
 
 Locks, always in this order so two transactions never wait on each other in a circle: the
 distribution's row, shared (``FOR SHARE`` on PostgreSQL: order writes do not wait on each
@@ -29,7 +31,6 @@ from orders.services.cart import (
     cart_set,
     carts_remind,
 )
-from orders.services.checkout import CheckoutResult, checkout_confirm
 from orders.services.mails import basket_email_deliver
 from orders.services.ordering import (
     order_cancel,
@@ -47,7 +48,6 @@ from orders.services.wholesale import (
 
 __all__ = [
     "CartCheck",
-    "CheckoutResult",
     "LineIssue",
     "OrderError",
     "OrderResult",
@@ -61,7 +61,6 @@ __all__ = [
     "cart_merge",
     "cart_set",
     "carts_remind",
-    "checkout_confirm",
     "order_cancel",
     "order_cancel_for_distribution",
     "order_place",

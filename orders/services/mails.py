@@ -41,9 +41,9 @@ def _basket_email_context(basket: Basket) -> dict[str, Any]:
         else (str(providers.PROVIDERS[ONTHESPOT].label) if basket.payment_type else ""),
         "url": site_url() + basket.get_absolute_url(),
         "shop_url": site_url()
-        + reverse("orders:shop", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
+        + reverse("shop:shop", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
         "cart_url": site_url()
-        + reverse("orders:cart", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
+        + reverse("shop:cart", kwargs={"group_slug": basket.group.slug, "md_id": md.pk}),
     }
 
 

@@ -235,7 +235,7 @@ def card_cancel(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
         )
     messages.info(request, _("The card payment was cancelled: your cart is kept."))
-    return redirect("orders:cart", group_slug=request.group.slug, md_id=checkout.multidistrib_id)
+    return redirect("shop:cart", group_slug=request.group.slug, md_id=checkout.multidistrib_id)
 
 
 @csrf_exempt

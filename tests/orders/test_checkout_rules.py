@@ -1,14 +1,12 @@
-"""The checkout service on its own, and the one rule saying whether an order may still change."""
+"""The one rule saying whether an order may still change (the checkout service: tests/shop)."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from orders import selectors, services
-from orders.models import Basket
-from tests.factories import UserFactory
-from tests.orders.factories import make_shop, member_of, new_member, order
+from orders import selectors
+from tests.orders.factories import make_shop, member_of, order
 
 pytestmark = pytest.mark.django_db
 
@@ -39,31 +37,3 @@ def test_order_changes_member_while_open_admin_until_validation(world, shop):
     shop.md.validated_at = timezone.now()
     admin = selectors.order_changes(md=shop.md, basket=basket, by_admin=True)
     assert not admin.changeable and not admin.can_edit and not admin.can_cancel
-
-
-def test_checkout_confirm_joins_merges_the_session_cart_and_places_the_order(world, shop):
-    user = UserFactory()
-    result = services.checkout_confirm(
-        md=shop.md,
-        user=user,
-        member=None,
-        cart=None,
-        session_items={shop["bread"].pk: ("2", None)},
-        payment_type="onthespot",
-        acting_user=user,
-    )
-    assert result.error is None and result.member.user == user
-    assert result.basket is not None and result.basket.state == Basket.State.CONFIRMED
-    assert result.basket.lines.get().product == shop["bread"]
-
-
-def test_checkout_confirm_without_a_cart_says_it_is_empty(world, shop):
-    member = new_member(world.group)
-    result = services.checkout_confirm(
-        md=shop.md,
-        user=member.user,
-        member=member,
-        cart=None,
-        acting_user=member.user,
-    )
-    assert result.empty and result.basket is None and result.error is None

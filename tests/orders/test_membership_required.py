@@ -27,7 +27,8 @@ def shop(world):
 
 def url(name, shop, **kw):
     return reverse(
-        f"orders:{name}", kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk, **kw}
+        name if ":" in name else f"orders:{name}",
+        kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk, **kw},
     )
 
 
@@ -43,11 +44,11 @@ def _record_fee(world, member):
 
 def test_checkout_refused_without_a_fee_then_allowed_once_it_is_recorded(world, shop, client_for):
     client = client_for(world.member)
-    shop_page = client.get(url("shop", shop)).content.decode()
+    shop_page = client.get(url("shop:shop", shop)).content.decode()
     assert 'id="membership-notice"' in shop_page
     assert "Chèque à l&#x27;ordre de La Cagette" in shop_page
-    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
-    response = client.post(url("checkout", shop), {"payment_type": "onthespot"})
+    client.post(url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    response = client.post(url("shop:checkout", shop), {"payment_type": "onthespot"})
     assert response.status_code == 200
     assert "pas encore enregistrée" in response.content.decode()
     assert not Basket.objects.exclude(state="cart").exists()
@@ -55,8 +56,8 @@ def test_checkout_refused_without_a_fee_then_allowed_once_it_is_recorded(world, 
     assert Basket.objects.get(state="cart").lines.count() == 1
 
     _record_fee(world, member_of(world))
-    assert 'id="membership-notice"' not in client.get(url("shop", shop)).content.decode()
-    response = client.post(url("checkout", shop), {"payment_type": "onthespot"})
+    assert 'id="membership-notice"' not in client.get(url("shop:shop", shop)).content.decode()
+    response = client.post(url("shop:checkout", shop), {"payment_type": "onthespot"})
     assert response.status_code == 302
     assert Basket.objects.filter(state="confirmed", member=member_of(world)).exists()
 
@@ -102,19 +103,19 @@ def test_admin_entry_refused_until_the_admin_records_the_fee(world, shop, client
 
 
 def test_shop_tells_visitors_and_stays_quiet_when_fees_are_not_required(world, shop, client):
-    assert 'id="membership-notice"' in client.get(url("shop", shop)).content.decode()
+    assert 'id="membership-notice"' in client.get(url("shop:shop", shop)).content.decode()
     world.group.membership_required_to_order = False
     world.group.save()
-    assert 'id="membership-notice"' not in client.get(url("shop", shop)).content.decode()
+    assert 'id="membership-notice"' not in client.get(url("shop:shop", shop)).content.decode()
 
 
 def test_shop_stays_within_its_query_budget_when_fees_are_required(
     world, shop, client_for, django_assert_max_num_queries
 ):
     client = client_for(world.member)
-    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
+    client.post(url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "1"})
     with django_assert_max_num_queries(12):
-        assert 'id="membership-notice"' in client.get(url("shop", shop)).content.decode()
+        assert 'id="membership-notice"' in client.get(url("shop:shop", shop)).content.decode()
     _record_fee(world, member_of(world))
     with django_assert_max_num_queries(12):
-        assert 'id="membership-notice"' not in client.get(url("shop", shop)).content.decode()
+        assert 'id="membership-notice"' not in client.get(url("shop:shop", shop)).content.decode()

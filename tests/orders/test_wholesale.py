@@ -137,7 +137,7 @@ def _close(shop):
 @pytest.mark.django_db
 def test_members_see_live_how_much_is_missing(world, shop, client_for):
     _orders(world, shop, [("3", "0"), ("4.5", "0"), ("6", "0")])
-    url = reverse("orders:shop", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk})
+    url = reverse("shop:shop", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk})
     html = client_for(world.member).get(url).content.decode()
     assert "6,5" in html  # 13.5 kg ordered in crates of 10 kg: 6.5 kg missing
 

@@ -86,6 +86,6 @@ def test_members_and_the_confirmation_agree_on_the_issue_numbers(world, client_f
     assert (live.firm, live.units, live.missing) == (D("13.00"), 10, 0)
     problems, units = services.wholesale_problems(shop.md, [bag])
     assert problems == [] and units == {str(bag.pk): 10}
-    url = reverse("orders:shop", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk})
+    url = reverse("shop:shop", kwargs={"group_slug": world.group.slug, "md_id": shop.md.pk})
     html = client_for(member.user).get(url).content.decode()
     assert "13,01" not in html and "1,29" not in html

@@ -11,7 +11,7 @@ from django.urls import reverse
 from catalogs.models import Catalog
 from orders import services
 from orders.models import OrderLine
-from orders.session_cart import SESSION_KEY
+from shop.session_cart import SESSION_KEY
 from tests.orders.factories import D, make_shop, member_of, order
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def shop(world):
 
 def url(name, shop, **kw):
     return reverse(
-        f"orders:{name}", kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk, **kw}
+        name if ":" in name else f"orders:{name}",
+        kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk, **kw},
     )
 
 
@@ -39,7 +40,7 @@ def test_a_hostile_quantity_in_the_public_cart_is_refused_with_a_message(
     for user in (None, world.member):  # the session cart and the member's cart
         client = client_for(user)
         response = client.post(
-            url("cart_add", shop), {"product": shop["bread"].pk, "quantity": typed}
+            url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": typed}
         )
         assert response.status_code == 302
         assert "Pain de campagne" in said(response)
@@ -49,9 +50,9 @@ def test_a_hostile_quantity_in_the_public_cart_is_refused_with_a_message(
 
 def test_a_hostile_quantity_in_the_cart_update_is_refused_with_a_message(world, shop, client_for):
     client = client_for(world.member)
-    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "2"})
+    client.post(url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "2"})
     for typed in ("1e30", "99999999999", "NaN"):
-        response = client.post(url("cart_update", shop), {f"q-{shop['bread'].pk}": typed})
+        response = client.post(url("shop:cart_update", shop), {f"q-{shop['bread'].pk}": typed})
         assert response.status_code == 302
         assert "Pain de campagne" in said(response)
     assert OrderLine.objects.get().quantity == 2
@@ -61,11 +62,11 @@ def test_no_line_above_the_platform_maximum(world, shop, client_for):
     """999,999,999 loaves were accepted: a 3.5 billion euro debt."""
     client = client_for(world.member)
     response = client.post(
-        url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "999999999"}
+        url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "999999999"}
     )
     assert "au plus 1000" in said(response)
     assert not OrderLine.objects.exists()
-    ok = client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1000"})
+    ok = client.post(url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "1000"})
     assert "dans votre panier" in said(ok)
     result = services.order_update(
         md=shop.md,
@@ -80,10 +81,12 @@ def test_no_line_above_the_platform_maximum(world, shop, client_for):
 def test_a_catalog_may_lower_the_maximum_per_line(world, shop, client_for):
     Catalog.objects.filter(pk=shop.bakery.pk).update(max_quantity_per_line=5)
     client = client_for(None)
-    refused = client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "6"})
+    refused = client.post(
+        url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "6"}
+    )
     assert "au plus 5" in said(refused).lower()
     assert not client.session.get(SESSION_KEY)
-    client.post(url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "5"})
+    client.post(url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "5"})
     assert client.session[SESSION_KEY]
     # The wholesale tolerance is bounded too.
     member = member_of(world)
@@ -171,7 +174,7 @@ def test_a_hostile_weight_is_refused_with_a_message(world, shop, client_for):
 @pytest.mark.parametrize("target", ["abc", "//evil.example/", "https://evil.example/x"])
 def test_next_on_the_cart_is_only_a_path_of_this_site(world, shop, client_for, target):
     response = client_for(None).post(
-        url("cart_add", shop), {"product": shop["bread"].pk, "quantity": "1", "next": target}
+        url("shop:cart_add", shop), {"product": shop["bread"].pk, "quantity": "1", "next": target}
     )
     assert response.status_code == 302
     assert response["Location"].startswith(f"/g/{world.group.slug}/shop/")
@@ -199,7 +202,7 @@ def test_a_product_id_that_is_no_row_id_is_refused_without_an_error_500(
     refuses it; 30 digits overflow the query."""
     client = client_for(world.member)
     for data in ({f"q-{pk}": "1", "add": pk}, {"product": pk, "quantity": "1"}):
-        assert client.post(url("cart_add", shop), data).status_code in (302, 400)
+        assert client.post(url("shop:cart_add", shop), data).status_code in (302, 400)
     wholesale = client_for(world.admin).post(
         url("manage_wholesale_save", shop), {"product": pk, f"m-{pk}": "1"}
     )

@@ -65,16 +65,19 @@ def test_online_payment_hidden_without_stripe_keys(world, client_for, settings):
 
 
 def _url(name, shop):
-    return reverse(f"orders:{name}", kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk})
+    return reverse(
+        name if ":" in name else f"orders:{name}",
+        kwargs={"group_slug": shop.md.group.slug, "md_id": shop.md.pk},
+    )
 
 
 def test_checkout_by_card_through_http(card, client_for, django_capture_on_commit_callbacks):
     client = client_for(card.world.member)
     shop = card.shop
-    client.post(_url("cart_add", shop), {"product": shop["tomatoes"].pk, "quantity": "2"})
-    page = client.get(_url("checkout", shop)).content.decode()
+    client.post(_url("shop:cart_add", shop), {"product": shop["tomatoes"].pk, "quantity": "2"})
+    page = client.get(_url("shop:checkout", shop)).content.decode()
     assert 'value="online"' in page
-    response = client.post(_url("checkout", shop), {"payment_type": "online"})
+    response = client.post(_url("shop:checkout", shop), {"payment_type": "online"})
     assert response.status_code == 302
     assert response["Location"].startswith(card.fake.base_url + "/_fake/pay/cs_")
     checkout = CardCheckout.objects.get()
@@ -101,10 +104,12 @@ def test_card_choice_hidden_when_account_disabled(card, client_for):
     card.account.charges_enabled = False
     card.account.save()
     client = client_for(card.world.member)
-    client.post(_url("cart_add", card.shop), {"product": card.shop["bread"].pk, "quantity": "1"})
-    page = client.get(_url("checkout", card.shop)).content.decode()
+    client.post(
+        _url("shop:cart_add", card.shop), {"product": card.shop["bread"].pk, "quantity": "1"}
+    )
+    page = client.get(_url("shop:checkout", card.shop)).content.decode()
     assert 'value="online"' not in page
-    response = client.post(_url("checkout", card.shop), {"payment_type": "online"})
+    response = client.post(_url("shop:checkout", card.shop), {"payment_type": "online"})
     assert response.status_code == 200 and not CardCheckout.objects.exists()
 
 

@@ -22,7 +22,7 @@ def test_a_thousand_product_shop_travels_under_100_kib(world, client_for):
         )
         for i in range(1000)
     )
-    url = reverse("orders:shop", args=[world.group.slug, shop.md.pk])
+    url = reverse("shop:shop", args=[world.group.slug, shop.md.pk])
     client = client_for(world.member)
     plain = client.get(url)
     packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")

@@ -19,10 +19,7 @@ from members import services as member_services
 from members.models import Member
 from orders import selectors
 from orders.models import Basket
-from orders.services.card import card_checkout_start
-from orders.services.cart import cart_merge
-from orders.services.ordering import order_place
-from orders.services.results import LineIssue
+from orders.services import LineIssue, card_checkout_start, cart_merge, order_place
 
 
 @dataclass

@@ -187,7 +187,7 @@ def prepare(products: list[Product], group: Any, md: Any) -> None:
     language = translation.get_language() or "fr"
     currency = group.currency
     prefix = reverse(
-        "orders:product", kwargs={"group_slug": group.slug, "md_id": md.pk, "product_id": 0}
+        "shop:product", kwargs={"group_slug": group.slug, "md_id": md.pk, "product_id": 0}
     )[: -len("0/")]
     units = {code: str(label) for code, label in Product.Unit.choices}
     for product in products:
