@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
@@ -122,7 +122,7 @@ class Figures:
 
 
 def distribution_figures(*, group: Group, mds: list[MultiDistrib]) -> list[Figures]:
-    """The card figures of these distributions, in three queries whatever their number."""
+    """The card figures of these distributions, in two queries whatever their number."""
     ids = [md.pk for md in mds]
     figures = {md.pk: Figures(md=md) for md in mds}
     paid = (
@@ -130,16 +130,11 @@ def distribution_figures(*, group: Group, mds: list[MultiDistrib]) -> list[Figur
             group=group, multidistrib_id__in=ids, state=CardCheckout.State.FULFILLED
         )
         .values("multidistrib_id")
-        .annotate(takings=Sum("amount"), fees=Sum("fee"))
+        .annotate(takings=Sum("amount"), fees=Sum("fee"), payments=Count("pk"))
     )
     for row in paid:
         fig = figures[row["multidistrib_id"]]
-        fig.takings, fig.fees = row["takings"], row["fees"]
-    counts = CardCheckout.objects.filter(
-        group=group, multidistrib_id__in=ids, state=CardCheckout.State.FULFILLED
-    ).values_list("multidistrib_id", flat=True)
-    for md_id in counts:
-        figures[md_id].payments += 1
+        fig.takings, fig.fees, fig.payments = row["takings"], row["fees"], row["payments"]
     refunds = (
         CardRefund.objects.filter(group=group, checkout__multidistrib_id__in=ids)
         .values("checkout__multidistrib_id", "status")
