@@ -21,7 +21,7 @@ from groups.tenancy import get_for_group, group_member_required, group_permissio
 from kernel.money import format_money
 from members.models import Member
 from payments.services.base import PaymentError, group_today
-from payments.stripe import selectors, services
+from payments.stripe import pdf, selectors, services
 from payments.stripe.exports import CardProofExporter
 from payments.stripe.forms import CardRefundForm
 from payments.stripe.models import CardCheckout
@@ -139,6 +139,18 @@ def payout_proof(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
     exporter = CardProofExporter(rows, language=translation.get_language() or "fr")
     name = f"card-payments-{request.group.slug}-{md.date:%Y-%m-%d}.{fmt}"
     return exporter.response(fmt, name, streaming=False)
+
+
+@group_permission_required(PAYMENTS)
+@require_GET
+def payout_proof_pdf(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """The same proof as a PDF, with the distribution's figures (net, payout)."""
+    md = _md(request, md_id)
+    data = pdf.proof_pdf(group=request.group, md=md)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"card-payments-{request.group.slug}-{md.date:%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @group_permission_required(PAYMENTS)
