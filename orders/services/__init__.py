@@ -35,6 +35,7 @@ from orders.services.mails import basket_email_deliver
 from orders.services.ordering import (
     order_cancel,
     order_cancel_for_distribution,
+    order_cancel_for_multidistrib,
     order_place,
     order_update,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "carts_remind",
     "order_cancel",
     "order_cancel_for_distribution",
+    "order_cancel_for_multidistrib",
     "order_place",
     "order_update",
     "wholesale_apply",

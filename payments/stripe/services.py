@@ -842,16 +842,57 @@ def refund_all(
         member = Member.objects.get(pk=member_id)
         left = selectors.refundable_by_card(group=group, member=member, reference=reference)
         if left > 0:
-            done = refund_amount(
-                group=group,
-                member=member,
-                reference=reference,
-                amount=left,
-                acting_user=acting_user,
-                reason=reason,
-            )
+            try:
+                done = refund_amount(
+                    group=group,
+                    member=member,
+                    reference=reference,
+                    amount=left,
+                    acting_user=acting_user,
+                    reason=reason,
+                )
+            except PaymentError:  # one order's refusal does not stop the others; it is logged
+                log.exception("Refund in full of order %s failed", reference)
+                continue
             result.refunds.extend(done.refunds)
     return result
+
+
+def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> None:
+    """``distributions.hooks`` canceller: a whole distribution is being cancelled (inside its
+    transaction, its row locked, so this runs once per distribution). Once committed, every
+    card payment taken for it is refunded in full (``refund_all``) and the payment pages still
+    open are closed (a session paid meanwhile is settled, and its order, refused, refunded)."""
+    group = md.group
+    references = sorted(
+        set(
+            CardCheckout.objects.filter(
+                group=group, multidistrib=md, state=CardCheckout.State.FULFILLED
+            ).values_list("basket_code", flat=True)
+        )
+    )
+    open_ids = list(
+        CardCheckout.objects.filter(
+            group=group,
+            multidistrib=md,
+            state__in=[CardCheckout.State.OPEN, CardCheckout.State.CREATING],
+        ).values_list("pk", flat=True)
+    )
+    if not references and not open_ids:
+        return
+    label = _platform_label(gettext_noop("Distribution cancelled"))
+
+    def after() -> None:
+        for checkout in CardCheckout.objects.filter(pk__in=open_ids).select_related("group"):
+            try:
+                checkout_cancel(checkout=checkout)
+            except Exception:  # the reconciliation closes it later; logged
+                log.exception(
+                    "Could not close checkout %s of a cancelled distribution", checkout.pk
+                )
+        refund_all(group=group, references=references, acting_user=acting_user, reason=label)
+
+    transaction.on_commit(after)
 
 
 @transaction.atomic
