@@ -22,6 +22,7 @@ from orders.services.card import (
     card_checkout_release,
     card_checkout_start,
     card_refund_line,
+    card_rest_start,
 )
 from orders.services.cart import (
     CartCheck,
@@ -57,6 +58,7 @@ __all__ = [
     "card_checkout_release",
     "card_checkout_start",
     "card_refund_line",
+    "card_rest_start",
     "cart_check",
     "cart_delete",
     "cart_merge",

@@ -293,3 +293,23 @@ def cancel_summary(md: MultiDistrib) -> list[Any]:
             note=_("Each is refunded on the member's card, the platform fee with it."),
         )
     ]
+
+
+def card_rest_due(*, group: Group, member: Any, reference: str) -> Decimal:
+    """What an order paid by card (at least one card payment settled for it) still owes: the
+    opposite of the sum of its ledger rows that count (debt, payments, refunds), 0 when it
+    owes nothing or was never paid by card ("pay the rest by card", two queries)."""
+    from payments.models import COUNTED, Operation
+
+    paid_by_card = CardCheckout.objects.filter(
+        group=group, member=member, basket_code=reference, state=CardCheckout.State.FULFILLED
+    ).exists()
+    if not paid_by_card:
+        return ZERO
+    total = (
+        Operation.objects.filter(group=group, member=member, reference=reference)
+        .filter(COUNTED)
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    return max(ZERO, -total)

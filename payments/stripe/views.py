@@ -214,15 +214,15 @@ def card_return(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
         except PaymentError as exc:
             log.warning("Return page could not read checkout %s: %s", checkout.pk, exc)
     if checkout.state == CardCheckout.State.FULFILLED:
-        messages.success(
-            request,
-            _("Your card payment of %(amount)s is received and your order is confirmed.")
-            % {
-                "amount": format_money(
-                    checkout.amount, checkout.currency, translation.get_language() or "fr"
-                )
-            },
+        message = (
+            _("Your card payment of %(amount)s is received.")
+            if checkout.purpose == CardCheckout.Purpose.REST
+            else _("Your card payment of %(amount)s is received and your order is confirmed.")
         )
+        amount = format_money(
+            checkout.amount, checkout.currency, translation.get_language() or "fr"
+        )
+        messages.success(request, message % {"amount": amount})
         return redirect(
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
         )
@@ -243,6 +243,11 @@ def card_cancel(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
     except PaymentError as exc:
         messages.error(request, _errors(exc))
     if checkout.state == CardCheckout.State.FULFILLED:
+        return redirect(
+            "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
+        )
+    if checkout.purpose == CardCheckout.Purpose.REST:
+        messages.info(request, _("The card payment was cancelled: the rest is still to pay."))
         return redirect(
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
         )
