@@ -52,6 +52,7 @@ class CancelSection:
     title: str
     lines: list[str] = field(default_factory=list)
     note: str = ""
+    rank: int = 0  # the page shows the sections by rank (orders 10, card payments 20, mails 30)
 
 
 def _register(registry: list, fn: Callable) -> Callable:
@@ -97,7 +98,7 @@ def cancel_summary(multidistrib: Any) -> list[CancelSection]:
     sections: list[CancelSection] = []
     for provider in _cancel_summaries:
         sections.extend(provider(multidistrib))
-    return sections
+    return sorted(sections, key=lambda section: section.rank)
 
 
 def deletion_refusal(multidistrib: Any) -> str | None:

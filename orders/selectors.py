@@ -601,7 +601,9 @@ def md_cancel_summary(md: MultiDistrib) -> list[Any]:
     )
     if not baskets:
         return [
-            CancelSection(title=_("Orders to cancel"), note=_("No order for this distribution."))
+            CancelSection(
+                title=_("Orders to cancel"), note=_("No order for this distribution."), rank=10
+            )
         ]
     language = translation.get_language() or "fr"
     lines = []
@@ -625,9 +627,11 @@ def md_cancel_summary(md: MultiDistrib) -> list[Any]:
             title=_("Orders to cancel (%(n)s)") % {"n": len(baskets)},
             lines=lines,
             note=_("Their products go back to stock and their debts are cancelled in the ledger."),
+            rank=10,
         ),
         CancelSection(
             title=_("Members who will get an e-mail (%(n)s)") % {"n": len(users)},
+            rank=30,
             lines=[
                 f"{u.get_full_name()} <{u.email}>" if u.email else u.get_full_name() for u in users
             ],

@@ -291,6 +291,7 @@ def cancel_summary(md: MultiDistrib) -> list[Any]:
             % {"total": format_money(total, currency, language)},
             lines=lines,
             note=_("Each is refunded on the member's card, the platform fee with it."),
+            rank=20,
         )
     ]
 

@@ -117,6 +117,12 @@ def test_confirming_cancels_refunds_once_and_tells_the_members(
     with pytest.raises(distribution_services.AlreadyCancelledError):
         distribution_services.md_cancel(md=md, acting_user=card.world.admin)
 
+    # The planning of a cancelled distribution no longer changes (it may still be deleted).
+    with pytest.raises(ValidationError) as refused:
+        distribution_services.md_set_catalogs(
+            md=md, catalogs=[card.shop.farm], confirmed=True, acting_user=card.world.admin
+        )
+    assert "annulée" in " ".join(refused.value.messages)
     # Visible as cancelled, no longer orderable, by members or admins.
     page = admin.get(reverse("distributions:manage_detail", args=[card.group.slug, md.pk]))
     assert "Annulée" in page.content.decode()
