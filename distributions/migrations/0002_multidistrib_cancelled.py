@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('distributions', '0001_initial'),
+        ("distributions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='multidistrib',
-            name='cancel_reason',
-            field=models.TextField(blank=True, verbose_name='reason for cancelling'),
+            model_name="multidistrib",
+            name="cancel_reason",
+            field=models.TextField(blank=True, verbose_name="reason for cancelling"),
         ),
         migrations.AddField(
-            model_name='multidistrib',
-            name='cancelled_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='cancelled'),
+            model_name="multidistrib",
+            name="cancelled_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="cancelled"),
         ),
     ]
