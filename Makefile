@@ -30,7 +30,7 @@ run: $(STAMP) system-packages
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	$(BIN)/python -m payments.fake_stripe --host $(HOST) --port $(FAKE_STRIPE_PORT) \
 		--webhook-url http://$(HOST):$(PORT)/stripe/webhook/ --webhook-secret whsec_demo_fake \
-		--demo-account acct_demo_cagette & FAKE=$$!; trap "kill $$FAKE" EXIT INT TERM; \
+		--demo-account acct_demo_cagette --state-file var/fake_stripe.json & FAKE=$$!; trap "kill $$FAKE" EXIT INT TERM; \
 		DEBUG=1 $(DEMO_STRIPE) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) system-packages

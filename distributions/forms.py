@@ -517,3 +517,14 @@ class DeliveryRequestForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+
+
+class CancelForm(forms.Form):
+    """Cancelling a whole distribution: the reason told to the members (optional)."""
+
+    reason = forms.CharField(
+        label=_("Reason told to the members"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -19,11 +19,19 @@ Money (issue 17): ``register_deletion_check(fn)``, ``fn(multidistrib)`` returnin
 when the distribution must not be deleted (``payments`` refuses it once card payments were
 taken there), None otherwise.
 
+Cancelling a whole distribution (issue 17): ``register_md_canceller(fn)``, ``fn(multidistrib,
+acting_user, reason)``, called inside ``md_cancel``'s transaction with the distribution's row
+locked, before it is marked cancelled (``orders`` cancels every order and mails the members,
+``payments`` refunds the card payments once the cancellation is committed);
+``register_cancel_summary(fn)``, ``fn(multidistrib) -> list[CancelSection]``, what the
+confirmation page shows (the orders, the card payments to refund, the members to tell).
+
 With nothing registered: no distribution has orders, every slot request counts, and only the
 catalog's own dates are checked before opening orders.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -33,6 +41,18 @@ _order_cancellers: list[Callable[[Any, Any], None]] = []
 _customer_providers: list[Callable[[Any], set[int]]] = []
 _open_orders_checks: list[Callable[[Any], Any]] = []
 _deletion_checks: list[Callable[[Any], str | None]] = []
+_md_cancellers: list[Callable[[Any, Any, str], None]] = []
+_cancel_summaries: list[Callable[[Any], list["CancelSection"]]] = []
+
+
+@dataclass
+class CancelSection:
+    """One block of the cancellation's confirmation page: a title and its lines."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    note: str = ""
+    rank: int = 0  # the page shows the sections by rank (orders 10, card payments 20, mails 30)
 
 
 def _register(registry: list, fn: Callable) -> Callable:
@@ -59,6 +79,26 @@ def register_open_orders_check(fn: Callable[[Any], Any]) -> Callable:
 
 def register_deletion_check(fn: Callable[[Any], str | None]) -> Callable:
     return _register(_deletion_checks, fn)
+
+
+def register_md_canceller(fn: Callable[[Any, Any, str], None]) -> Callable:
+    return _register(_md_cancellers, fn)
+
+
+def register_cancel_summary(fn: Callable[[Any], list[CancelSection]]) -> Callable:
+    return _register(_cancel_summaries, fn)
+
+
+def cancel_multidistrib(multidistrib: Any, acting_user: Any, reason: str) -> None:
+    for canceller in _md_cancellers:
+        canceller(multidistrib, acting_user, reason)
+
+
+def cancel_summary(multidistrib: Any) -> list[CancelSection]:
+    sections: list[CancelSection] = []
+    for provider in _cancel_summaries:
+        sections.extend(provider(multidistrib))
+    return sorted(sections, key=lambda section: section.rank)
 
 
 def deletion_refusal(multidistrib: Any) -> str | None:

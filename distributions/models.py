@@ -28,6 +28,8 @@ class State(models.TextChoices):
     # Started and not validated yet: the team still has to validate it (decision 5, issue 13).
     DISTRIBUTED = "distributed", _("To validate")
     VALIDATED = "validated", _("Validated")
+    # Called off by the team (``distributions.services.md_cancel``): no orders, nothing to validate.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class DistributionCycle(models.Model):
@@ -186,6 +188,10 @@ class MultiDistrib(models.Model):
 
     # Set by the validation of the distribution (orders issue).
     validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    # Set when the team cancels the whole distribution (its orders cancelled, card payments
+    # refunded, members told); the reason goes into the members' e-mail.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = MultiDistribQuerySet.as_manager()
@@ -287,6 +293,8 @@ class MultiDistrib(models.Model):
 
     def state(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
+        if self.cancelled_at is not None:
+            return State.CANCELLED
         if self.validated_at is not None:
             return State.VALIDATED
         if now >= self.start_at:
@@ -309,6 +317,10 @@ class MultiDistrib(models.Model):
         return self.validated_at is not None
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
     def slots_enabled(self) -> bool:
         return self.slot_minutes is not None
 
@@ -316,7 +328,9 @@ class MultiDistrib(models.Model):
         """Sign-up opens group.duty_signup_days before the start and ends when it starts."""
         now = now or timezone.now()
         opens = self.start_at - timedelta(days=self.group.duty_signup_days)
-        return self.validated_at is None and opens <= now < self.start_at
+        return (
+            self.validated_at is None and self.cancelled_at is None and opens <= now < self.start_at
+        )
 
 
 class Distribution(models.Model):
@@ -396,6 +410,8 @@ class Distribution(models.Model):
     def state(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
         md = self.multidistrib
+        if md.cancelled_at is not None:
+            return State.CANCELLED
         if md.validated_at is not None:
             return State.VALIDATED
         if now >= md.start_at:

@@ -61,6 +61,7 @@ group_patterns = [
     path("manage/distributions/<int:md_id>/", views.md_detail, name="manage_detail"),
     path("manage/distributions/<int:md_id>/edit/", views.md_edit, name="manage_edit"),
     path("manage/distributions/<int:md_id>/delete/", views.md_delete, name="manage_delete"),
+    path("manage/distributions/<int:md_id>/cancel/", views.md_cancel, name="manage_cancel"),
     path("manage/distributions/<int:md_id>/catalogs/", views.md_catalogs, name="manage_catalogs"),
     path("manage/distributions/<int:md_id>/open/", views.md_open, name="manage_open"),
     path(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalogs.models import Catalog
-from distributions import feeds, forms, selectors, services
+from distributions import feeds, forms, hooks, selectors, services
 from distributions.models import (
     DeliveryRequest,
     Distribution,
@@ -150,6 +150,33 @@ def md_delete(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
         messages.success(request, _("Distribution deleted."))
         return redirect("distributions:manage_list", group_slug=request.group.slug)
     return render(request, "distributions/md_delete.html", {"group": request.group, "md": md})
+
+
+@group_permission_required(MANAGE)
+@require_http_methods(["GET", "POST"])
+def md_cancel(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """Cancel the whole distribution: the page shows what it does (orders cancelled, card
+    payments refunded, members told); confirming does it, once (a second post is refused)."""
+    md = _md(request, md_id)
+    form = forms.CancelForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.md_cancel(md=md, acting_user=request.user, reason=form.cleaned_data["reason"])
+        except services.AlreadyCancelledError as exc:
+            messages.info(request, " ".join(exc.messages))
+            return _to_detail(request, md)
+        except ValidationError as exc:
+            _error(request, exc)
+            return _to_detail(request, md)
+        messages.success(request, _("The distribution is cancelled; the members are told."))
+        return _to_detail(request, md)
+    context = {
+        "group": request.group,
+        "md": md,
+        "form": form,
+        "sections": hooks.cancel_summary(md),
+    }
+    return render(request, "distributions/md_cancel.html", context)
 
 
 def _cycle_form(request: HttpRequest) -> forms.CycleForm:

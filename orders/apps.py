@@ -31,3 +31,6 @@ class OrdersConfig(AppConfig):
         )
         # After the lines of a catalog leaving a distribution are cancelled: card refunds.
         hooks.register_order_canceller(card.card_refunds_after_catalog_cancel)
+        # Cancelling a whole distribution: every order cancelled, its member told (issue 17).
+        hooks.register_md_canceller(services.order_cancel_for_multidistrib)
+        hooks.register_cancel_summary(selectors.md_cancel_summary)

@@ -255,6 +255,8 @@ def order_change_refusal(
     when allowed, else why not. Nobody once the distribution is validated; a member while the
     catalog takes orders online and its window is open (spec §3.7); an admin until validation,
     window or not (spec §10). Every page and service asking goes through here."""
+    if md.cancelled_at is not None:
+        return _("This distribution is cancelled.")
     if md.validated_at is not None:
         return _("This distribution is validated: its orders can no longer change.")
     if not by_admin and not distribution.can_order_now(now):
@@ -353,7 +355,9 @@ def open_mds_for_groups(
         catalog__users_can_order=True,
     )
     qs = (
-        MultiDistrib.objects.filter(group__in=groups, start_at__gt=now, validated_at__isnull=True)
+        MultiDistrib.objects.filter(
+            group__in=groups, start_at__gt=now, validated_at__isnull=True, cancelled_at__isnull=True
+        )
         .filter(Exists(open_now))
         .select_related("group", "place")
         .annotate(closes=Max("distributions__orders_close_at"))
@@ -580,3 +584,56 @@ def payment_instructions(basket: Basket, total: Decimal) -> str:
     if code not in providers.PROVIDERS:
         return ""
     return providers.provider_for(code).instructions(group, amount=total, reference=basket.code)
+
+
+def md_cancel_summary(md: MultiDistrib) -> list[Any]:
+    """``distributions.hooks`` summary for cancelling ``md``: its confirmed orders (member,
+    code, total, payment) and the members who will be e-mailed; two queries."""
+    from django.utils import translation
+
+    from distributions.hooks import CancelSection
+
+    baskets = list(
+        Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)
+        .select_related("member__user", "group")
+        .prefetch_related("lines")
+        .order_by("member__user__last_name", "member__user__first_name", "pk")
+    )
+    if not baskets:
+        return [
+            CancelSection(
+                title=_("Orders to cancel"), note=_("No order for this distribution."), rank=10
+            )
+        ]
+    language = translation.get_language() or "fr"
+    lines = []
+    for basket in baskets:
+        total = money.format_money(
+            basket.total(list(basket.lines.all())), md.group.currency, language
+        )
+        payment = providers.type_label(basket.payment_type) if basket.payment_type else ""
+        lines.append(
+            " · ".join(
+                part
+                for part in (basket.member.user.get_full_name(), basket.code, total, payment)
+                if part
+            )
+        )
+    users = sorted(
+        {b.member.user for b in baskets}, key=lambda u: (u.last_name, u.first_name, u.pk)
+    )
+    return [
+        CancelSection(
+            title=_("Orders to cancel (%(n)s)") % {"n": len(baskets)},
+            lines=lines,
+            note=_("Their products go back to stock and their debts are cancelled in the ledger."),
+            rank=10,
+        ),
+        CancelSection(
+            title=_("Members who will get an e-mail (%(n)s)") % {"n": len(users)},
+            rank=30,
+            lines=[
+                f"{u.get_full_name()} <{u.email}>" if u.email else u.get_full_name() for u in users
+            ],
+        ),
+    ]

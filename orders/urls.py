@@ -26,6 +26,9 @@ group_patterns = [
     path("orders/<basket_code:basket_code>/", views.basket, name="basket"),
     path("orders/<basket_code:basket_code>/save/", views.basket_save, name="basket_save"),
     path("orders/<basket_code:basket_code>/cancel/", views.basket_cancel, name="basket_cancel"),
+    path(
+        "orders/<basket_code:basket_code>/pay-rest/", views.basket_pay_rest, name="basket_pay_rest"
+    ),
     # Management.
     path("manage/orders/", manage_views.manage_list, name="manage_list"),
     path("manage/orders/<int:md_id>/", manage_views.manage_md, name="manage_md"),

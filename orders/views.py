@@ -17,6 +17,7 @@ from distributions import selectors as distribution_selectors
 from groups.tenancy import group_member_required
 from orders import feedback, forms, selectors, services
 from payments import providers
+from payments.stripe import selectors as stripe_selectors
 
 # The member's orders ---------------------------------------------------------------------------
 
@@ -61,7 +62,17 @@ def basket(request: HttpRequest, group_slug: str, basket_code: str) -> HttpRespo
                 md=md, user=request.user
             ),
             "state": md.state(),
+            "rest_due": _rest_due(request, order, changes.can_edit),
         },
+    )
+
+
+def _rest_due(request: HttpRequest, order: Any, can_edit: bool) -> Decimal:
+    """What an order paid by card still owes, to pay by card while orders are open (0: no offer)."""
+    if not can_edit or order.is_cancelled or not stripe_selectors.card_offered(request.group):
+        return Decimal("0.00")
+    return stripe_selectors.card_rest_due(
+        group=request.group, member=request.member, reference=order.code
     )
 
 
@@ -131,6 +142,23 @@ def basket_cancel(request: HttpRequest, group_slug: str, basket_code: str) -> Ht
         else:
             messages.success(request, _("Your order is cancelled."))
     return redirect(order.get_absolute_url())
+
+
+@group_member_required
+@require_POST
+def basket_pay_rest(request: HttpRequest, group_slug: str, basket_code: str) -> HttpResponse:
+    """ "Pay the rest by card": to the payment page for what the order still owes."""
+    order, _md, _lines, _changes = _member_order(request, basket_code)
+    try:
+        started = services.card_rest_start(
+            basket=order,
+            acting_user=request.user,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+    except ValidationError as exc:  # OrderError, PaymentError: a message to show as is
+        messages.error(request, " ".join(exc.messages))
+        return redirect(order.get_absolute_url())
+    return redirect(started.pay_url)
 
 
 @login_required

@@ -22,6 +22,10 @@ class PaymentsConfig(AppConfig):
         )
         # A distribution that took card payments cannot be deleted (spec §3.2 guards).
         from distributions import hooks
-        from payments.stripe.selectors import deletion_refusal
+        from payments.stripe.selectors import cancel_summary, deletion_refusal
+        from payments.stripe.services import md_cancel_refunds
 
         hooks.register_deletion_check(deletion_refusal)
+        # Cancelling a whole distribution refunds its card payments in full, once committed.
+        hooks.register_md_canceller(md_cancel_refunds)
+        hooks.register_cancel_summary(cancel_summary)

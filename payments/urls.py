@@ -51,6 +51,11 @@ group_patterns = [
         name="payout_proof",
     ),
     path(
+        "manage/payments/online/distributions/<int:md_id>/proof.pdf",
+        card_views.payout_proof_pdf,
+        name="payout_proof_pdf",
+    ),
+    path(
         "manage/payments/members/<int:member_id>/card-refund/",
         card_views.member_card_refund,
         name="member_card_refund",

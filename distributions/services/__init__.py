@@ -1,6 +1,7 @@
 """Writes for distributions, split by topic; import them from here."""
 
 from distributions.services.calendars import calendar_token_get, calendar_token_reset
+from distributions.services.cancellation import AlreadyCancelledError, md_cancel
 from distributions.services.delivery import (
     delivery_configure,
     delivery_request_cancel,
@@ -40,6 +41,7 @@ from distributions.services.timeslots import (
 )
 
 __all__ = [
+    "AlreadyCancelledError",
     "ConfirmationRequired",
     "calendar_token_get",
     "calendar_token_reset",
@@ -56,6 +58,7 @@ __all__ = [
     "duty_remove",
     "duty_signup",
     "duty_withdraw",
+    "md_cancel",
     "md_create",
     "md_delete",
     "md_import",

@@ -59,6 +59,13 @@ def _refuse_if_validated(md: MultiDistrib) -> None:
         raise ValidationError(_("This distribution is validated: it can no longer be changed."))
 
 
+def _refuse_if_closed(md: MultiDistrib) -> None:
+    """Planning changes: refused once validated, or once cancelled (it may still be deleted)."""
+    _refuse_if_validated(md)
+    if md.cancelled_at is not None:
+        raise ValidationError(_("This distribution is cancelled: it can no longer be changed."))
+
+
 def _check_place_free(*, place: Place, day: date, exclude_pk: int | None = None) -> None:
     clash = MultiDistrib.objects.filter(place=place, date=day)
     if exclude_pk:
@@ -205,7 +212,7 @@ def md_update(
     member has chosen one yet.
     """
     md = _lock(md)
-    _refuse_if_validated(md)
+    _refuse_if_closed(md)
     group, tz = md.group, md.group.tzinfo
     if place.group_id != group.pk:
         raise ValidationError({"place": _("Choose a place of this group.")})
@@ -343,7 +350,7 @@ def md_set_catalogs(
     Returns the distributions added and the catalogs removed.
     """
     md = _lock(md)
-    _refuse_if_validated(md)
+    _refuse_if_closed(md)
     wanted = {c.pk: c for c in catalogs}
     current = {d.catalog_id: d for d in md.distributions.select_related("catalog")}
     leaving = [d for pk, d in current.items() if pk not in wanted]
@@ -389,7 +396,7 @@ def distribution_update_window(
 ) -> Distribution:
     """Customise one catalog's order window (spec §3.1 "Personnaliser les dates")."""
     md = _lock(distribution.multidistrib)
-    _refuse_if_validated(md)
+    _refuse_if_closed(md)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     distribution.multidistrib = md
     distribution.orders_open_at = orders_open_at
@@ -430,7 +437,7 @@ def md_open_orders(
     """
     now = now or timezone.now()
     md = _lock(md)
-    _refuse_if_validated(md)
+    _refuse_if_closed(md)
     if now >= md.start_at:
         raise ValidationError(_("This distribution has started: orders can no longer open."))
     if closes_at is not None:
@@ -659,7 +666,7 @@ def cycle_set_catalog(
         try:
             with transaction.atomic():
                 md = _lock(md)
-                _refuse_if_validated(md)
+                _refuse_if_closed(md)
                 current = Distribution.objects.filter(multidistrib=md, catalog=catalog).first()
                 if attach and current is None:
                     _participate(md, catalog)

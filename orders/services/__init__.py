@@ -22,6 +22,7 @@ from orders.services.card import (
     card_checkout_release,
     card_checkout_start,
     card_refund_line,
+    card_rest_start,
 )
 from orders.services.cart import (
     CartCheck,
@@ -35,6 +36,7 @@ from orders.services.mails import basket_email_deliver
 from orders.services.ordering import (
     order_cancel,
     order_cancel_for_distribution,
+    order_cancel_for_multidistrib,
     order_place,
     order_update,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "card_checkout_release",
     "card_checkout_start",
     "card_refund_line",
+    "card_rest_start",
     "cart_check",
     "cart_delete",
     "cart_merge",
@@ -63,6 +66,7 @@ __all__ = [
     "carts_remind",
     "order_cancel",
     "order_cancel_for_distribution",
+    "order_cancel_for_multidistrib",
     "order_place",
     "order_update",
     "wholesale_apply",

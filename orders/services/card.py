@@ -9,6 +9,7 @@ place the order. ``payments.stripe`` decides when (webhook first); this module k
   given back and taken again under the same row locks, so ``order_place`` runs unchanged;
   lines that could no longer be ordered (window closed, product withdrawn) are refunded.
 * ``card_checkout_release``: an abandoned session gives its stock back.
+* ``card_rest_start``: "pay the rest by card" of an order paid by card and raised since.
 """
 
 from __future__ import annotations
@@ -156,6 +157,53 @@ def card_checkout_start(
         cancel_url=cancel,
         description=_("Order of %(date)s, %(group)s")
         % {"date": md.date.strftime("%d/%m/%Y"), "group": group.name},
+    )
+    return CardStart(pay_url=url, checkout=checkout)
+
+
+def card_rest_start(*, basket: Basket, acting_user: Any, site_url: str) -> CardStart:
+    """ "Pay the rest by card": the member raised an order paid by card while orders are open;
+    open a Checkout Session for what it still owes. Settled like any card payment (webhook,
+    return page or reconciliation, once): one card payment row for the order. A rest payment
+    opened before for this order is closed. Raises OrderError or PaymentError with a message."""
+    md = selectors.md_for_orders(basket.multidistrib_id)
+    group = md.group
+    previous: list[CardCheckout] = []
+    with transaction.atomic():
+        member = _lock_member(basket.member_id, related=False)
+        order = Basket.objects.select_for_update().filter(pk=basket.pk).first()
+        if order is None or not order.is_confirmed:
+            raise OrderError(_("This order is not confirmed."))
+        lines = list(order.lines.select_related("distribution__catalog", "product__catalog"))
+        changes = selectors.order_changes(md=md, basket=order, by_admin=False, lines=lines)
+        if not changes.can_edit:
+            raise OrderError(_("Orders are closed: to change something, ask the group's team."))
+        previous = list(
+            CardCheckout.objects.select_for_update().filter(
+                group=group,
+                member=member,
+                basket_code=order.code,
+                purpose=CardCheckout.Purpose.REST,
+                state__in=[CardCheckout.State.OPEN, CardCheckout.State.CREATING],
+            )
+        )
+        checkout = stripe_services.rest_checkout_begin(
+            group=group, member=member, md=md, reference=order.code, acting_user=acting_user
+        )
+    for old in previous:
+        try:
+            stripe_services.checkout_cancel(checkout=old)
+        except Exception:  # the new payment goes on; the reconciliation tidies up
+            log.warning("Could not close the earlier session of checkout %s", old.pk)
+    kwargs = {"group_slug": group.slug, "checkout_id": checkout.pk}
+    success = site_url + reverse("payments:card_return", kwargs=kwargs)
+    cancel = site_url + reverse("payments:card_cancel", kwargs=kwargs)
+    url = stripe_services.checkout_session_open(
+        checkout=checkout,
+        success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=cancel,
+        description=_("Rest of the order %(code)s of %(date)s, %(group)s")
+        % {"code": order.code, "date": md.date.strftime("%d/%m/%Y"), "group": group.name},
     )
     return CardStart(pay_url=url, checkout=checkout)
 

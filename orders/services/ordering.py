@@ -504,11 +504,13 @@ def order_cancel(
     reason: str = "",
     as_admin: bool | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Basket:
     """Cancel a whole order: stock back, debt to zero, lines kept as they were (history).
 
     A member cancels while every catalog of the order still takes orders (spec §3.7); an admin
-    until the distribution is validated. The member gets an e-mail.
+    until the distribution is validated. The member gets an e-mail (unless ``notify`` is False:
+    the caller sends its own, e.g. the whole distribution cancelled).
     """
     now = now or timezone.now()
     _share_md(basket.multidistrib_id)
@@ -541,7 +543,8 @@ def order_cancel(
         member=member.pk,
         on_behalf=by_admin,
     )
-    _send_basket_email("order_cancelled", basket, by_admin=by_admin, reason=reason)
+    if notify:
+        _send_basket_email("order_cancelled", basket, by_admin=by_admin, reason=reason)
     return basket
 
 
@@ -587,3 +590,36 @@ def order_cancel_for_distribution(distribution: Any, acting_user: Any) -> int:
         _send_basket_email("order_catalog_removed", basket, catalog=catalog_name, removed=removed)
         changed += 1
     return changed
+
+
+def order_cancel_for_multidistrib(md: Any, acting_user: Any, reason: str) -> int:
+    """The distributions hook (``register_md_canceller``): the whole distribution is cancelled.
+
+    Called inside ``md_cancel``'s transaction, the distribution's row locked, before it is
+    marked cancelled. Every confirmed order is cancelled (stock back, debt to zero in the
+    ledger) and its member gets the "distribution cancelled" e-mail, which says whether a card
+    payment is refunded. Carts left unconfirmed are emptied. Returns how many orders."""
+    from payments.stripe.models import CardCheckout
+
+    card_paid = set(
+        CardCheckout.objects.filter(
+            multidistrib_id=md.pk, state=CardCheckout.State.FULFILLED
+        ).values_list("basket_code", flat=True)
+    )
+    baskets = list(
+        Basket.objects.filter(multidistrib_id=md.pk, state=Basket.State.CONFIRMED).order_by(
+            "member_id", "pk"
+        )
+    )
+    for basket in baskets:
+        cancelled = order_cancel(
+            basket=basket, acting_user=acting_user, reason=reason, as_admin=True, notify=False
+        )
+        _send_basket_email(
+            "distribution_cancelled",
+            cancelled,
+            reason=reason,
+            card_refund=cancelled.code in card_paid,
+        )
+    Basket.objects.filter(multidistrib_id=md.pk, state=Basket.State.CART).delete()
+    return len(baskets)

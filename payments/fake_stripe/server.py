@@ -13,14 +13,17 @@ import hashlib
 import hmac
 import html
 import json
+import os
 import re
 import secrets
+import tempfile
 import threading
 import time
 import urllib.request
 from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -92,8 +95,12 @@ class FakeStripe:
         *,
         webhook_secret: str = "whsec_test_fake",  # noqa: S107 - a test secret
         webhook_url: str = "",
+        state_file: str = "",
     ):
         self.webhook_secret = webhook_secret
+        # When set, the state is read from this JSON file at start and written back after
+        # every call that may change it (the demo: a restart keeps accounts, sessions, refunds).
+        self.state_file = state_file
         self.webhook_url = webhook_url  # when set, events are delivered there (the demo)
         self.webhook_delay = 0.0
         self.lock = threading.RLock()
@@ -110,6 +117,52 @@ class FakeStripe:
         self.delivered: list[tuple[str, int]] = []
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
+        if state_file:
+            self.load()
+
+    # State file -------------------------------------------------------------------------------
+
+    PERSISTED = ("accounts", "sessions", "intents", "refunds", "payouts", "balances", "events")
+
+    def load(self) -> None:
+        """Read the state written by ``save`` (nothing when the file does not exist yet)."""
+        path = Path(self.state_file)
+        if not path.exists():
+            return
+        data = json.loads(path.read_text(encoding="utf-8"))
+        with self.lock:
+            for name in self.PERSISTED:
+                if name in data:
+                    setattr(self, name, data[name])
+            self.idempotent = {
+                (key, path_): (status, body)
+                for key, path_, status, body in data.get("idempotent", [])
+            }
+
+    def save(self) -> None:
+        """Write the state atomically: a temporary file next to it, then a rename, so a crash
+        mid-write leaves the previous state whole."""
+        if not self.state_file:
+            return
+        path = Path(self.state_file)
+        with self.lock:
+            data: dict[str, Any] = {name: getattr(self, name) for name in self.PERSISTED}
+            data["idempotent"] = [
+                [key, path_, status, body]
+                for (key, path_), (status, body) in self.idempotent.items()
+            ]
+            text = json.dumps(data)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
     # Running ----------------------------------------------------------------------------------
 
@@ -611,7 +664,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/_fake/"):
                 with fake.lock:
-                    self._control(method, url.path, params, url.query)
+                    try:
+                        self._control(method, url.path, params, url.query)
+                    finally:
+                        if method == "POST":
+                            fake.save()
                 return
             with fake.lock:
                 fake.requests.append((method, url.path, params, headers))
@@ -624,9 +681,12 @@ class _Handler(BaseHTTPRequestHandler):
                     raise fake.fail_next.pop(0)
                 if not headers.get("authorization", "").startswith("Bearer sk_"):
                     raise FakeError(401, "Invalid API Key provided.", kind="authentication_error")
-                data = fake.api(method, url.path, params, headers)
-                if key and method == "POST":
-                    fake.idempotent[(key, url.path)] = (200, data)
+                try:
+                    data = fake.api(method, url.path, params, headers)
+                    if key and method == "POST":
+                        fake.idempotent[(key, url.path)] = (200, data)
+                finally:
+                    fake.save()  # a GET may expire sessions too
             self._json(200, data)
         except FakeError as exc:
             if url.path.startswith("/_fake/pay/") or url.path.startswith("/_fake/onboard/"):
@@ -719,15 +779,26 @@ def main() -> None:  # pragma: no cover - the demo's entry point
     parser.add_argument("--webhook-url", default="http://127.0.0.1:8000/stripe/webhook/")
     parser.add_argument("--webhook-secret", default="whsec_demo_fake")
     parser.add_argument(
+        "--state-file",
+        default="",
+        help="A JSON file keeping the state across restarts (written after every change).",
+    )
+    parser.add_argument(
         "--demo-account",
         action="append",
         default=[],
         help="An account id that exists, enabled, from the start (the seeded demo's).",
     )
     args = parser.parse_args()
-    fake = FakeStripe(webhook_secret=args.webhook_secret, webhook_url=args.webhook_url)
+    fake = FakeStripe(
+        webhook_secret=args.webhook_secret,
+        webhook_url=args.webhook_url,
+        state_file=args.state_file,
+    )
     for account_id in args.demo_account:
-        fake.account_seed(account_id)
+        if account_id not in fake.accounts:
+            fake.account_seed(account_id)
+    fake.save()
     fake.start(args.host, args.port)
     print(f"Fake Stripe on {fake.base_url}, webhooks to {args.webhook_url}", flush=True)
     if fake.thread is not None:

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_FEE_FIXED = Decimal("0.00")
 DEFAULT_FEE_RATE = Decimal("0.036")
@@ -120,11 +121,21 @@ class CardCheckout(models.Model):
         EXPIRED = "expired", _("Abandoned")
         FAILED = "failed", _("Could not start")
 
+    class Purpose(models.TextChoices):
+        # A cart paid for: the order is placed when the payment is settled.
+        ORDER = "order", pgettext_lazy("card checkout purpose", "Order")
+        # The rest of an order already placed (raised after a card payment): settling it only
+        # writes the card payment for ``basket_code``.
+        REST = "rest", pgettext_lazy("card checkout purpose", "Rest of an order")
+
     group = models.ForeignKey(
         "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
     )
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=8, choices=Purpose.choices, default=Purpose.ORDER
     )
     # CASCADE: an unpaid checkout goes with its distribution; a paid one forbids deleting
     # the distribution (``selectors.deletion_refusal``), and its refunds protect it.

@@ -243,3 +243,74 @@ def proof_rows(*, group: Group, md: MultiDistrib) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def cancel_summary(md: MultiDistrib) -> list[Any]:
+    """``distributions.hooks`` summary: the card payments a cancellation of ``md`` refunds
+    (what is left to refund on each, failed refunds not counted), in two queries."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from distributions.hooks import CancelSection
+    from kernel.money import format_money
+
+    language = translation.get_language() or "fr"
+
+    checkouts = list(
+        CardCheckout.objects.filter(multidistrib=md, state=CardCheckout.State.FULFILLED)
+        .select_related("member__user")
+        .order_by("member__user__last_name", "member__user__first_name", "pk")
+    )
+    if not checkouts:
+        return []
+    refunded: dict[int, Decimal] = {}
+    for row in (
+        CardRefund.objects.filter(checkout__in=checkouts)
+        .exclude(status=CardRefund.Status.FAILED)
+        .values("checkout_id")
+        .annotate(total=Sum("amount"))
+    ):
+        refunded[row["checkout_id"]] = row["total"]
+    currency = md.group.currency
+    lines = []
+    total = ZERO
+    for checkout in checkouts:
+        left = checkout.amount - refunded.get(checkout.pk, ZERO)
+        if left <= 0:
+            continue
+        total += left
+        lines.append(
+            f"{checkout.member.user.get_full_name()} · {checkout.basket_code} · "
+            f"{format_money(left, currency, language)} ({checkout.payment_intent})"
+        )
+    if not lines:
+        return []
+    return [
+        CancelSection(
+            title=_("Card payments to refund in full (%(total)s)")
+            % {"total": format_money(total, currency, language)},
+            lines=lines,
+            note=_("Each is refunded on the member's card, the platform fee with it."),
+            rank=20,
+        )
+    ]
+
+
+def card_rest_due(*, group: Group, member: Any, reference: str) -> Decimal:
+    """What an order paid by card (at least one card payment settled for it) still owes: the
+    opposite of the sum of its ledger rows that count (debt, payments, refunds), 0 when it
+    owes nothing or was never paid by card ("pay the rest by card", two queries)."""
+    from payments.models import COUNTED, Operation
+
+    paid_by_card = CardCheckout.objects.filter(
+        group=group, member=member, basket_code=reference, state=CardCheckout.State.FULFILLED
+    ).exists()
+    if not paid_by_card:
+        return ZERO
+    total = (
+        Operation.objects.filter(group=group, member=member, reference=reference)
+        .filter(COUNTED)
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    return max(ZERO, -total)

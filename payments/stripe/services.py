@@ -223,6 +223,54 @@ def checkout_begin(
     )
 
 
+def rest_checkout_begin(
+    *, group: Group, member: Member, md: MultiDistrib, reference: str, acting_user: Any
+) -> CardCheckout:
+    """The row of a "pay the rest by card" checkout for the order ``reference``, already
+    placed and paid by card, raised since: the amount is what the order still owes
+    (``selectors.card_rest_due``, read under the member's lock). In the caller's transaction;
+    the Checkout Session is opened after the commit by ``checkout_session_open``. Nothing is
+    held: settling it writes one card payment row for the order (``session_settle``)."""
+    account = selectors.group_account(group)
+    if account is None or not selectors.card_available(group, account):
+        raise PaymentError(_("Card payment is not available in this group at the moment."))
+    member = lock_member(group, member)
+    amount = selectors.card_rest_due(group=group, member=member, reference=reference)
+    if amount <= 0:
+        raise PaymentError(_("There is nothing to pay by card."))
+    now = timezone.now()
+    return CardCheckout.objects.create(
+        group=group,
+        member=member,
+        multidistrib=md,
+        account=account,
+        purpose=CardCheckout.Purpose.REST,
+        cart_reference=reference,
+        basket_code=reference,
+        items={},
+        stock_held=False,
+        amount=amount,
+        fee=account.fee(amount),
+        currency=group.currency,
+        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        created_at=now,
+        expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
+    )
+
+
+def _rest_settle(checkout: CardCheckout) -> Decimal:
+    """A paid "rest" checkout (the member's row locked by the caller): its card payment for
+    the order, and what it paid beyond what the order owed at this moment (lowered while the
+    payment page was open), which is refunded after the commit."""
+    due = selectors.card_rest_due(
+        group=checkout.group, member=checkout.member, reference=checkout.basket_code
+    )
+    card_payment_record(
+        checkout=checkout, reference=checkout.basket_code, acting_user=checkout.member.user
+    )
+    return max(Decimal("0.00"), checkout.amount - due)
+
+
 def checkout_session_open(
     *, checkout: CardCheckout, success_url: str, cancel_url: str, description: str
 ) -> str:
@@ -326,7 +374,10 @@ def session_settle(*, session: dict[str, Any]) -> CardCheckout | None:
                 )
             checkout.session_id = checkout.session_id or session.get("id")
             checkout.payment_intent = str(session.get("payment_intent") or session.get("id"))
-            leftover = hooks.fulfil(checkout, checkout.member.user)
+            if checkout.purpose == CardCheckout.Purpose.REST:
+                leftover = _rest_settle(checkout)
+            else:
+                leftover = hooks.fulfil(checkout, checkout.member.user)
             checkout.state = CardCheckout.State.FULFILLED
             checkout.stock_held = False
             checkout.fulfilled_at = timezone.now()
@@ -842,16 +893,57 @@ def refund_all(
         member = Member.objects.get(pk=member_id)
         left = selectors.refundable_by_card(group=group, member=member, reference=reference)
         if left > 0:
-            done = refund_amount(
-                group=group,
-                member=member,
-                reference=reference,
-                amount=left,
-                acting_user=acting_user,
-                reason=reason,
-            )
+            try:
+                done = refund_amount(
+                    group=group,
+                    member=member,
+                    reference=reference,
+                    amount=left,
+                    acting_user=acting_user,
+                    reason=reason,
+                )
+            except PaymentError:  # one order's refusal does not stop the others; it is logged
+                log.exception("Refund in full of order %s failed", reference)
+                continue
             result.refunds.extend(done.refunds)
     return result
+
+
+def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> None:
+    """``distributions.hooks`` canceller: a whole distribution is being cancelled (inside its
+    transaction, its row locked, so this runs once per distribution). Once committed, every
+    card payment taken for it is refunded in full (``refund_all``) and the payment pages still
+    open are closed (a session paid meanwhile is settled, and its order, refused, refunded)."""
+    group = md.group
+    references = sorted(
+        set(
+            CardCheckout.objects.filter(
+                group=group, multidistrib=md, state=CardCheckout.State.FULFILLED
+            ).values_list("basket_code", flat=True)
+        )
+    )
+    open_ids = list(
+        CardCheckout.objects.filter(
+            group=group,
+            multidistrib=md,
+            state__in=[CardCheckout.State.OPEN, CardCheckout.State.CREATING],
+        ).values_list("pk", flat=True)
+    )
+    if not references and not open_ids:
+        return
+    label = _platform_label(gettext_noop("Distribution cancelled"))
+
+    def after() -> None:
+        for checkout in CardCheckout.objects.filter(pk__in=open_ids).select_related("group"):
+            try:
+                checkout_cancel(checkout=checkout)
+            except Exception:  # the reconciliation closes it later; logged
+                log.exception(
+                    "Could not close checkout %s of a cancelled distribution", checkout.pk
+                )
+        refund_all(group=group, references=references, acting_user=acting_user, reason=label)
+
+    transaction.on_commit(after)
 
 
 @transaction.atomic

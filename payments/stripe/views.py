@@ -21,7 +21,7 @@ from groups.tenancy import get_for_group, group_member_required, group_permissio
 from kernel.money import format_money
 from members.models import Member
 from payments.services.base import PaymentError, group_today
-from payments.stripe import selectors, services
+from payments.stripe import pdf, selectors, services
 from payments.stripe.exports import CardProofExporter
 from payments.stripe.forms import CardRefundForm
 from payments.stripe.models import CardCheckout
@@ -142,6 +142,18 @@ def payout_proof(request: HttpRequest, group_slug: str, md_id: int) -> HttpRespo
 
 
 @group_permission_required(PAYMENTS)
+@require_GET
+def payout_proof_pdf(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """The same proof as a PDF, with the distribution's figures (net, payout)."""
+    md = _md(request, md_id)
+    data = pdf.proof_pdf(group=request.group, md=md)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"card-payments-{request.group.slug}-{md.date:%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@group_permission_required(PAYMENTS)
 @require_POST
 def member_card_refund(request: HttpRequest, group_slug: str, member_id: int) -> HttpResponse:
     """Refund part of an order's card payments (from the member's account page)."""
@@ -202,15 +214,15 @@ def card_return(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
         except PaymentError as exc:
             log.warning("Return page could not read checkout %s: %s", checkout.pk, exc)
     if checkout.state == CardCheckout.State.FULFILLED:
-        messages.success(
-            request,
-            _("Your card payment of %(amount)s is received and your order is confirmed.")
-            % {
-                "amount": format_money(
-                    checkout.amount, checkout.currency, translation.get_language() or "fr"
-                )
-            },
+        message = (
+            _("Your card payment of %(amount)s is received.")
+            if checkout.purpose == CardCheckout.Purpose.REST
+            else _("Your card payment of %(amount)s is received and your order is confirmed.")
         )
+        amount = format_money(
+            checkout.amount, checkout.currency, translation.get_language() or "fr"
+        )
+        messages.success(request, message % {"amount": amount})
         return redirect(
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
         )
@@ -231,6 +243,11 @@ def card_cancel(request: HttpRequest, group_slug: str, checkout_id: int) -> Http
     except PaymentError as exc:
         messages.error(request, _errors(exc))
     if checkout.state == CardCheckout.State.FULFILLED:
+        return redirect(
+            "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
+        )
+    if checkout.purpose == CardCheckout.Purpose.REST:
+        messages.info(request, _("The card payment was cancelled: the rest is still to pay."))
         return redirect(
             "orders:basket", group_slug=request.group.slug, basket_code=checkout.basket_code
         )

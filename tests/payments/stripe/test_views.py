@@ -212,4 +212,6 @@ def test_wallet_page_has_a_constant_query_budget(
     with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.content.decode().count("Justificatif") == payments
+    body = response.content.decode()
+    assert body.count("Justificatif (CSV)") == payments
+    assert body.count("Justificatif (PDF)") == payments
