@@ -187,7 +187,7 @@ def message_write(*, message_id: int) -> int:
     while True:
         with transaction.atomic():
             message = (
-                Message.objects.select_for_update()
+                Message.objects.select_for_update(of=("self",))
                 .select_related("group__contact", "sender")
                 .get(pk=message_id)
             )
