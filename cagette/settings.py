@@ -301,6 +301,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.wholesale_adjust_send",
         "schedule": crontab(minute=6),
     },
+    "messages-resume": {
+        "task": "messaging.tasks.messages_resume",
+        "schedule": crontab(minute="*/10"),
+    },
+    "validation-due": {
+        "task": "messaging.tasks.validation_due_send",
+        "schedule": crontab(minute=7),
+    },
     "validation-reminders": {
         "task": "messaging.tasks.validation_reminders_send",
         "schedule": crontab(minute=25),

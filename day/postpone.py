@@ -435,5 +435,6 @@ def distribution_postpone(
             user=user,
             context={"source": md, "target": target, "catalogs": catalogs},
             group=group,
+            flag="notify_order_changes",
         )
     return move

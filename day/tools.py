@@ -105,6 +105,7 @@ def _tell(correction: DayCorrection, baskets: dict[int, Basket], md: MultiDistri
             user=basket.member.user,
             group=md.group,
             context={"md": md, "correction": correction, "undone": correction.undone_at},
+            flag="notify_order_changes",
         )
 
 

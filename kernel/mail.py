@@ -153,9 +153,16 @@ def send_email_to_user(
     group: Any = None,
     key: str | None = None,
     tag: str = "",
+    flag: str = "",
 ) -> None:
     """A mail to a person (both addresses of the household), in their language, with the footer
-    links to their preferences and (about a group) to leave it."""
+    links to their preferences and (about a group) to leave it.
+
+    ``flag``: the person's preference (a boolean field of the user, e.g.
+    ``notify_order_changes``) this mail depends on; nothing is written when it is off.
+    """
+    if flag and not getattr(user, flag):
+        return
     extra: dict[str, Any] = {}
     for provider in _user_context_providers:
         extra.update(provider(user, group))

@@ -22,6 +22,8 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        if self.instance.pk and not self.instance.is_group_admin_anywhere():
+            del self.fields["notify_distribution_validation"]
 
     class Meta:
         model = User
@@ -44,6 +46,8 @@ class ProfileForm(forms.ModelForm):
             "notify_distribution_reminder",
             "notify_distribution_reminder_4h",
             "notify_volunteer_alerts",
+            "notify_order_changes",
+            "notify_distribution_validation",
             "notify_membership_reminder",
         ]
 

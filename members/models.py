@@ -89,6 +89,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     notify_membership_reminder = models.BooleanField(
         _("remind me to renew my membership fee"), default=True
     )
+    # Mails about the member's own order changed by the team (price corrected, product not
+    # delivered, distribution moved or postponed): on by default, they may turn them off.
+    notify_order_changes = models.BooleanField(
+        _("tell me when my order or its distribution is changed"), default=True
+    )
+    # Admins and the group contact: "a distribution to validate" at its start.
+    notify_distribution_validation = models.BooleanField(
+        _("tell me (admins) when a distribution is to validate"), default=True
+    )
 
     is_staff = models.BooleanField(
         _("operator"), default=False, help_text=_("Can log in to the platform administration.")
@@ -97,6 +106,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
+
+    def is_group_admin_anywhere(self) -> bool:
+        """Admin or contact of a group: the "to validate" mail's preference concerns them."""
+        from groups.models import Group
+
+        return (
+            Member.objects.filter(active_member_q(), user=self, is_admin=True).exists()
+            or Group.objects.filter(contact=self).exists()
+        )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

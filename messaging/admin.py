@@ -7,8 +7,16 @@ from messaging.models import Message
 class MessageAdmin(admin.ModelAdmin):
     """Messages written to member lists, read-only (their mails are in the outbox)."""
 
-    list_display = ["created_at", "group", "sender", "subject", "audience_label", "sent_at"]
-    list_filter = ["audience"]
+    list_display = [
+        "created_at",
+        "group",
+        "sender",
+        "subject",
+        "audience_label",
+        "sent_at",
+        "status",
+    ]
+    list_filter = ["status", "audience"]
     search_fields = ["subject", "group__name", "sender__email"]
     list_select_related = ["group", "sender"]
     date_hierarchy = "created_at"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,9 @@ class Audience:
     param: str = ""
     # False while the feature it needs is not there (shown greyed out).
     available: Callable[[Any], bool] = lambda group: True
+    # Lists that take a parameter: (group, now) → {param: size} for every param in one query,
+    # built on the same filter as ``users`` (the compose page's sizes).
+    counts_by_key: Callable[[Any, datetime], dict[int, int]] | None = None
 
 
 REGISTRY: dict[str, Audience] = {}
@@ -130,25 +133,66 @@ def _without_next_order(group, param, now, user):
     return _members(group).exclude(pk__in=_next_md_orders(group, now).values("pk"))
 
 
+def _grouped(rows: QuerySet[Any], key: str, user_path: str) -> dict[int, int]:
+    """Sizes of a parameterised list for every parameter at once: distinct users per ``key``,
+    counting only the group's active members (as ``_members`` does for one list)."""
+    counted = (
+        rows.values(key)
+        .annotate(n=Count(user_path, distinct=True))
+        .order_by()
+        .values_list(key, "n")
+    )
+    return dict(counted)
+
+
+# Each parameterised list is one filter builder (the rows that put a user on the list, with
+# the parameter's path and the user's path), read by its ``users`` and its ``counts_by_key``.
+def _catalog_lines(group: Any) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(
+        group=group, basket__state=Basket.State.CONFIRMED, quantity__gt=0
+    )
+
+
+CATALOG_KEY, CATALOG_USER = "distribution__catalog_id", "basket__member__user_id"
+
+
 def _catalog_customers(group, param, now, user):
-    lines = OrderLine.objects.filter(
-        group=group,
-        basket__state=Basket.State.CONFIRMED,
-        distribution__catalog_id=param,
-        quantity__gt=0,
-    ).values("basket__member__user_id")
+    lines = _catalog_lines(group).filter(**{CATALOG_KEY: param}).values(CATALOG_USER)
     return _members(group).filter(pk__in=lines)
 
 
+def _catalog_counts(group, now):
+    lines = _catalog_lines(group).filter(**{f"{CATALOG_USER}__in": _members(group)})
+    return _grouped(lines, CATALOG_KEY, CATALOG_USER)
+
+
+def _collecting_baskets(group: Any, now: datetime) -> QuerySet[Basket]:
+    md = upcoming_distributions(group, now)
+    return _confirmed_baskets(group).filter(multidistrib__in=md, lines__quantity__gt=0)
+
+
 def _distribution_collectors(group, param, now, user):
-    md = upcoming_distributions(group, now).filter(pk=param)
-    baskets = _confirmed_baskets(group).filter(multidistrib__in=md)
-    return _members(group).filter(pk__in=_ordering_users(baskets))
+    baskets = _collecting_baskets(group, now).filter(multidistrib_id=param)
+    return _members(group).filter(pk__in=baskets.values("member__user_id"))
+
+
+def _collector_counts(group, now):
+    baskets = _collecting_baskets(group, now).filter(member__user__in=_members(group))
+    return _grouped(baskets, "multidistrib_id", "member__user_id")
+
+
+def _duties(group: Any) -> QuerySet[Duty]:
+    return Duty.objects.filter(group=group)
 
 
 def _distribution_volunteers(group, param, now, user):
-    duties = Duty.objects.filter(group=group, need__multidistrib_id=param).values("user_id")
+    duties = _duties(group).filter(need__multidistrib_id=param).values("user_id")
     return _members(group).filter(pk__in=duties)
+
+
+def _volunteer_counts(group, now):
+    duties = _duties(group).filter(user__in=_members(group))
+    return _grouped(duties, "need__multidistrib_id", "user_id")
 
 
 def _never_logged_in(group, param, now, user):
@@ -190,18 +234,26 @@ for _audience in (
     Audience(
         "no_next_order", _("Members without an order at the next distribution"), _without_next_order
     ),
-    Audience("catalog", _("Customers of a catalog"), _catalog_customers, param="catalog"),
+    Audience(
+        "catalog",
+        _("Customers of a catalog"),
+        _catalog_customers,
+        param="catalog",
+        counts_by_key=_catalog_counts,
+    ),
     Audience(
         "distribution",
         _("Members collecting at a distribution"),
         _distribution_collectors,
         param="distribution",
+        counts_by_key=_collector_counts,
     ),
     Audience(
         "volunteers",
         _("Volunteers of a distribution"),
         _distribution_volunteers,
         param="distribution",
+        counts_by_key=_volunteer_counts,
     ),
     Audience("never_logged_in", _("Members who never logged in"), _never_logged_in),
     Audience(

@@ -111,6 +111,11 @@ class MessageForm(forms.Form):
 
 
 class PreferencesForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_group_admin_anywhere():
+            del self.fields["notify_distribution_validation"]
+
     class Meta:
         from members.models import User
 
@@ -121,4 +126,7 @@ class PreferencesForm(forms.ModelForm):
             "notify_distribution_reminder",
             "notify_distribution_reminder_4h",
             "notify_volunteer_alerts",
+            "notify_order_changes",
+            "notify_distribution_validation",
+            "notify_membership_reminder",
         ]

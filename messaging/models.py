@@ -2,14 +2,22 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Message(models.Model):
     """A message written to a list of members (spec §6): a draft until it is sent.
 
     The mails themselves are rows of ``kernel.OutboxMail`` tagged ``message:<id>`` (one per
-    household, once-only key ``message:<id>:user:<user id>``).
+    household, once-only key ``message:<id>:user:<user id>``). Sending fixes the list
+    (``recipient_ids``) and a task writes the mails (``progress`` of ``total`` people done);
+    the status goes draft → sending → sent.
     """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("message status", "draft")
+        SENDING = "sending", pgettext_lazy("message status", "sending")
+        SENT = "sent", pgettext_lazy("message status", "sent")
 
     group = models.ForeignKey(
         "groups.Group",
@@ -39,6 +47,13 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     test_sent_at = models.DateTimeField(_("test sent"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    # The people of the list when "send" was pressed, and how many of them the task has done.
+    recipient_ids = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    progress = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("message")

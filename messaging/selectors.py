@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 
 from kernel.models import OutboxMail
 from kernel.outbox import failed_mail_count, failed_mails
-from members.models import User
+from members.models import Member, User, active_member_q
 from messaging import audiences
 from messaging.models import Message
 
@@ -71,8 +71,12 @@ def audience_options(*, group: Any, user: Any, now: datetime | None = None) -> l
             count = audience.users(group, None, now, user).count()
             options.append(_option(audience.key, str(audience.label), count, True))
             continue
+        sizes = audience.counts_by_key(group, now) if audience.counts_by_key else None
         for pk, name in params:
-            count = audience.users(group, pk, now, user).count()
+            if sizes is None:
+                count = audience.users(group, pk, now, user).count()
+            else:
+                count = sizes.get(pk, 0)
             options.append(
                 _option(f"{audience.key}:{pk}", f"{audience.label} · {name}", count, True)
             )
@@ -108,16 +112,28 @@ NOTIFICATION_FLAGS = (
     "notify_distribution_reminder",
     "notify_distribution_reminder_4h",
     "notify_volunteer_alerts",
+    "notify_order_changes",
 )
 
 
+# Mails only admins (and the group contact) receive: counted among them.
+ADMIN_FLAGS = ("notify_distribution_validation",)
+
+
 def opted_out_counts(group: Any) -> dict[str, int]:
-    """For each automatic mail, how many of the group's members turned it off."""
+    """For each automatic mail, how many of the group's members turned it off (``total``
+    members); for the admins' mails, how many of its ``admins`` did."""
     members = audiences._members(group)
+    admins = Q(
+        pk__in=Member.objects.filter(active_member_q(), group=group, is_admin=True).values(
+            "user_id"
+        )
+    )
     aggregates = {
         flag: Count("pk", filter=Q(**{flag: False}))
         for flag in NOTIFICATION_FLAGS
         if hasattr(User, flag)
     }
-    result = members.aggregate(total=Count("pk"), **aggregates)
+    aggregates |= {flag: Count("pk", filter=admins & Q(**{flag: False})) for flag in ADMIN_FLAGS}
+    result = members.aggregate(total=Count("pk"), admins=Count("pk", filter=admins), **aggregates)
     return {key: value or 0 for key, value in result.items()}

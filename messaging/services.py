@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -128,37 +129,109 @@ def message_send_test(*, message: Message, acting_user: Any) -> None:
     )
 
 
+# People rendered and written per transaction by the sending task: the page's progress moves
+# by this much, and a task that dies loses at most this much work (redone, not resent).
+SEND_CHUNK = 100
+
+
 @transaction.atomic
 def message_send(*, message: Message, acting_user: Any, now: Any = None) -> int:
-    """Send to every household of the list, once (a second call sends nothing more).
+    """Send to every household of the list, once (a second call is refused).
 
-    Returns the number of mails written to the outbox.
+    The list is fixed now; the mails are rendered and written to the outbox by a task after
+    commit (``message_write``), the page showing its progress. Returns the people of the list.
     """
     message = Message.objects.select_for_update().get(pk=message.pk)
     if not message.is_draft:
         raise MessageRefusedError("sent")
     if message.audience == audiences.TEST:
         raise MessageRefusedError("test")
-    users = list(
-        audiences.resolve(message.group, message.audience, message.audience_param, acting_user, now)
+    users = audiences.resolve(
+        message.group, message.audience, message.audience_param, acting_user, now
     )
-    drafts = []
-    for user in users:
-        with translation.override(user.language):
-            draft = _draft_for(message, user, test=False)
-        if draft is not None:
-            drafts.append(draft)
-    written = outbox_add(drafts)
-    message.recipients = [address for d in drafts for address in d.to]
-    message.recipient_count = len(drafts)
+    message.recipient_ids = list(users.values_list("pk", flat=True))
+    message.total = len(message.recipient_ids)
+    message.progress = 0
+    message.status = Message.Status.SENDING
     message.sent_at = timezone.now()
-    message.save(update_fields=["recipients", "recipient_count", "sent_at"])
+    message.save(update_fields=["recipient_ids", "total", "progress", "status", "sent_at"])
     log_action(
         action="messaging.message_sent",
         acting_user=acting_user,
         group=message.group,
         obj=message,
         audience=message.audience,
-        recipients=len(drafts),
+        recipients=message.total,
     )
-    return len(written)
+    transaction.on_commit(lambda: _queue_writing(message.pk))
+    return message.total
+
+
+def _queue_writing(message_id: int) -> None:
+    from messaging.tasks import message_write_task
+
+    message_write_task.delay(message_id=message_id)
+
+
+def message_write(*, message_id: int) -> int:
+    """Render and write the mails of a message being sent, from where the last run stopped;
+    returns the mails written by this run.
+
+    Idempotent: each chunk of people and the progress are written in one transaction, and each
+    mail has its once-only key (``message:<id>:user:<user id>``): a task delivered twice, or
+    run again after dying, writes no mail twice.
+    """
+    from members.models import User
+
+    written = 0
+    while True:
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update(of=("self",))
+                .select_related("group__contact", "sender")
+                .get(pk=message_id)
+            )
+            if message.status != Message.Status.SENDING:
+                return written
+            ids = message.recipient_ids[message.progress : message.progress + SEND_CHUNK]
+            if not ids:
+                _finish(message)
+                return written
+            drafts = []
+            for user in User.objects.filter(pk__in=ids, is_active=True).order_by("pk"):
+                with translation.override(user.language):
+                    draft = _draft_for(message, user, test=False)
+                if draft is not None:
+                    drafts.append(draft)
+            written += len(outbox_add(drafts))
+            message.progress += len(ids)
+            message.save(update_fields=["progress"])
+
+
+def _finish(message: Message) -> None:
+    from kernel.models import OutboxMail
+
+    addresses = (
+        OutboxMail.objects.filter(tag=message.tag).order_by("pk").values_list("to", flat=True)
+    )
+    message.recipients = [address for to in addresses for address in to]
+    message.recipient_count = len(addresses)
+    message.status = Message.Status.SENT
+    message.save(update_fields=["recipients", "recipient_count", "status"])
+
+
+# A message still sending this long after "send" lost its task (a worker died before taking it).
+STALLED = timedelta(minutes=10)
+
+
+def messages_resume(*, now: Any = None) -> int:
+    """Queue again the writing of messages whose task was lost; returns how many."""
+    now = now or timezone.now()
+    stalled = list(
+        Message.objects.filter(
+            status=Message.Status.SENDING, sent_at__lt=now - STALLED
+        ).values_list("pk", flat=True)
+    )
+    for message_id in stalled:
+        _queue_writing(message_id)
+    return len(stalled)

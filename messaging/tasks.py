@@ -1,8 +1,20 @@
-"""Beat jobs of the automatic notifications (schedules in settings.CELERY_BEAT_SCHEDULE)."""
+"""Tasks of messaging: writing a message's mails, and the beat jobs of the automatic
+notifications (schedules in settings.CELERY_BEAT_SCHEDULE)."""
 
 from celery import shared_task
 
+from messaging import services
 from messaging.notifications import day, duties, members, memberships, wholesale
+
+
+@shared_task
+def message_write_task(*, message_id: int) -> int:
+    return services.message_write(message_id=message_id)
+
+
+@shared_task
+def messages_resume() -> int:
+    return services.messages_resume()
 
 
 @shared_task
@@ -18,6 +30,11 @@ def vacant_roles_alerts_send() -> int:
 @shared_task
 def producer_forms_send_due() -> int:
     return day.producer_forms_send_due()
+
+
+@shared_task
+def validation_due_send() -> int:
+    return day.validation_due_send()
 
 
 @shared_task

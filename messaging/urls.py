@@ -11,6 +11,7 @@ group_patterns = [
     path("manage/messages/<int:message_id>/edit/", views.message_edit, name="edit"),
     path("manage/messages/<int:message_id>/test/", views.message_test, name="test"),
     path("manage/messages/<int:message_id>/send/", views.message_send, name="send"),
+    path("manage/messages/<int:message_id>/progress/", views.message_progress, name="progress"),
 ]
 
 urlpatterns = [

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -108,6 +108,16 @@ def message_detail(request: HttpRequest, group_slug: str, message_id: int) -> Ht
     policy = content_security_policy().replace("img-src ", "img-src https: ", 1)
     response.headers["Content-Security-Policy"] = policy
     return response
+
+
+@group_permission_required(RIGHT)
+@require_GET
+def message_progress(request: HttpRequest, group_slug: str, message_id: int) -> JsonResponse:
+    """How far the sending task is, for the detail page's progress line."""
+    message = _message(request, message_id)
+    return JsonResponse(
+        {"status": message.status, "progress": message.progress, "total": message.total}
+    )
 
 
 @group_permission_required(RIGHT)

@@ -285,6 +285,7 @@ def _tell_customers_of_change(md: MultiDistrib, *, old_start: datetime, old_plac
             user=user,
             group=md.group,
             context={"md": md, "old_start": old_start, "old_place": old_place},
+            flag="notify_order_changes",
         )
 
 

@@ -5,15 +5,19 @@
   hand as often as needed). Sent automatically once per catalog and distribution
   (``DayMailSent``'s unique constraint); through the outbox, which retries a mail server that is
   away, and a form whose mail failed for good is written again by the next run.
+* Distribution to validate (spec §7): at the clock hour a distribution starts, its group's
+  admins and contact who keep ``notify_distribution_validation`` are told what validating it
+  means, once each (outbox key ``to_validate:<md>:<user>``), in their language; payments groups.
 * Reminders to validate (spec §6 item 9): the group contact is reminded once the distribution
   has ended and is still not validated, and again three days later; payments groups only.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from day.mail import automatic_form_q, producer_form_send
@@ -21,6 +25,8 @@ from day.models import DayMailSent
 from distributions.models import Distribution, MultiDistrib
 from groups.models import live_group_q
 from kernel.mail import send_email_to_user
+from kernel.models import OutboxMail
+from members.models import Member, User, active_member_q
 from orders.models import Basket, OrderLine
 
 logger = logging.getLogger(__name__)
@@ -116,4 +122,49 @@ def validation_reminders_send(now=None) -> int:
         except IntegrityError:
             continue
         sent += 1
+    return sent
+
+
+def _validation_mds(**filters: Any) -> Any:
+    """Payments groups' distributions not validated, with orders, as the validation page has."""
+    return (
+        MultiDistrib.objects.filter(
+            live_group_q("group"),
+            validated_at__isnull=True,
+            group__has_payments=True,
+            group__shop_mode=True,
+            pk__in=Basket.objects.filter(state=Basket.State.CONFIRMED).values("multidistrib_id"),
+            **filters,
+        )
+        .select_related("group__contact", "place")
+        .order_by("start_at", "pk")
+    )
+
+
+def validation_due_send(now: datetime | None = None) -> int:
+    """ "A distribution to validate": at the clock hour it starts, to the group's admins and
+    contact (spec §7), each once; returns the mails written."""
+    now = now or timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    sent = 0
+    for md in _validation_mds(start_at__gte=hour, start_at__lt=hour + timedelta(hours=1)):
+        admins = Member.objects.filter(active_member_q(), group=md.group, is_admin=True)
+        recipients = User.objects.filter(
+            Q(pk__in=admins.values("user_id")) | Q(pk=md.group.contact_id),
+            is_active=True,
+            notify_distribution_validation=True,
+        ).order_by("pk")
+        for user in recipients:
+            key = f"to_validate:{md.pk}:{user.pk}"
+            if OutboxMail.objects.filter(key=key).exists():
+                continue
+            send_email_to_user(
+                name="distribution_to_validate",
+                user=user,
+                group=md.group,
+                context={"md": md},
+                key=key,
+                tag="to_validate",
+            )
+            sent += 1
     return sent

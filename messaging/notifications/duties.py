@@ -3,23 +3,27 @@
 * Reminder: each volunteer, ``group.volunteers_mail_days`` before the distribution, once per duty
   (``Duty.reminded_at``).
 * Call for volunteers: ``group.vacant_roles_mail_days`` before a distribution with vacant roles,
-  once (``MultiDistrib.vacant_roles_mailed_at``), to every member who accepts volunteer alerts.
+  once (``MultiDistrib.vacant_roles_mailed_at``), to every member who accepts volunteer alerts;
+  one mail per person and day listing that day's distributions in all their groups (digest).
 
 Both texts may be the group's own, with tokens filled in here.
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from distributions.models import Duty, DutyNeed, MultiDistrib
 from distributions.services import duty_mail_send
 from groups.models import live_group_q
-from members.models import User, active_member_q
+from kernel.mail import send_email_to_user
+from kernel.models import OutboxMail
+from members.models import Member, User, active_member_q
 
 TAG_DATE = "[DATE_DISTRIBUTION]"
 TAG_PLACE = "[LIEU_DISTRIBUTION]"
@@ -136,50 +140,127 @@ def duty_reminders_send(*, now: datetime | None = None) -> int:
     return sent
 
 
+def _vacancies(md: MultiDistrib) -> str:
+    """The vacant roles of ``md`` as lines ("- Caisse x 2"); empty when every role is held."""
+    needs = list(
+        DutyNeed.objects.filter(multidistrib=md)
+        .select_related("role", "role__catalog", "role__catalog__vendor")
+        .annotate(held=Count("duties"))
+    )
+    return _missing_lines(needs)
+
+
+def _local_day(md: MultiDistrib) -> date:
+    return timezone.localtime(md.start_at, md.group.tzinfo).date()
+
+
 def vacant_roles_alerts_send(*, now: datetime | None = None) -> int:
     """Call for volunteers, group.vacant_roles_mail_days before a distribution with vacant roles.
 
-    Sent once per distribution (``MultiDistrib.vacant_roles_mailed_at``), while sign-up is open,
-    to every member who accepts volunteer alerts. Returns the number of e-mails queued.
+    Each distribution is called for once (``MultiDistrib.vacant_roles_mailed_at``), while sign-up
+    is open, to every member who accepts volunteer alerts. **Digest**: a person gets one mail per
+    local day (once-only key ``duty_vacant:<user>:<day>``), sent when the first of that day's
+    distributions in their groups comes due and listing every distribution of that day that
+    needs volunteers, in all their groups: a distribution coming due later that day finds them
+    told already. Returns the number of e-mails queued.
     """
     now = now or timezone.now()
     candidates = MultiDistrib.objects.filter(
         live_group_q("group"),
-        vacant_roles_mailed_at__isnull=True,
         validated_at__isnull=True,
         start_at__gt=now,
         start_at__lte=now + timedelta(days=15),
     ).select_related("group", "group__contact", "place")
+    open_mds = [md for md in candidates.order_by("start_at", "pk") if md.volunteers_can_join(now)]
+    missing = {md.pk: _vacancies(md) for md in open_mds}
+    open_mds = [md for md in open_mds if missing[md.pk]]
+    due = [
+        md
+        for md in open_mds
+        if md.vacant_roles_mailed_at is None
+        and md.start_at - timedelta(days=md.group.vacant_roles_mail_days) <= now
+    ]
+    if not due:
+        return 0
     sent = 0
-    for md in candidates:
-        group = md.group
-        if md.start_at - timedelta(days=group.vacant_roles_mail_days) > now:
-            continue
-        if not md.volunteers_can_join(now):
-            continue
-        needs = list(
-            DutyNeed.objects.filter(multidistrib=md)
-            .select_related("role", "role__catalog", "role__catalog__vendor")
-            .annotate(held=Count("duties"))
-        )
-        if not any(n.people > n.held for n in needs):
-            continue
-        with transaction.atomic():
-            claimed = MultiDistrib.objects.filter(
-                pk=md.pk, vacant_roles_mailed_at__isnull=True
-            ).update(vacant_roles_mailed_at=now)
-            if not claimed:
-                continue
-            recipients = User.objects.filter(
-                active_member_q("memberships"),
-                memberships__group=group,
-                notify_volunteer_alerts=True,
-                is_active=True,
-            ).order_by("pk")
-            for user in recipients:
-                with translation.override(user.language):
-                    template = group.vacant_roles_mail_content.strip() or default_vacant_text()
-                    text = _fill(template, md, **{TAG_MISSING: _missing_lines(needs)})
-                duty_mail_send("duty_vacant", user, md, {"message": text})
+    with transaction.atomic():
+        # Claiming first makes a concurrent run skip them: never two calls for one distribution.
+        claimed = [
+            md
+            for md in due
+            if MultiDistrib.objects.filter(pk=md.pk, vacant_roles_mailed_at__isnull=True).update(
+                vacant_roles_mailed_at=now
+            )
+        ]
+        wanted: set[tuple[int, date]] = set()
+        for md in claimed:
+            for user_id in _alert_recipients([md.group_id]).values_list("pk", flat=True):
+                wanted.add((user_id, _local_day(md)))
+        if not wanted:
+            return 0
+        users = {u.pk: u for u in User.objects.filter(pk__in={u for u, _day in wanted})}
+        groups_of: dict[int, set[int]] = defaultdict(set)
+        for user_id, group_id in Member.objects.filter(
+            active_member_q(), user_id__in=users
+        ).values_list("user_id", "group_id"):
+            groups_of[user_id].add(group_id)
+        for user_id, day in sorted(wanted):
+            user = users[user_id]
+            mds = [
+                md for md in open_mds if md.group_id in groups_of[user_id] and _local_day(md) == day
+            ]
+            if mds and _call_for_volunteers(user, mds, missing, day):
                 sent += 1
     return sent
+
+
+def _alert_recipients(group_ids: list[int]) -> QuerySet[User]:
+    return User.objects.filter(
+        active_member_q("memberships"),
+        memberships__group_id__in=group_ids,
+        notify_volunteer_alerts=True,
+        is_active=True,
+    ).distinct()
+
+
+def _call_for_volunteers(
+    user: User, mds: list[MultiDistrib], missing: dict[int, str], day: date
+) -> bool:
+    """One mail listing the distributions of ``day`` that need volunteers; False when the
+    person was told of that day already."""
+    items = []
+    with translation.override(user.language):
+        for md in mds:
+            template = md.group.vacant_roles_mail_content.strip() or default_vacant_text()
+            with timezone.override(md.group.tzinfo):
+                text = _fill(template, md, **{TAG_MISSING: missing[md.pk]})
+            items.append(
+                {
+                    "md": md,
+                    "group": md.group,
+                    "message": text,
+                    "calendar_url": reverse(
+                        "distributions:duties", kwargs={"group_slug": md.group.slug}
+                    ),
+                }
+            )
+    groups = {md.group for md in mds}
+    first = mds[0]
+    key = f"duty_vacant:{user.pk}:{day.isoformat()}"
+    if OutboxMail.objects.filter(key=key).exists():
+        return False
+    with timezone.override(first.group.tzinfo):
+        send_email_to_user(
+            name="duty_vacant",
+            user=user,
+            group=next(iter(groups)) if len(groups) == 1 else None,
+            context={
+                "md": first,
+                "start": timezone.localtime(first.start_at, first.group.tzinfo),
+                "calendar_url": items[0]["calendar_url"],
+                "items": items,
+            },
+            key=key,
+            tag="duty_vacant",
+        )
+    return True

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from kernel.models import OutboxMail
+from messaging import services
 from messaging.models import Message
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_orders_journey import _login
@@ -19,7 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_admin_tests_then_sends_a_message_with_an_attachment(
-    live_server, page, screens, world, tmp_path
+    live_server, page, screens, world, tmp_path, monkeypatch
 ):
     shop = make_shop(world)
     order(shop.md, member_of(world), {shop["bread"]: "1"})
@@ -59,8 +60,19 @@ def test_admin_tests_then_sends_a_message_with_an_attachment(
     assert mail.outbox[0].subject.startswith("[TEST]")
     page.screenshot(path=str(screens / "messaging-2-tested.png"), full_page=True)
 
+    # The mails are written by a task: held here, so that the page shows its progress first.
+    writings: list[int] = []
+    monkeypatch.setattr(services, "_queue_writing", writings.append)
     page.click("#message-send")
-    page.wait_for_selector("#delivery")
+    progress = page.locator("#sending-progress")
+    assert "Envoi en cours… 0/2" in progress.inner_text()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(screens / "messaging-3a-sending.png"), full_page=True)
+    assert len(mail.outbox) == 1 and len(writings) == 1
+    services.message_write(message_id=writings[0])  # the task, as the worker runs it
+    # The page asks for the progress every 2 s and shows the delivery once it is written.
+    page.wait_for_selector("#sending-progress .badge", timeout=10_000)
+    assert "Envoi terminé\u00a0: 2/2" in progress.inner_text()
     assert axe_violations(page) == []
     page.screenshot(path=str(screens / "messaging-3-sent.png"), full_page=True)
     sent = sorted((m for m in mail.outbox[1:]), key=lambda m: m.to)

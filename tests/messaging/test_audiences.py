@@ -101,3 +101,53 @@ def test_waiting_list_and_membership_lists_come_from_the_members_app(world, list
         "coord@example.org",
         "member@example.org",
     }
+
+
+def _grow(world, shop, n):
+    """``n`` more catalogs with a customer each, ``n`` more distributions in the next two
+    weeks with an order and a volunteer each."""
+    from datetime import timedelta
+
+    from distributions import services as distribution_services
+    from distributions.models import VolunteerRole
+    from tests.catalogs.factories import ProductFactory
+    from tests.distributions.factories import CatalogFactory, make_md
+    from tests.factories import PlaceFactory
+
+    VolunteerRole.objects.get_or_create(group=world.group, name="Accueil")
+    today = timezone.localdate(timezone.now(), world.group.tzinfo)
+    for i in range(n):
+        catalog = CatalogFactory(group=world.group, name=f"Extra {i:02d}")
+        product = ProductFactory(catalog=catalog, name=f"Produit {i}", stock=None)
+        md = make_md(
+            world.group,
+            day=today + timedelta(days=2 + i),
+            place=PlaceFactory(group=world.group),
+            catalogs=[catalog],
+            acting_user=world.admin,
+        )
+        customer = new_member(world.group, email=f"c{n}-{i}@example.org")
+        order(md, customer, {product: "1"})
+        need = md.duty_needs.first()
+        distribution_services.duty_signup(need=need, user=customer.user, acting_user=customer.user)
+
+
+@pytest.mark.parametrize("extra", [1, 10])
+def test_the_list_sizes_take_a_fixed_number_of_queries_and_agree_with_the_lists(
+    world, lists, extra, django_assert_max_num_queries
+):
+    shop, _quiet, _both, _emails = lists
+    _grow(world, shop, extra)
+    # The bound does not depend on ``extra``: one grouped count per parameterised list.
+    with django_assert_max_num_queries(17):
+        options = audience_options(group=world.group, user=world.admin)
+    param_options = [o for o in options if ":" in o["value"]]
+    assert len(param_options) >= 3 * extra
+    for option in options:
+        if not option["available"]:
+            continue
+        key, _sep, param = option["value"].partition(":")
+        expected = audiences.resolve(
+            world.group, key, int(param) if param else None, world.admin
+        ).count()
+        assert option["count"] == expected, option

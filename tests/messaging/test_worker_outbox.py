@@ -128,3 +128,66 @@ def test_real_worker_sends_a_message_to_500_recipients(world, mail_worker, monke
     rate = RECIPIENTS / elapsed
     print(f"\noutbox: {RECIPIENTS} mails in {elapsed:.1f} s, {rate:.0f} mails/s (one worker)")
     assert rate > 5
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_writes_and_sends_a_message_to_500_recipients(world, mail_worker, monkeypatch):
+    """The whole sending on the worker: the writing task (rendering, outbox rows, delivered
+    twice) and the delivery batches it queues."""
+    from messaging.models import Message
+
+    queue, mails, proc = mail_worker
+    users = User.objects.bulk_create(
+        User(email=f"p{i:03d}@example.org", first_name=f"P{i}", language="fr")
+        for i in range(RECIPIENTS - 3)
+    )
+    Member.objects.bulk_create(Member(group=world.group, user=u) for u in users)
+    writings: list[int] = []
+    monkeypatch.setattr(services, "_queue_writing", writings.append)
+    message = services.message_save(
+        group=world.group,
+        acting_user=world.admin,
+        audience="all",
+        audience_param=None,
+        subject="Cinq cents",
+        body="<p>Bonjour à <strong>tous</strong></p>",
+        new_attachments=[],
+    )
+    clicked = time.monotonic()
+    services.message_send(message=message, acting_user=world.admin)
+    answered = time.monotonic() - clicked
+    assert writings == [message.pk]
+    assert not OutboxMail.objects.filter(tag=message.tag).exists()  # nothing rendered yet
+
+    client = Celery("probe", broker=REDIS, backend=REDIS, set_as_current=False)
+    started = time.monotonic()
+    written = sent = 0
+    try:
+        for _ in range(2):  # the writing task delivered twice
+            client.send_task(
+                "messaging.tasks.message_write_task",
+                kwargs={"message_id": message.pk},
+                queue=queue,
+            )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            sent = OutboxMail.objects.filter(tag=message.tag, status="sent").count()
+            if written == 0 and Message.objects.get(pk=message.pk).status == "sent":
+                written = time.monotonic() - started
+            if sent == RECIPIENTS and written:
+                break
+            time.sleep(0.1)
+        elapsed = time.monotonic() - started
+    finally:
+        client.close()
+    assert sent == RECIPIENTS
+    assert OutboxMail.objects.filter(tag=message.tag).count() == RECIPIENTS
+    time.sleep(1)
+    files = "".join(p.read_text(encoding="utf-8") for p in mails.glob("*.log"))
+    assert files.count("\nSubject: [La Cagette] Cinq cents") == RECIPIENTS
+    print(
+        f"\nmessage: send answered in {answered * 1000:.0f} ms; on the worker, "
+        f"{RECIPIENTS} mails written in {written:.1f} s and all sent in {elapsed:.1f} s "
+        f"({RECIPIENTS / elapsed:.0f} mails/s)"
+    )
