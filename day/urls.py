@@ -70,6 +70,22 @@ group_patterns = [
         tool_views.member_confirm,
         name="member_confirm",
     ),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/delete-payment/",
+        tool_views.member_payment_delete,
+        name="member_payment_delete",
+    ),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/validate/",
+        tool_views.member_validate,
+        name="member_validate",
+    ),
+    path(
+        PREFIX + "validate/baskets/<str:basket_code>/unvalidate/",
+        tool_views.member_unvalidate,
+        name="member_unvalidate",
+    ),
+    path(PREFIX + "cash/float/", tool_views.cash_float, name="cash_float"),
     path(PREFIX + "validate/start/", views.validation_start, name="validation_start"),
     path(PREFIX + "cash/", views.cash, name="cash"),
     path(PREFIX + "cash/csv/", views.cash_file, {"file_format": "csv"}, name="cash_csv"),

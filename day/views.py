@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalogs.access import coordinated_catalog_ids
 from day import exports, mail, pdf, postpone, reports, summaries, tool_views, tools, validation
-from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
+from day.models import (
+    BasketValidation,
+    DayMailSent,
+    DistributionMove,
+    DistributionValidation,
+    SummaryDocument,
+)
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
@@ -255,6 +261,11 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             ).first(),
             "products": tools.products_at(group=group, md=md),
             "corrections": tool_views.corrections_for(group, md),
+            "validated_baskets": set(
+                BasketValidation.objects.filter(basket__multidistrib=md).values_list(
+                    "basket_id", flat=True
+                )
+            ),
             "card_refunds": stripe_selectors.refunds_of_distribution(group=group, md=md),
         },
     )
@@ -367,7 +378,11 @@ def cash(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """The cash report ("Encaissements", spec §7)."""
     md = _md(request, md_id)
     report = reports.cash_report(group=request.group, md=md)
-    return render(request, "day/cash.html", {"group": request.group, "md": md, "report": report})
+    return render(
+        request,
+        "day/cash.html",
+        {"group": request.group, "md": md, "report": report, "float_form": True},
+    )
 
 
 @group_permission_required(MANAGE)
