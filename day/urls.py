@@ -102,6 +102,11 @@ group_patterns = [
         views.producer_form,
         name="producer_form",
     ),
+    path(
+        PREFIX + "order-forms/<int:distribution_id>/pdf/",
+        views.producer_form_pdf,
+        name="producer_form_pdf",
+    ),
     path(PREFIX + "postpone/", views.postpone_form, name="postpone"),
     path(PREFIX + "postpone/preview/", views.postpone_preview, name="postpone_preview"),
     path(PREFIX + "postpone/new-date/", views.postpone_new_date, name="postpone_new_date"),

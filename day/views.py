@@ -159,24 +159,65 @@ def summary_xlsx(request: HttpRequest, group_slug: str, md_id: int, kind: str):
     return exports.xlsx_response(kind, request.group, md, language, catalog_ids=scope)
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_POST
 def summary_pdf(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
+    """Ask for a summary's PDF: every catalog's, or a coordinator's own catalogs' (issue 13)."""
     md = _md(request, md_id)
+    scope = _scope(request, md)
+    if scope is not None and kind == Kind.CASH:
+        raise PermissionDenied  # every member's payments: the section's right only
     document = pdf.document_request(
         group=request.group,
         md=md,
         kind=_kind(kind),
         language=translation.get_language() or "fr",
         acting_user=request.user,
+        catalog_ids=scope,
+    )
+    return _to("document", request, md, document_id=document.pk)
+
+
+@group_member_required
+@require_POST
+def producer_form_pdf(request: HttpRequest, group_slug: str, md_id: int, distribution_id: int):
+    """The PDF order form of one catalog's producer, for its coordinators too."""
+    md = _md(request, md_id)
+    scope = _scope(request, md)
+    distribution = get_for_group(
+        Distribution.objects.all(), request.group, pk=distribution_id, multidistrib=md
+    )
+    if scope is not None and distribution.catalog_id not in scope:
+        raise PermissionDenied
+    document = pdf.document_request(
+        group=request.group,
+        md=md,
+        kind=Kind.PRODUCER_FORM,
+        language=translation.get_language() or "fr",
+        acting_user=request.user,
+        distribution=distribution,
     )
     return _to("document", request, md, document_id=document.pk)
 
 
 def _document(request: HttpRequest, md: MultiDistrib, document_id: int) -> SummaryDocument:
-    return get_for_group(
-        SummaryDocument.objects.all(), request.group, pk=document_id, multidistrib=md
+    """A stored PDF of the distribution; a coordinator reaches only those of their catalogs."""
+    document = get_for_group(
+        SummaryDocument.objects.select_related("distribution"),
+        request.group,
+        pk=document_id,
+        multidistrib=md,
     )
+    scope = _scope(request, md)
+    if scope is None:
+        return document
+    if document.kind == Kind.PRODUCER_FORM and document.distribution is not None:
+        allowed = document.distribution.catalog_id in scope
+    else:
+        allowed = document.catalogs is not None and set(document.catalogs) <= set(scope)
+    if not allowed or document.kind == Kind.CASH:
+        raise PermissionDenied
+    return document
 
 
 def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDocument) -> dict:
@@ -197,7 +238,7 @@ def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDoc
     }
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_detail(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
@@ -218,14 +259,14 @@ def document_detail(request: HttpRequest, group_slug: str, md_id: int, document_
     )
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_status(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
     return JsonResponse(_document_state(request, md, _document(request, md, document_id)))
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_download(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
