@@ -1,0 +1,120 @@
+"""Card refunds from the distribution day's own steps (issue 13): a lighter weight and the
+validation give back by card, once and after commit, what an order paid by card paid too much.
+Against the fake Stripe server (``tests.payments.stripe.conftest``)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from day import validation
+from distributions.models import MultiDistrib
+from orders.models import OrderLine
+from payments import selectors as payment_selectors
+from payments import services as payments
+from payments.stripe.models import CardRefund
+from tests.payments.stripe.conftest import card, deliver, fake_stripe  # noqa: F401
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def _paid(cw, items):
+    checkout = cw.start(items)
+    deliver(cw.fake, cw.pay(checkout))
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _debt(cw, code):
+    return payment_selectors.debt_for_reference(group=cw.group, member=cw.member, reference=code)
+
+
+def _to_the_past(md):
+    now = timezone.now()
+    MultiDistrib.objects.filter(pk=md.pk).update(
+        orders_open_at=now - timedelta(days=3),
+        orders_close_at=now - timedelta(days=2),
+        start_at=now - timedelta(days=1),
+        end_at=now - timedelta(days=1) + timedelta(hours=2),
+    )
+    md.refresh_from_db()
+    return md
+
+
+def test_a_lighter_weight_refunds_the_card_once_after_commit(
+    card,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Squash 2.90 per kg, 2 kg ordered, bread 3.50: 9.30 paid by card. Weighed 1.5 kg:
+    1.5 x 2.90 = 4.35, the order comes to 7.85, 1.45 goes back by card."""
+    checkout = _paid(card, {"squash": "2", "bread": "1"})
+    code = checkout.basket_code
+    assert _debt(card, code) == D("9.30")
+    line = OrderLine.objects.get(basket__code=code, product=card.shop["squash"])
+    md = card.shop.md
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        validation.weights_set(
+            group=card.group, md=md, weights={line.pk: "1,5"}, acting_user=card.world.admin
+        )
+    assert not CardRefund.objects.exists() and not card.fake.refunds  # nothing before commit
+    assert _debt(card, code) == D("7.85")
+    for callback in callbacks:
+        callback()
+    refund = CardRefund.objects.get()
+    assert (refund.amount, refund.status) == (D("1.45"), "succeeded")
+    assert refund.reason == "Poids plus léger à la distribution"
+    for callback in callbacks:  # a replay: nothing more
+        callback()
+    assert CardRefund.objects.count() == 1 and len(card.fake.refunds) == 1
+    # Heavier again (1.8 kg: 5.22, order 8.72): no charge, no refund; the member owes 0.87.
+    with django_capture_on_commit_callbacks(execute=True):
+        validation.weights_set(
+            group=card.group, md=md, weights={line.pk: "1.8"}, acting_user=card.world.admin
+        )
+    assert CardRefund.objects.count() == 1
+    balance = payment_selectors.balance_for_member(group=card.group, member=card.member)
+    assert balance == D("-0.87")  # 9.30 - 1.45 - 8.72
+
+
+def test_the_validation_refunds_a_card_paid_member_who_overpaid(
+    card,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Bread 3.50 paid by card, and 2.00 more handed over in cash at the distribution: the
+    validation gives 2.00 back by card, once."""
+    checkout = _paid(card, {"bread": "1"})
+    code = checkout.basket_code
+    md = _to_the_past(card.shop.md)
+    payments.payment_record(
+        group=card.group,
+        member=card.member,
+        amount=D("2.00"),
+        payment_type="cash",
+        reference=code,
+        label="Cash",
+        acting_user=card.world.admin,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        validation.distribution_validate(group=card.group, md=md, acting_user=card.world.admin)
+    refund = CardRefund.objects.get()
+    assert (refund.amount, refund.status) == (D("2.00"), "succeeded")
+    assert refund.reason == "Trop-perçu remboursé à la validation"
+    assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
+    # Reversed and validated again: nothing more is refunded.
+    validation.distribution_unvalidate(group=card.group, md=md, acting_user=card.world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        validation.distribution_validate(group=card.group, md=md, acting_user=card.world.admin)
+    assert CardRefund.objects.count() == 1 and len(card.fake.refunds) == 1
+
+
+def test_the_validation_refunds_nothing_to_a_member_who_paid_exactly(
+    card,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    _paid(card, {"bread": "2"})
+    md = _to_the_past(card.shop.md)
+    with django_capture_on_commit_callbacks(execute=True):
+        validation.distribution_validate(group=card.group, md=md, acting_user=card.world.admin)
+    assert not CardRefund.objects.exists() and not card.fake.refunds
