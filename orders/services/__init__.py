@@ -39,6 +39,7 @@ from orders.services.ordering import (
     order_update,
 )
 from orders.services.results import LineIssue, OrderError, OrderResult
+from orders.services.weights import order_weights_set
 from orders.services.wholesale import (
     wholesale_apply,
     wholesale_confirm,
@@ -65,6 +66,7 @@ __all__ = [
     "order_cancel_for_distribution",
     "order_place",
     "order_update",
+    "order_weights_set",
     "wholesale_apply",
     "wholesale_confirm",
     "wholesale_problems",
