@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from day import validation
+from day import postpone, summaries, validation
 from distributions.models import MultiDistrib
 from orders.models import OrderLine
 from payments import selectors as payment_selectors
 from payments import services as payments
+from payments.models import Operation
 from payments.stripe.models import CardRefund
+from tests.day.factories import make_basket, make_md
 from tests.payments.stripe.conftest import card, deliver, fake_stripe  # noqa: F401
 
 D = Decimal
@@ -118,3 +120,91 @@ def test_the_validation_refunds_nothing_to_a_member_who_paid_exactly(
     with django_capture_on_commit_callbacks(execute=True):
         validation.distribution_validate(group=card.group, md=md, acting_user=card.world.admin)
     assert not CardRefund.objects.exists() and not card.fake.refunds
+
+
+# --- postponing: the card money follows the merged lines ------------------------------------
+
+
+def _reference_total(cw, code):
+    return sum(
+        (
+            op.amount
+            for op in Operation.objects.filter(reference=code, member=cw.member)
+            if op.counts
+        ),
+        D("0.00"),
+    )
+
+
+def test_lines_merged_by_a_postponement_take_their_card_money_along(card):  # noqa: F811
+    """Paid by card at the first date: eggs 2.10 (farm) + bread 3.50 (bakery) = 5.60. The
+    member already ordered bread 3.50 at the next date, to pay in cash there. The farm is
+    postponed onto the next date: the eggs join that order.
+
+    * first date: bread 3.50 owed, 5.60 by card, 2.10 moved out → 0.00, no credit left;
+    * next date: bread 3.50 + eggs 2.10 = 5.60 owed, 2.10 of card money moved in, the cash
+      3.50 announced → 3.50 still to pay, exactly the cash;
+    * the member's balance is unchanged by the move (-3.50 before and after)."""
+    checkout = _paid(card, {"eggs": "1", "bread": "1"})
+    code = checkout.basket_code
+    shop = card.shop
+    next_date = make_md(card.group, days=17, catalogs=[shop.farm, shop.bakery])
+    there = make_basket(next_date, card.member, [(shop["bread"], 1)], payment_type="cash")
+    balance = payment_selectors.balance_for_member(group=card.group, member=card.member)
+    assert balance == D("-3.50")
+    farm = shop.md.distributions.get(catalog=shop.farm)
+    postpone.distribution_postpone(
+        group=card.group,
+        md=shop.md,
+        target=next_date,
+        distribution=farm,
+        acting_user=card.world.admin,
+    )
+    assert _debt(card, code) == D("3.50") and _debt(card, there.code) == D("5.60")
+    assert _reference_total(card, code) == D("0.00")  # no credit left on the first date
+    assert _reference_total(card, there.code) == D("-3.50")  # the cash to come, no more
+    moved = Operation.objects.filter(
+        kind="correction", is_money=True, payment_type="online"
+    ).order_by("amount")
+    assert [(op.reference, op.amount, op.payment_type) for op in moved] == [
+        (code, D("-2.10"), "online"),
+        (there.code, D("2.10"), "online"),
+    ]
+    balance = payment_selectors.balance_for_member(group=card.group, member=card.member)
+    assert balance == D("-3.50")
+    # The cash announced at the next date is what is left to pay there: 3.50.
+    cash = payment_selectors.payments_for_references(group=card.group, references=[there.code]).get(
+        payment_type="cash"
+    )
+    assert (cash.state, cash.effective) == ("pending", D("3.50"))
+    # The card payment itself is what Stripe did: untouched.
+    card_row = Operation.objects.get(reference=code, kind="payment")
+    assert card_row.amount == D("5.60") and card_row.remote_id
+    # The next date's sheet: 5.60 ordered, 2.10 received, 3.50 still to pay.
+    block = next(
+        b
+        for b in summaries.member_summary(group=card.group, md=next_date).blocks
+        if b.basket_code == there.code
+    )
+    assert (block.total, block.paid, block.due) == (D("5.60"), D("2.10"), D("3.50"))
+
+
+def test_a_basket_emptied_by_a_postponement_moves_all_its_card_money(card):  # noqa: F811
+    """Eggs 2.10 only, paid by card; the member ordered bread 3.50 at the next date. The
+    farm moves: the first order is cancelled (debt 0) and its 2.10 follows the eggs."""
+    checkout = _paid(card, {"eggs": "1"})
+    code = checkout.basket_code
+    shop = card.shop
+    next_date = make_md(card.group, days=17, catalogs=[shop.farm, shop.bakery])
+    there = make_basket(next_date, card.member, [(shop["bread"], 1)])
+    postpone.distribution_postpone(
+        group=card.group,
+        md=shop.md,
+        target=next_date,
+        distribution=shop.md.distributions.get(catalog=shop.farm),
+        acting_user=card.world.admin,
+    )
+    assert _reference_total(card, code) == D("0.00")
+    assert _reference_total(card, there.code) == D("-3.50")  # 5.60 owed, 2.10 by card
+    balance = payment_selectors.balance_for_member(group=card.group, member=card.member)
+    assert balance == D("-3.50")
