@@ -25,7 +25,7 @@ from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
 from payments import services as payments
-from payments.models import ON_THE_SPOT_TYPES, Operation
+from payments.models import ON_THE_SPOT_TYPES
 from payments.services import card_refunds
 from payments.stripe import selectors as stripe_selectors
 from payments.stripe import services as stripe_services
@@ -148,11 +148,6 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
     group = request.group
     summary = summaries.member_summary(group=group, md=md)
     block = next((b for b in summary.blocks if b.basket_id == basket.pk), None)
-    pending = list(
-        payment_selectors.payments_for_references(group=group, references=[basket.code]).filter(
-            state=Operation.State.PENDING
-        )
-    )
     return render(
         request,
         "day/member.html",
@@ -162,9 +157,9 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
             "basket": basket,
             "order": block,  # not "block": the template language takes that name
             "pay_back": -block.due if block is not None and block.due < 0 else None,
-            "pending": pending,
             "balance": payment_selectors.balance_for_member(group=group, member=basket.member),
-            "deletable": list(
+            # Payments and refunds not by card: validated (when pending) or deleted here.
+            "payments": list(
                 payment_selectors.payments_for_references(
                     group=group, references=[basket.code]
                 ).filter(remote_id__isnull=True)
