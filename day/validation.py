@@ -107,7 +107,13 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     pending_onspot = payment_selectors.pending_onspot_payment(
         group=group, member=basket.member, reference=basket.code
     )
-    if pending_onspot is not None:
+    if (
+        pending_onspot is not None
+        and payment_selectors.payments_for_references(group=group, references=[basket.code])
+        .filter(pk=pending_onspot.pk)
+        .exists()
+    ):
+        # (An on-the-spot payment the team deleted, corrected down to zero, stays deleted.)
         # A type the group no longer accepts is refused: the debt is right, the difference
         # shows as due on the sheet and the team records it by hand.
         with contextlib.suppress(payments.PaymentError):

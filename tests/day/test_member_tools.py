@@ -293,3 +293,26 @@ def test_the_cash_float_gives_what_the_till_should_hold_in_every_format(
             == 403
         )
     assert CashFloat.objects.get().amount == D("50.00")
+
+
+def test_a_deleted_on_the_spot_payment_stays_deleted_when_a_weight_changes(world, past_day):
+    """The member's 12.13 on the spot is deleted (they will pay by transfer); the carrots are
+    then weighed 2 kg (2 x 2.35 = 4.70 instead of 3.53: 13.30): the debt follows, the deleted
+    payment does not come back."""
+    day = past_day
+    basket = day.member_basket
+    onspot = Operation.objects.get(reference=basket.code, kind="payment")
+    member_tools.payment_delete(
+        group=world.group, md=day.md, basket=basket, operation_id=onspot.pk, acting_user=world.admin
+    )
+    line = basket.lines.get(product=day.carrots)
+    validation.weights_set(
+        group=world.group, md=day.md, weights={line.pk: "2"}, acting_user=world.admin
+    )
+    assert payment_selectors.debt_for_reference(
+        group=world.group, member=basket.member, reference=basket.code
+    ) == D("13.30")
+    assert not payment_selectors.payments_for_references(
+        group=world.group, references=[basket.code]
+    ).exists()
+    assert validation.validation_refusals(group=world.group, md=day.md) == []
