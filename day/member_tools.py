@@ -10,7 +10,8 @@ till's opening float of the cash report (spec §7):
 * ``basket_validate``: confirm this basket's debt and pending payments before the whole
   distribution (``payments_confirm_for_references`` on its code), recorded as a
   ``BasketValidation``; the distribution's validation skips it, ``basket_unvalidate`` and the
-  distribution's reversal put its batch back to pending.
+  distribution's reversal put its batch back to pending. An order paid by card beyond what it
+  comes to is refunded by card once committed, as by the distribution's validation.
 * ``cash_float_set``: the money in the till before the distribution.
 
 All audited; the payments' tools refuse a validated distribution (decision 5); payments of a validated basket
@@ -25,9 +26,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from day.models import BasketValidation, CashFloat
-from day.validation import DayError, _lock_md, _refuse_if_validated
+from day.validation import DayError, _lock_md, _refuse_if_validated, card_refunds_after_commit
 from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
@@ -35,6 +37,7 @@ from kernel.numbers import NumberError, parse_decimal
 from orders.models import Basket
 from payments import selectors as payment_selectors
 from payments import services as payments
+from payments.services import card_refunds
 
 MAX_FLOAT = Decimal("99999.99")
 
@@ -122,6 +125,13 @@ def basket_validate(
         batch=result.batch,
         operation_ids=result.operation_ids,
         validated_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    # Paid by card more than it comes to: the difference goes back by card once committed.
+    card_refunds_after_commit(
+        group=group,
+        baskets=[basket],
+        reason=card_refunds.platform_reason(gettext_noop("Overpaid, refunded at validation")),
+        acting_user=acting_user,
     )
     log_action(
         action="orders.basket_validated",

@@ -208,3 +208,34 @@ def test_a_basket_emptied_by_a_postponement_moves_all_its_card_money(card):  # n
     assert _reference_total(card, there.code) == D("-3.50")  # 5.60 owed, 2.10 by card
     balance = payment_selectors.balance_for_member(group=card.group, member=card.member)
     assert balance == D("-3.50")
+
+
+def test_validating_one_basket_refunds_what_it_overpaid_by_card(
+    card,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Bread 3.50 by card and 1.50 more in cash: validating that basket alone gives 1.50 back
+    by card; validating it again after its reversal gives nothing more."""
+    from day import member_tools
+    from orders.models import Basket
+
+    checkout = _paid(card, {"bread": "1"})
+    basket = Basket.objects.get(code=checkout.basket_code)
+    md = _to_the_past(card.shop.md)
+    payments.payment_record(
+        group=card.group,
+        member=card.member,
+        amount=D("1.50"),
+        payment_type="cash",
+        reference=basket.code,
+        label="Cash",
+        acting_user=card.world.admin,
+    )
+    admin = card.world.admin
+    with django_capture_on_commit_callbacks(execute=True):
+        member_tools.basket_validate(group=card.group, md=md, basket=basket, acting_user=admin)
+    assert [r.amount for r in CardRefund.objects.all()] == [D("1.50")]
+    member_tools.basket_unvalidate(group=card.group, md=md, basket=basket, acting_user=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_tools.basket_validate(group=card.group, md=md, basket=basket, acting_user=admin)
+    assert CardRefund.objects.count() == 1 and len(card.fake.refunds) == 1
