@@ -12,6 +12,9 @@ The ``day`` app's own models (their tables were the orders app's until the move 
 * ``DistributionMove``: the log of postponements (spec §4.5, user-requests item 8).
 * ``DayMailSent``: the automatic mails sent once per distribution (producer order forms,
   validation reminders), which makes the hourly jobs idempotent.
+* ``BasketValidation``: one member's basket validated on its own before the distribution
+  (spec §6 item 2), with the ledger's confirmation batch its reversal puts back.
+* ``CashFloat``: the till's opening float of a distribution (spec §7 "Encaissements").
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class SummaryDocument(models.Model):
     # A digest of the orders the document was built from (see ``day.summaries.fingerprint``).
     fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
+    # The catalogs a coordinator's document covers (their own); None: every catalog.
+    catalogs = models.JSONField(_("catalogs"), null=True, blank=True)
     # Long member lists are laid out in parts by several tasks, then joined (day.pdf).
     parts = models.PositiveSmallIntegerField(_("parts"), default=1)
     # Indexes of the parts whose PDF is written in full (a file's presence is not enough: another
@@ -357,3 +362,69 @@ class DayCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.product_name}"
+
+
+class BasketValidation(models.Model):
+    """A basket validated on its own, before the whole distribution (spec §6 item 2).
+
+    The distribution's validation skips it; reversing either puts back to pending exactly the
+    ledger rows of ``batch`` and deletes this row (the audit log keeps the history)."""
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+    basket = models.OneToOneField(
+        "orders.Basket",
+        on_delete=models.CASCADE,
+        related_name="day_validation",
+        verbose_name=_("basket"),
+    )
+    batch = models.UUIDField(_("confirmation batch"), null=True, blank=True)
+    operation_ids = models.JSONField(_("operations confirmed"), default=list, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validated by"),
+    )
+    validated_at = models.DateTimeField(_("validated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("basket validation")
+        verbose_name_plural = _("basket validations")
+
+    def __str__(self) -> str:
+        return f"{self.basket_id}"
+
+
+class CashFloat(models.Model):
+    """The money in the till before the distribution ("fond de caisse", spec §7)."""
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+    multidistrib = models.OneToOneField(
+        "distributions.MultiDistrib",
+        on_delete=models.CASCADE,
+        related_name="cash_float",
+        verbose_name=_("distribution"),
+    )
+    amount = models.DecimalField(_("cash float"), max_digits=10, decimal_places=2)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    updated_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cash float")
+        verbose_name_plural = _("cash floats")
+
+    def __str__(self) -> str:
+        return f"{self.multidistrib_id}: {self.amount}"

@@ -186,6 +186,7 @@ def document_fingerprint(
     kind: str,
     language: str,
     distribution: Distribution | None = None,
+    catalog_ids: list[int] | None = None,
 ) -> str:
     """A digest of everything the document shows: a stored PDF is reused while it matches.
 
@@ -195,7 +196,7 @@ def document_fingerprint(
     and layout use, and ``LAYOUT_VERSION``.
     """
     with translation.override(language):
-        context = context_for(kind, group, md, distribution=distribution)
+        context = context_for(kind, group, md, distribution=distribution, catalog_ids=catalog_ids)
     data = (
         context.get("summary")
         or context.get("products")
@@ -214,6 +215,7 @@ def document_fingerprint(
         group.currency,
         group.time_zone,
         distribution.pk if distribution is not None else "",
+        catalog_ids,
         LAYOUT_VERSION,
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -227,12 +229,23 @@ def document_request(
     language: str,
     acting_user: Any,
     distribution: Distribution | None = None,
+    catalog_ids: list[int] | None = None,
 ) -> SummaryDocument:
-    """The stored PDF for the current orders, or a new one queued for a worker."""
+    """The stored PDF for the current orders, or a new one queued for a worker.
+
+    ``catalog_ids``: a catalog coordinator's document, of these catalogs only (issue 13); its
+    own fingerprint, so it is never the all-catalogs document and the other way round."""
     if kind not in Kind.values:
         raise ValueError(f"Unknown summary {kind!r}")
+    if catalog_ids is not None:
+        catalog_ids = sorted(catalog_ids)
     fingerprint = document_fingerprint(
-        group=group, md=md, kind=kind, language=language, distribution=distribution
+        group=group,
+        md=md,
+        kind=kind,
+        language=language,
+        distribution=distribution,
+        catalog_ids=catalog_ids,
     )
     same = SummaryDocument.objects.filter(
         group=group,
@@ -258,6 +271,7 @@ def document_request(
         kind=kind,
         language=language,
         fingerprint=fingerprint,
+        catalogs=catalog_ids,
         requested_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
     from day.tasks import summary_pdf_build
@@ -306,6 +320,7 @@ def document_build(*, document_id: int) -> SummaryDocument | None:
             document.multidistrib,
             distribution=document.distribution,
             progress=lambda pct: _set(document, progress=pct),
+            catalog_ids=document.catalogs,
         )
         parts = parts_html(context, document.language)
         if len(parts) == 1:

@@ -11,8 +11,10 @@
   (``payments.stripe.services.card_checkouts_follow``);
 * otherwise the lines join the member's order at the target (made if needed) and both debts are
   recomputed through the ledger (``validation.basket_debt_sync``); a basket left empty is
-  cancelled and its debt brought to zero; a payment already received stays on the old basket's
-  reference and shows as credit until the team refunds or uses it;
+  cancelled and its debt brought to zero; what the old order paid by card for the lines that
+  left follows them to the new order (``payments.services.moves.card_money_follow``: a pair of
+  ledger rows, the card payment itself untouched); another payment already received stays on
+  the old basket's reference and shows as credit until the team refunds or uses it;
 * carts (not orders, spec §5) of the moved catalogs lose those lines: they reserve nothing;
 * the stock of products is not touched: the same quantities are still ordered;
 * a catalog whose end date is before the target is extended to it (spec §4.5);
@@ -55,6 +57,7 @@ from kernel.mail import send_email_to_user
 from orders.models import Basket, BasketCounter, OrderLine
 from payments import services as payments
 from payments.models import ON_THE_SPOT_TYPES, ONTHESPOT
+from payments.services.moves import card_money_follow
 from payments.stripe import services as stripe_services
 
 TARGET_HORIZON = timedelta(days=400)
@@ -383,6 +386,17 @@ def distribution_postpone(
             basket.updated_at = now
             basket.save(update_fields=["state", "cancelled_at", "number", "updated_at"])
         basket_debt_sync(basket=basket, acting_user=acting_user)
+        # What the old order paid by card for the lines that left follows them (issue 13);
+        # then the payment announced at the new order (on the spot) is only what is left.
+        if card_money_follow(
+            group=group,
+            member=basket.member,
+            from_reference=basket.code,
+            to_reference=into.code,
+            reason=_("Lines postponed to %(target)s") % {"target": target},
+            acting_user=acting_user,
+        ):
+            basket_debt_sync(basket=into, acting_user=acting_user)
         Basket.objects.filter(pk=basket.pk).update(updated_at=now)
 
     # Orders paid by card that moved whole keep their code: their card payments now count in

@@ -15,6 +15,8 @@ per basket.
   (``payments.stripe.selectors.distribution_figures``); None when nothing was paid by card;
 * **membership fees** collected at this distribution (issue 15,
   ``members.memberships.fee_stats_for_multidistrib``); None when the group has no fees.
+* **the till** (spec §7): the opening float the team typed (``day.models.CashFloat``), and what
+  the till should hold = float + cash takings - cash refunds.
 
 Card payments are also ledger payments of type "online": they are in the takings by type, and
 their refunds in the refunds, like any other payment.
@@ -30,9 +32,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from day import summaries
+from day.member_tools import cash_float_of
 from day.validation import validation_refusals
 from distributions.models import MultiDistrib
-from groups.models import Group
+from groups.models import Group, PaymentType
 from kernel import money
 from kernel.exporters import ListExporter, text_cell
 from members import memberships
@@ -72,6 +75,7 @@ class Person:
     basket_code: str
     amount: Decimal
     absent: bool
+    payment_type: str = ""
 
 
 @dataclass
@@ -96,6 +100,14 @@ class CashReport:
     refusals: list[str] = field(default_factory=list)
     card: Figures | None = None
     fees: dict | None = None  # {"count", "total"} of membership fees collected here
+    cash_float: Decimal | None = None  # the till before the distribution, once typed
+    cash_takings: Decimal = ZERO
+    cash_refunds: Decimal = ZERO
+
+    @property
+    def till(self) -> Decimal:
+        """What the till should hold: float + cash takings - cash refunds."""
+        return (self.cash_float or ZERO) + self.cash_takings - self.cash_refunds
 
 
 def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
@@ -107,7 +119,15 @@ def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
     for block in summary.blocks:
         for payment in block.payments:
             if payment.amount < 0:
-                refunds.append(Person(block.name, block.basket_code, -payment.amount, block.absent))
+                refunds.append(
+                    Person(
+                        block.name,
+                        block.basket_code,
+                        -payment.amount,
+                        block.absent,
+                        payment.payment_type,
+                    )
+                )
                 continue
             if payment.awaits_type:
                 to_type.append(Person(block.name, block.basket_code, payment.amount, block.absent))
@@ -137,6 +157,7 @@ def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
     present = [b for b in summary.blocks if not b.absent]
     absent = [b for b in summary.blocks if b.absent]
     rows = sorted(takings.values(), key=lambda t: t.label.casefold())
+    cash = takings.get(PaymentType.CASH)
     return CashReport(
         md=md,
         baskets=len(summary.blocks),
@@ -158,6 +179,11 @@ def cash_report(*, group: Group, md: MultiDistrib) -> CashReport:
         refusals=validation_refusals(group=group, md=md),
         card=_card(group, md),
         fees=memberships.fee_stats_for_multidistrib(group, md.pk) if group.has_membership else None,
+        cash_float=cash_float_of(md),
+        cash_takings=cash.total if cash is not None else ZERO,
+        cash_refunds=money.total(
+            (p.amount for p in refunds if p.payment_type == PaymentType.CASH), currency
+        ),
     )
 
 
@@ -186,6 +212,11 @@ class CashReportExporter(ListExporter):
 
     def rows(self):
         r = self.report
+        till = _("Till")
+        yield (till, _("Cash float"), None, r.cash_float)
+        yield (till, _("Cash takings"), None, r.cash_takings)
+        yield (till, _("Cash refunds"), None, -r.cash_refunds)
+        yield (till, _("The till should hold"), None, r.till)
         takings = _("Takings")
         for t in r.takings:
             yield (takings, text_cell(t.label), t.count, t.total)

@@ -1,6 +1,7 @@
 """Validation tools (spec §6): price change, product not delivered and their undoing, and the
-per-member page (add a payment, add a refund, validate one pending payment). Thin views over
-``day.tools`` and the ledger's services; every write is audited there."""
+per-member page (add a payment, add a refund, validate one pending payment, delete a payment,
+validate the basket on its own), and the cash float of the cash report. Thin views over
+``day.tools``, ``day.member_tools`` and the ledger's services; every write is audited there."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from catalogs.models import Product
-from day import summaries, tools
+from day import member_tools, summaries, tools
 from day.models import DayCorrection
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_permission_required
@@ -24,7 +25,7 @@ from orders.models import Basket
 from payments import providers
 from payments import selectors as payment_selectors
 from payments import services as payments
-from payments.models import ON_THE_SPOT_TYPES, Operation
+from payments.models import ON_THE_SPOT_TYPES
 from payments.services import card_refunds
 from payments.stripe import selectors as stripe_selectors
 from payments.stripe import services as stripe_services
@@ -147,11 +148,6 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
     group = request.group
     summary = summaries.member_summary(group=group, md=md)
     block = next((b for b in summary.blocks if b.basket_id == basket.pk), None)
-    pending = list(
-        payment_selectors.payments_for_references(group=group, references=[basket.code]).filter(
-            state=Operation.State.PENDING
-        )
-    )
     return render(
         request,
         "day/member.html",
@@ -161,8 +157,14 @@ def member_page(request: HttpRequest, group_slug: str, md_id: int, basket_code: 
             "basket": basket,
             "order": block,  # not "block": the template language takes that name
             "pay_back": -block.due if block is not None and block.due < 0 else None,
-            "pending": pending,
             "balance": payment_selectors.balance_for_member(group=group, member=basket.member),
+            # Payments and refunds not by card: validated (when pending) or deleted here.
+            "payments": list(
+                payment_selectors.payments_for_references(
+                    group=group, references=[basket.code]
+                ).filter(remote_id__isnull=True)
+            ),
+            "basket_validated": member_tools.basket_is_validated(basket),
             "manual_choices": providers.manual_entry_choices(),
             "onspot_choices": providers.onspot_choices(group),
             **_card_context(group, basket),
@@ -198,6 +200,7 @@ def _member_back(request: HttpRequest, md, basket) -> HttpResponse:
 def member_payment(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
     md, basket = _basket(request, md_id, basket_code)
     try:
+        member_tools.refuse_if_basket_validated(basket)
         payments.payment_record(
             group=request.group,
             member=basket.member,
@@ -218,6 +221,7 @@ def member_payment(request: HttpRequest, group_slug: str, md_id: int, basket_cod
 def member_refund(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
     md, basket = _basket(request, md_id, basket_code)
     try:
+        member_tools.refuse_if_basket_validated(basket)
         payments.refund_record(
             group=request.group,
             member=basket.member,
@@ -273,6 +277,7 @@ def member_confirm(request: HttpRequest, group_slug: str, md_id: int, basket_cod
     try:
         if operation is None:
             raise ValidationError(_("This payment is not part of this order."))
+        member_tools.refuse_if_basket_validated(basket)
         payments.payments_confirm(
             group=request.group,
             operation_ids=[operation.pk],
@@ -283,6 +288,72 @@ def member_confirm(request: HttpRequest, group_slug: str, md_id: int, basket_cod
     except ValidationError as exc:
         _errors(request, exc)
     return _member_back(request, md, basket)
+
+
+@group_permission_required(PAYMENTS)
+@require_POST
+def member_payment_delete(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
+    """Delete a payment (not a card one) of this order: cancelled by a ledger correction."""
+    md, basket = _basket(request, md_id, basket_code)
+    try:
+        member_tools.payment_delete(
+            group=request.group,
+            md=md,
+            basket=basket,
+            operation_id=parse_id(request.POST.get("operation")) or 0,
+            acting_user=request.user,
+        )
+        messages.success(request, _("Payment deleted."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _member_back(request, md, basket)
+
+
+@group_permission_required(PAYMENTS)
+@require_POST
+def member_validate(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
+    """Validate this basket on its own (its debt and pending payments confirmed)."""
+    md, basket = _basket(request, md_id, basket_code)
+    try:
+        member_tools.basket_validate(
+            group=request.group, md=md, basket=basket, acting_user=request.user
+        )
+        messages.success(request, _("Basket validated."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _member_back(request, md, basket)
+
+
+@group_permission_required(PAYMENTS)
+@require_POST
+def member_unvalidate(request: HttpRequest, group_slug: str, md_id: int, basket_code: str):
+    md, basket = _basket(request, md_id, basket_code)
+    try:
+        member_tools.basket_unvalidate(
+            group=request.group, md=md, basket=basket, acting_user=request.user
+        )
+        messages.success(request, _("The basket's validation is reversed."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _member_back(request, md, basket)
+
+
+@group_permission_required(MANAGE)
+@require_POST
+def cash_float(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
+    """The till's opening float, from the cash report."""
+    md = md_get(group=request.group, md_id=md_id)
+    try:
+        member_tools.cash_float_set(
+            group=request.group,
+            md=md,
+            amount=request.POST.get("amount", ""),
+            acting_user=request.user,
+        )
+        messages.success(request, _("Cash float saved."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("day:cash", group_slug=request.group.slug, md_id=md.pk)
 
 
 def corrections_for(group, md) -> list[DayCorrection]:

@@ -28,8 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogs.models import Product
-from day.models import DayCorrection
-from day.validation import DayError, _lock_md, _refuse_if_validated, basket_debt_sync
+from day.models import BasketValidation, DayCorrection
+from day.validation import (
+    DayError,
+    _lock_md,
+    _refuse_if_validated,
+    basket_debt_sync,
+    card_refunds_after_commit,
+)
 from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
@@ -50,7 +56,9 @@ def products_at(*, group: Group, md: MultiDistrib) -> list[Product]:
 
 
 def _lines(group: Group, md: MultiDistrib, product: Product) -> list[OrderLine]:
-    return list(
+    """The product's lines at the distribution, locked; refused while one of their baskets is
+    validated on its own (its payments are final: reverse that basket's validation first)."""
+    lines = list(
         OrderLine.objects.select_for_update(of=("self",))
         .filter(
             group=group,
@@ -61,6 +69,19 @@ def _lines(group: Group, md: MultiDistrib, product: Product) -> list[OrderLine]:
         .select_related("basket__member__user", "basket__group", "basket__multidistrib")
         .order_by("pk")
     )
+    validated = BasketValidation.objects.filter(basket__in={line.basket_id for line in lines})
+    names = sorted(
+        {
+            row.basket.member.user.display_name
+            for row in validated.select_related("basket__member__user")
+        }
+    )
+    if names:
+        raise DayError(
+            _("These baskets are validated: reverse their validation first: %(names)s.")
+            % {"names": ", ".join(names)}
+        )
+    return lines
 
 
 def _snapshot(line: OrderLine) -> dict[str, Any]:
@@ -88,14 +109,9 @@ def _sync(baskets: dict[int, Basket], acting_user: Any) -> None:
 
 def _card_refunds(group: Group, baskets: dict[int, Basket], reason: str, acting_user: Any) -> None:
     """Once committed, each order paid by card gets back by card what it now paid too much."""
-    for basket in baskets.values():
-        card_refunds.order_refund_on_commit(
-            group=group,
-            member=basket.member,
-            reference=basket.code,
-            reason=reason,
-            acting_user=acting_user,
-        )
+    card_refunds_after_commit(
+        group=group, baskets=baskets.values(), reason=reason, acting_user=acting_user
+    )
 
 
 def _tell(correction: DayCorrection, baskets: dict[int, Basket], md: MultiDistrib) -> None:

@@ -19,7 +19,9 @@ that started it can show a progress bar while the transaction runs.
 
 ``distribution_unvalidate`` (group admins, audited) restores exactly what the validation changed:
 the ledger rows of its confirmation batches go back to pending, ``validated_at`` is cleared.
-Weights and absences were entered before and stay.
+Weights and absences were entered before and stay. Baskets validated on their own
+(``day.member_tools.basket_validate``) are skipped by the validation and put back to pending by
+its reversal.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from day.models import BasketAbsence, DistributionValidation
+from day.models import BasketAbsence, BasketValidation, DistributionValidation
 from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.audit import log_action
@@ -45,6 +48,7 @@ from orders.selectors import uses_moneypot
 from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Operation
+from payments.services import card_refunds
 
 # Baskets confirmed per call to the ledger: the progress bar moves once per chunk.
 CHUNK = 100
@@ -103,7 +107,13 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
     pending_onspot = payment_selectors.pending_onspot_payment(
         group=group, member=basket.member, reference=basket.code
     )
-    if pending_onspot is not None:
+    if (
+        pending_onspot is not None
+        and payment_selectors.payments_for_references(group=group, references=[basket.code])
+        .filter(pk=pending_onspot.pk)
+        .exists()
+    ):
+        # (An on-the-spot payment the team deleted, corrected down to zero, stays deleted.)
         # A type the group no longer accepts is refused: the debt is right, the difference
         # shows as due on the sheet and the team records it by hand.
         with contextlib.suppress(payments.PaymentError):
@@ -116,6 +126,22 @@ def basket_debt_sync(*, basket: Basket, acting_user: Any) -> Decimal:
                 acting_user=acting_user,
             )
     return total
+
+
+def card_refunds_after_commit(
+    *, group: Group, baskets: Iterable[Basket], reason: str, acting_user: Any
+) -> None:
+    """Once committed, each of these orders paid by card gets back by card what it now paid too
+    much (``card_refunds.order_refund_on_commit``: once per order, nothing without a card
+    payment). Used by the weights, the validation and the tools of ``day.tools``."""
+    for basket in baskets:
+        card_refunds.order_refund_on_commit(
+            group=group,
+            member=basket.member,
+            reference=basket.code,
+            reason=reason,
+            acting_user=acting_user,
+        )
 
 
 def line_weight(line: OrderLine) -> Decimal | None:
@@ -184,6 +210,11 @@ def weights_set(
         raise DayError(_("Some of these lines are not orders of this distribution."))
     changed: dict[int, list] = {}
     now = timezone.now()
+    validated = set(
+        BasketValidation.objects.filter(basket__in={line.basket_id for line in lines}).values_list(
+            "basket_id", flat=True
+        )
+    )
     for line in lines:
         if not line.product.variable_weight:
             raise DayError(
@@ -221,6 +252,11 @@ def weights_set(
                     "ordered": formats.number_format(ordered.normalize()),
                 }
             )
+        if line.basket_id in validated:
+            raise DayError(
+                _("The basket of %(member)s is validated: reverse its validation to weigh.")
+                % {"member": line.basket.member.user.display_name}
+            )
         changed.setdefault(line.basket_id, []).append(
             {"line": line.pk, "before": str(current), "after": str(weight)}
         )
@@ -249,6 +285,13 @@ def weights_set(
             lines=changed[basket.pk],
             total=str(total),
         )
+    # A lighter weight makes an order paid by card cheaper: the difference goes back by card.
+    card_refunds_after_commit(
+        group=group,
+        baskets=baskets,
+        reason=card_refunds.platform_reason(gettext_noop("Lighter weight at the distribution")),
+        acting_user=acting_user,
+    )
     return baskets
 
 
@@ -301,9 +344,14 @@ def onspot_type_set(
 
 
 def _present_codes(group: Group, md: MultiDistrib) -> list[str]:
+    """The baskets the validation confirms: present members', not validated on their own."""
     return list(
         Basket.objects.filter(
-            group=group, multidistrib=md, state=Basket.State.CONFIRMED, absence__isnull=True
+            group=group,
+            multidistrib=md,
+            state=Basket.State.CONFIRMED,
+            absence__isnull=True,
+            day_validation__isnull=True,
         )
         .order_by("pk")
         .values_list("code", flat=True)
@@ -434,6 +482,21 @@ def _validate(group, md, acting_user, validation, progress) -> DistributionValid
         changed.extend(result.operation_ids)
         done += len(chunk)
         report(max(1, min(99, done * 100 // max(len(codes), 1))))
+    # A member who paid by card more than their order comes to is refunded by card once the
+    # validation is committed (nothing for the others, nothing twice).
+    card_paid = set(
+        payment_selectors.payments_for_references(group=group, references=codes)
+        .filter(remote_id__isnull=False)
+        .values_list("reference", flat=True)
+    )
+    card_refunds_after_commit(
+        group=group,
+        baskets=Basket.objects.filter(group=group, multidistrib=md, code__in=card_paid)
+        .select_related("member")
+        .order_by("pk"),
+        reason=card_refunds.platform_reason(gettext_noop("Overpaid, refunded at validation")),
+        acting_user=acting_user,
+    )
     now = timezone.now()
     md.validated_at = now
     md.save(update_fields=["validated_at"])
@@ -489,6 +552,14 @@ def distribution_unvalidate(
             )
         except payments.PaymentError as exc:
             raise DayError(exc.messages) from exc
+    # Baskets validated on their own before are validated no more (spec §6 item 8: every
+    # validated basket goes back to pending).
+    from day.member_tools import basket_validation_reverse
+
+    for row in BasketValidation.objects.select_for_update().filter(
+        group=group, basket__multidistrib=md
+    ):
+        restored += basket_validation_reverse(group=group, row=row, acting_user=acting_user)
     validation.status = DistributionValidation.Status.REVERSED
     validation.reversed_by = acting_user if getattr(acting_user, "pk", None) else None
     validation.reversed_at = timezone.now()

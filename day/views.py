@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalogs.access import coordinated_catalog_ids
 from day import exports, mail, pdf, postpone, reports, summaries, tool_views, tools, validation
-from day.models import DayMailSent, DistributionMove, DistributionValidation, SummaryDocument
+from day.models import (
+    BasketValidation,
+    DayMailSent,
+    DistributionMove,
+    DistributionValidation,
+    SummaryDocument,
+)
 from distributions.models import Distribution, MultiDistrib
 from distributions.selectors import md_get
 from groups.tenancy import get_for_group, group_member_required, group_permission_required
@@ -153,24 +159,65 @@ def summary_xlsx(request: HttpRequest, group_slug: str, md_id: int, kind: str):
     return exports.xlsx_response(kind, request.group, md, language, catalog_ids=scope)
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_POST
 def summary_pdf(request: HttpRequest, group_slug: str, md_id: int, kind: str) -> HttpResponse:
+    """Ask for a summary's PDF: every catalog's, or a coordinator's own catalogs' (issue 13)."""
     md = _md(request, md_id)
+    scope = _scope(request, md)
+    if scope is not None and kind == Kind.CASH:
+        raise PermissionDenied  # every member's payments: the section's right only
     document = pdf.document_request(
         group=request.group,
         md=md,
         kind=_kind(kind),
         language=translation.get_language() or "fr",
         acting_user=request.user,
+        catalog_ids=scope,
+    )
+    return _to("document", request, md, document_id=document.pk)
+
+
+@group_member_required
+@require_POST
+def producer_form_pdf(request: HttpRequest, group_slug: str, md_id: int, distribution_id: int):
+    """The PDF order form of one catalog's producer, for its coordinators too."""
+    md = _md(request, md_id)
+    scope = _scope(request, md)
+    distribution = get_for_group(
+        Distribution.objects.all(), request.group, pk=distribution_id, multidistrib=md
+    )
+    if scope is not None and distribution.catalog_id not in scope:
+        raise PermissionDenied
+    document = pdf.document_request(
+        group=request.group,
+        md=md,
+        kind=Kind.PRODUCER_FORM,
+        language=translation.get_language() or "fr",
+        acting_user=request.user,
+        distribution=distribution,
     )
     return _to("document", request, md, document_id=document.pk)
 
 
 def _document(request: HttpRequest, md: MultiDistrib, document_id: int) -> SummaryDocument:
-    return get_for_group(
-        SummaryDocument.objects.all(), request.group, pk=document_id, multidistrib=md
+    """A stored PDF of the distribution; a coordinator reaches only those of their catalogs."""
+    document = get_for_group(
+        SummaryDocument.objects.select_related("distribution"),
+        request.group,
+        pk=document_id,
+        multidistrib=md,
     )
+    scope = _scope(request, md)
+    if scope is None:
+        return document
+    if document.kind == Kind.PRODUCER_FORM and document.distribution is not None:
+        allowed = document.distribution.catalog_id in scope
+    else:
+        allowed = document.catalogs is not None and set(document.catalogs) <= set(scope)
+    if not allowed or document.kind == Kind.CASH:
+        raise PermissionDenied
+    return document
 
 
 def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDocument) -> dict:
@@ -191,7 +238,7 @@ def _document_state(request: HttpRequest, md: MultiDistrib, document: SummaryDoc
     }
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_detail(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
@@ -212,14 +259,14 @@ def document_detail(request: HttpRequest, group_slug: str, md_id: int, document_
     )
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_status(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
     return JsonResponse(_document_state(request, md, _document(request, md, document_id)))
 
 
-@group_permission_required(MANAGE)
+@group_member_required
 @require_GET
 def document_download(request: HttpRequest, group_slug: str, md_id: int, document_id: int):
     md = _md(request, md_id)
@@ -255,6 +302,11 @@ def validate(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
             ).first(),
             "products": tools.products_at(group=group, md=md),
             "corrections": tool_views.corrections_for(group, md),
+            "validated_baskets": set(
+                BasketValidation.objects.filter(basket__multidistrib=md).values_list(
+                    "basket_id", flat=True
+                )
+            ),
             "card_refunds": stripe_selectors.refunds_of_distribution(group=group, md=md),
         },
     )
@@ -367,7 +419,11 @@ def cash(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
     """The cash report ("Encaissements", spec §7)."""
     md = _md(request, md_id)
     report = reports.cash_report(group=request.group, md=md)
-    return render(request, "day/cash.html", {"group": request.group, "md": md, "report": report})
+    return render(
+        request,
+        "day/cash.html",
+        {"group": request.group, "md": md, "report": report, "float_form": True},
+    )
 
 
 @group_permission_required(MANAGE)

@@ -40,3 +40,14 @@ def order_update(request: HttpRequest, *, named: bool, **data: Any) -> OrderResu
         return None
     show_issues(request, result.issues, named=named)
     return result
+
+
+def order_weights_set(request: HttpRequest, **data: Any) -> bool:
+    """Record the weights typed by an admin; a refusal becomes messages (False)."""
+    try:
+        services.order_weights_set(**data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return False
+    return True

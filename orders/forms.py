@@ -122,3 +122,27 @@ class AdminPaymentForm(forms.Form):
     def __init__(self, *args, payment_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_type"].choices = [("", _("Not chosen")), *payment_choices]
+
+
+def posted_weights(
+    data: Any, products: dict[int, Product], current: dict[int, dict[str, Any]]
+) -> tuple[dict[int, Decimal | None], dict[int, str]]:
+    """``w-<id>`` fields of variable-weight products (the measured weight, in the product's
+    unit) that differ from the weight recorded; an emptied field clears it. Errors by id."""
+    weights: dict[int, Decimal | None] = {}
+    errors: dict[int, str] = {}
+    for pk, product in products.items():
+        name = f"w-{pk}"
+        if not product.variable_weight or name not in data:
+            continue
+        try:
+            weight = parse_decimal(data.get(name), places=3, maximum=Decimal("99999.999"))
+        except NumberError as exc:
+            errors[pk] = str(exc)
+            continue
+        if weight is not None and weight <= 0:
+            errors[pk] = _t("Enter the weight measured, more than 0.")
+            continue
+        if weight != current.get(pk, {}).get("w"):
+            weights[pk] = weight
+    return weights, errors

@@ -143,9 +143,13 @@ def _member_order(request: HttpRequest, md_id: int, member_id: int):
     current: dict[int, dict[str, Decimal]] = {}
     if order is not None and order.is_confirmed:
         for line in order.lines.all():
-            entry = current.setdefault(line.product_id, {"q": Decimal(0), "t": Decimal(0)})
+            entry = current.setdefault(
+                line.product_id, {"q": Decimal(0), "t": Decimal(0), "w": None}
+            )
             entry["q"] += line.quantity
             entry["t"] += line.tolerance
+            if line.actual_weight is not None:
+                entry["w"] = (entry["w"] or Decimal(0)) + line.actual_weight
     return md, scope, everything, member, order, current
 
 
@@ -209,6 +213,7 @@ def _member_rows(md: MultiDistrib, scope: set[int], current: dict) -> list[dict[
                 "input_tolerance": forms.quantity_to_input(product, entry["t"])
                 if entry["t"]
                 else None,
+                "weight": entry.get("w"),
             }
         )
     return rows
@@ -219,34 +224,40 @@ def _member_rows(md: MultiDistrib, scope: set[int], current: dict) -> list[dict[
 def manage_member_save(
     request: HttpRequest, group_slug: str, md_id: int, member_id: int
 ) -> HttpResponse:
-    """Save the quantities (and payment type) entered for the member."""
+    """Save the quantities (and payment type) entered for the member, then the weights
+    measured of variable-weight products (a product not ordered yet is ordered for the
+    measured amount, billed by weight: issue 13)."""
     md, scope, everything, member, order, current = _member_order(request, md_id, member_id)
     by_id = {p.pk: p for p in selectors.member_order_products(md=md, catalog_ids=scope)}
     changed, tolerances, errors = forms.posted_order_changes(request.POST, by_id, current)
-    feedback.show_input_errors(request, errors, by_id)
+    weights, weight_errors = forms.posted_weights(request.POST, by_id, current)
+    feedback.show_input_errors(request, {**errors, **weight_errors}, by_id)
     payment_form = _payment_form(request, order, everything)
     payment_type = None
     if payment_form is not None and payment_form.is_valid():
         payment_type = payment_form.cleaned_data["payment_type"]
-    if not changed:
-        if not errors:
+    if not changed and not weights:
+        if not errors and not weight_errors:
             messages.info(request, _("Nothing changed."))
         return _to_member(request, md, member)
-    result = feedback.order_update(
-        request,
-        named=True,
-        md=md,
-        member=member,
-        quantities=changed,
-        tolerances=tolerances,
-        acting_user=request.user,
-        catalog_ids=scope,
-        payment_type=payment_type,
-        as_admin=True,
-    )
-    if result is None:
-        return _to_member(request, md, member)
-    if not result.changed:
+    if changed:
+        result = feedback.order_update(
+            request,
+            named=True,
+            md=md,
+            member=member,
+            quantities=changed,
+            tolerances=tolerances,
+            acting_user=request.user,
+            catalog_ids=scope,
+            payment_type=payment_type,
+            as_admin=True,
+        )
+        if result is None or (not result.changed and not weights):
+            return _to_member(request, md, member)
+    if weights and not feedback.order_weights_set(
+        request, md=md, member=member, weights=weights, acting_user=request.user, catalog_ids=scope
+    ):
         return _to_member(request, md, member)
     messages.success(
         request, _("The order of %(member)s is saved.") % {"member": member.user.display_name}

@@ -174,7 +174,18 @@ def test_unknown_and_deleted_groups_are_404(world, client_for):
 
 # Views open to a catalog's coordinator without the section's right, each scoped to their
 # catalogs inside the view (issue 13, item 7): a member who coordinates nothing gets 403.
-COORDINATED_DAY_VIEWS = {"day:index", "day:print", "day:csv", "day:producer_form"}
+COORDINATED_DAY_VIEWS = {
+    "day:index",
+    "day:print",
+    "day:csv",
+    "day:producer_form",
+    # Their catalogs' PDFs (issue 13, item 7): asked, followed and downloaded.
+    "day:pdf",
+    "day:producer_form_pdf",
+    "day:document",
+    "day:document_status",
+    "day:document_download",
+}
 
 
 def test_member_coordinating_nothing_gets_403_on_the_coordinators_day_views(world, client_for):

@@ -41,6 +41,7 @@ from orders.services.ordering import (
     order_update,
 )
 from orders.services.results import LineIssue, OrderError, OrderResult
+from orders.services.weights import order_weights_set
 from orders.services.wholesale import (
     wholesale_apply,
     wholesale_confirm,
@@ -69,6 +70,7 @@ __all__ = [
     "order_cancel_for_multidistrib",
     "order_place",
     "order_update",
+    "order_weights_set",
     "wholesale_apply",
     "wholesale_confirm",
     "wholesale_problems",
