@@ -83,6 +83,7 @@ def target_choices(*, group: Group, md: MultiDistrib):
         MultiDistrib.objects.filter(
             group=group,
             validated_at__isnull=True,
+            cancelled_at__isnull=True,
             start_at__gte=timezone.now() - timedelta(days=1),
             start_at__lte=timezone.now() + TARGET_HORIZON,
         )

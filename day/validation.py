@@ -70,6 +70,8 @@ def _lock_md(group: Group, md: MultiDistrib) -> MultiDistrib:
 
 
 def _refuse_if_validated(md: MultiDistrib) -> None:
+    if md.cancelled_at is not None:
+        raise DayError(_("This distribution is cancelled: its orders can no longer change."))
     if md.validated_at is not None:
         raise DayError(_("This distribution is validated: its orders can no longer change."))
 
@@ -364,6 +366,9 @@ def validation_refusals(*, group: Group, md: MultiDistrib, now=None) -> list[str
     reasons = []
     if md.validated_at is not None:
         reasons.append(_("This distribution is already validated."))
+        return reasons
+    if md.cancelled_at is not None:
+        reasons.append(_("This distribution is cancelled: there is nothing to validate."))
         return reasons
     if md.start_at > now:
         reasons.append(_("The distribution has not started yet: it cannot be validated."))

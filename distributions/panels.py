@@ -43,7 +43,9 @@ def manage_actions(request: Any, group: Any) -> list[home.ActionItem]:
         return []
     now = timezone.now()
     to_validate = list(
-        MultiDistrib.objects.filter(group=group, validated_at__isnull=True)
+        MultiDistrib.objects.filter(
+            group=group, validated_at__isnull=True, cancelled_at__isnull=True
+        )
         .past(now)
         .order_by("start_at")
         .values_list("pk", flat=True)

@@ -130,7 +130,9 @@ def distributions_to_validate(
     """
     now = now or timezone.now()
     candidates = list(
-        MultiDistrib.objects.filter(group=group, start_at__lte=now, validated_at__isnull=True)
+        MultiDistrib.objects.filter(
+            group=group, start_at__lte=now, validated_at__isnull=True, cancelled_at__isnull=True
+        )
         .select_related("place")
         .prefetch_related(_distributions_prefetch())
         .order_by("-start_at", "-pk")[: limit * 3]

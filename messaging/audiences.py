@@ -72,7 +72,11 @@ def _ordering_users(baskets: QuerySet[Basket]) -> QuerySet[Any]:
 
 def _open_mds(group: Any, now: datetime) -> QuerySet[MultiDistrib]:
     return MultiDistrib.objects.filter(
-        group=group, orders_open_at__lte=now, orders_close_at__gt=now, validated_at__isnull=True
+        group=group,
+        orders_open_at__lte=now,
+        orders_close_at__gt=now,
+        validated_at__isnull=True,
+        cancelled_at__isnull=True,
     )
 
 

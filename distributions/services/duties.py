@@ -40,6 +40,7 @@ def role_save(*, role: VolunteerRole, acting_user: Any) -> VolunteerRole:
                 distributions__catalog=role.catalog_id,
                 start_at__gt=timezone.now(),
                 validated_at__isnull=True,
+                cancelled_at__isnull=True,
             ).values_list("pk", flat=True)
         ]
         DutyNeed.objects.bulk_create(needs, ignore_conflicts=True)

@@ -358,6 +358,7 @@ def slots_resolve_due(*, now: datetime | None = None) -> int:
             slot_minutes__isnull=False,
             slots_resolved_at__isnull=True,
             validated_at__isnull=True,
+            cancelled_at__isnull=True,
             start_at__gt=now - timedelta(days=1),
         )
         .annotate(last_close=Max("distributions__orders_close_at"))

@@ -90,6 +90,7 @@ def validation_reminders_send(now=None) -> int:
             end_at__lte=now,
             end_at__gt=now - REMINDER_WINDOW,
             validated_at__isnull=True,
+            cancelled_at__isnull=True,
             group__has_payments=True,
             group__shop_mode=True,
             group__contact__isnull=False,
@@ -131,6 +132,7 @@ def _validation_mds(**filters: Any) -> Any:
         MultiDistrib.objects.filter(
             live_group_q("group"),
             validated_at__isnull=True,
+            cancelled_at__isnull=True,
             group__has_payments=True,
             group__shop_mode=True,
             pk__in=Basket.objects.filter(state=Basket.State.CONFIRMED).values("multidistrib_id"),

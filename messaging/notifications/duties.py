@@ -95,6 +95,7 @@ def duty_reminders_send(*, now: datetime | None = None) -> int:
             need__multidistrib__start_at__gt=now,
             need__multidistrib__start_at__lte=now + timedelta(days=15),
             need__multidistrib__validated_at__isnull=True,
+            need__multidistrib__cancelled_at__isnull=True,
         )
         .select_related("need__multidistrib__group")
         .order_by("need__multidistrib_id", "user_id")
@@ -168,6 +169,7 @@ def vacant_roles_alerts_send(*, now: datetime | None = None) -> int:
     candidates = MultiDistrib.objects.filter(
         live_group_q("group"),
         validated_at__isnull=True,
+        cancelled_at__isnull=True,
         start_at__gt=now,
         start_at__lte=now + timedelta(days=15),
     ).select_related("group", "group__contact", "place")

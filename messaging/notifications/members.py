@@ -228,6 +228,7 @@ def orders_closing_send(*, now: datetime | None = None) -> int:
     mds = MultiDistrib.objects.filter(
         live_group_q("group"),
         validated_at__isnull=True,
+        cancelled_at__isnull=True,
         orders_close_at__gte=notice,
         orders_close_at__lt=notice + timedelta(hours=24),
         orders_open_at__lte=start,
