@@ -366,3 +366,9 @@ def _amounts(values_qs, currency: str, key: str | None = None) -> dict:
         name = key or next(k for k in row if k != "amount")
         result[row[name]] = money.quantize(row["amount"] or 0, currency)
     return result
+
+
+def basket_codes(multidistrib: MultiDistrib) -> QuerySet:
+    """The references of a distribution's orders in the ledger (registered in ``reports.apps``
+    for the ledger's distribution filter)."""
+    return Basket.objects.filter(multidistrib=multidistrib).values("code")
