@@ -457,6 +457,13 @@ class ProducerImportForm(ImportForm):
 
 class ProducerImportApplyForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The linked group catalogs ticked in the preview: they get the file's prices; the others
+    # keep theirs. Rendered by the preview's template, one checkbox per linked catalog.
+    links = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+
+    def __init__(self, *args, link_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["links"].choices = [(pk, pk) for pk in link_ids]  # type: ignore[attr-defined]
 
 
 # Producer catalogs, links, directory --------------------------------------------------------------

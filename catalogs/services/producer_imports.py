@@ -20,6 +20,7 @@ The preview (``dry_run``) lists the offers created, updated and disabled and, fo
 group catalog, the prices that will change; applying queues the sync of the linked catalogs.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,8 @@ class PriceChange:
 class LinkedCatalogChange:
     link: CatalogLink
     prices: list[PriceChange] = field(default_factory=list)
+    # Left unticked at the import: the group keeps its current prices (``CatalogLink.held_prices``).
+    kept: bool = False
 
 
 @dataclass
@@ -274,10 +277,14 @@ def producer_catalog_import(
     acting_user: Any,
     disable_missing: bool = False,
     prices_include_vat: bool = False,
+    update_links: Collection[int] | None = None,
     dry_run: bool = False,
 ) -> ProducerImportReport:
     """Upsert the offers of the file into ``producer_catalog`` by reference (all or nothing).
 
+    ``update_links``: the ids of the linked group catalogs that get the file's prices (``None``:
+    every one); the others keep their current price for each product whose price changes (held
+    on the link, see ``_hold_prices``), and get the other changes (names, new products…).
     Raises ``ProductImportError`` with every bad line; with ``dry_run`` nothing is written and
     the report is the preview.
     """
@@ -320,12 +327,15 @@ def producer_catalog_import(
             product.active = False
     report.products = products
     report.linked = _linked_changes(producer_catalog, {v["ref"]: v["price"] for _line, v in offers})
+    for change in report.linked:
+        change.kept = update_links is not None and change.link.pk not in update_links
     if dry_run:
         return report
     with transaction.atomic():
         ProducerProduct.objects.bulk_create(report.created, batch_size=500)
         changed = report.updated + report.disabled
         ProducerProduct.objects.bulk_update(changed, FIELDS, batch_size=500)
+        held = _hold_prices(report.linked, in_file)
         log_action(
             action="producer_catalog.imported",
             acting_user=acting_user,
@@ -334,7 +344,28 @@ def producer_catalog_import(
             created=len(report.created),
             updated=len(report.updated),
             disabled=len(report.disabled),
+            kept_prices=[c.link.catalog_id for c in report.linked if c.kept],
         )
-        if report.created or changed:
+        if report.created or changed or held:
             _queue_sync(producer_catalog)
     return report
+
+
+def _hold_prices(linked: list[LinkedCatalogChange], in_file: set[str]) -> list[CatalogLink]:
+    """A catalog left unticked keeps, for each product whose price changes, the price it has
+    now (an earlier hold stays); a ticked one drops its holds on the file's references and takes
+    the file's prices. Returns the links whose holds changed."""
+    changed = []
+    for change in linked:
+        link = change.link
+        held = dict(link.held_prices or {})
+        if change.kept:
+            for price in change.prices:
+                held.setdefault(price.ref, str(price.old))
+        else:
+            held = {ref: price for ref, price in held.items() if ref not in in_file}
+        if held != (link.held_prices or {}):
+            link.held_prices = held
+            changed.append(link)
+    CatalogLink.objects.bulk_update(changed, ["held_prices"])
+    return changed

@@ -228,8 +228,10 @@ def test_pages_preview_then_apply_once(world, farm, client_for, django_capture_o
     assert "2,40" in preview.content.decode() and pc.products.count() == 2
     token = preview.context["apply_form"].initial["token"]
     apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+    link = CatalogLink.objects.get(catalog=catalog)
+    assert f'name="links" value="{link.pk}" checked' in preview.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(apply_url, {"token": token})
+        done = client.post(apply_url, {"token": token, "links": [link.pk]})
     assert done.status_code == 302 and pc.products.count() == 5
     assert not pc.products.get(ref="OLD").active
     assert Product.objects.get(catalog=catalog, ref="CAR").price == Decimal("2.11")
@@ -290,3 +292,59 @@ def test_the_preview_page_lists_at_most_200_offers_per_kind(farm, client_for):
     html = response.content.decode()
     assert "L199-1 —" in html and "L200-1 —" not in html and "… et 50 de plus" in html
     assert html.count("<li>L") == 200
+
+
+def test_an_unticked_linked_catalog_keeps_its_prices_until_an_import_ticks_it(
+    world, farm, client_for, django_capture_on_commit_callbacks
+):
+    user, pc = farm
+    ours = catalog_link_create(producer_catalog=pc, group=world.group, acting_user=world.admin)
+    theirs = catalog_link_create(
+        producer_catalog=pc, group=world.other_group, acting_user=world.outsider
+    )
+    ours_link, theirs_link = (CatalogLink.objects.get(catalog=c) for c in (ours, theirs))
+    client = client_for(user)
+    apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+
+    def apply(rows, links):
+        preview = upload(client, pc, csv_file(rows))
+        assert {c.link.pk for c in preview.context["report"].linked} == {
+            ours_link.pk,
+            theirs_link.pk,
+        }
+        token = preview.context["apply_form"].initial["token"]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(apply_url, {"token": token, "links": links}).status_code == 302
+
+    def price(catalog, ref="CAR"):
+        return Product.objects.get(catalog=catalog, ref=ref).price
+
+    apply(GOOD, [ours_link.pk])  # the other group's catalog left unticked
+    assert (price(ours), price(theirs)) == (Decimal("2.11"), Decimal("2.40"))
+    # New products and other changes reach both; only the changed price is held.
+    assert price(theirs, "AA-0026-1") == Decimal("1.21")
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {"CAR": "2.40"} and not theirs_link.needs_sync
+    # A later edit by the producer syncs again: the hold stays.
+    from catalogs.services import producer_product_save
+
+    carrots = pc.products.get(ref="CAR")
+    carrots.name = "Carottes nouvelles"
+    with django_capture_on_commit_callbacks(execute=True):
+        producer_product_save(product=carrots, acting_user=user)
+    assert price(theirs) == Decimal("2.40")
+    assert Product.objects.get(catalog=theirs, ref="CAR").name == "Carottes nouvelles"
+    # A new import ticking it gives it the file's prices and drops the hold.
+    cheaper = [
+        GOOD[0],
+        GOOD[1],
+        ["Carottes", "CAR", "", "kg", "1", "", "", "", "CAR", "1", "1.9", "5.5", ""],
+    ]
+    apply(cheaper, [ours_link.pk, theirs_link.pk])
+    assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {}
+    # Nothing ticked: both keep their prices.
+    apply(GOOD, [])
+    assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
+    assert pc.products.get(ref="CAR").price == Decimal("2.11")  # the producer's own price
