@@ -423,12 +423,14 @@ def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> H
         },
     )
     data = upload.read()
+    images = form.cleaned_data["images"].read() if form.cleaned_data["images"] else None
     try:
         report = services.producer_catalog_import(
             producer_catalog=pc,
             data=data,
             filename=upload.name,
             acting_user=request.user,
+            images=images,
             dry_run=True,
             **options,
         )
@@ -442,6 +444,7 @@ def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> H
             "pc": pc.pk,
             "data": data,
             "name": upload.name,
+            "images": images,
             # The linked catalogs offered with a checkbox: those left unticked keep their prices.
             "shown": [change.link.pk for change in report.linked],
             **options,
@@ -479,6 +482,7 @@ def producer_catalog_import_apply(request: HttpRequest, producer_catalog_id: int
             acting_user=request.user,
             disable_missing=pending["disable_missing"],
             prices_include_vat=pending["prices_include_vat"],
+            images=pending["images"],
             update_links=set(live.values_list("pk", flat=True))
             - (set(pending["shown"]) - set(form.cleaned_data["links"])),
         )

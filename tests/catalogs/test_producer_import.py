@@ -348,3 +348,113 @@ def test_an_unticked_linked_catalog_keeps_its_prices_until_an_import_ticks_it(
     apply(GOOD, [])
     assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
     assert pc.products.get(ref="CAR").price == Decimal("2.11")  # the producer's own price
+
+
+# Pictures --------------------------------------------------------------------------------------
+
+
+def _png(color=(200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def _zip(files: dict) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _with_image(row, cell):
+    return [*row, cell, ""]
+
+
+def test_a_picture_url_is_only_a_warning_and_a_zip_gives_the_pictures(farm, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user, pc = farm
+    rows = [
+        _with_image(GOOD[0], "https://www.example.org/jus.jpg"),
+        GOOD[1],
+        _with_image(GOOD[2], "photos/Carottes.PNG"),
+        _with_image(GOOD[3], "poireaux.png"),
+    ]
+    images = _zip({"photos/carottes.png": _png(), "poireaux.png": _png((0, 120, 0))})
+    preview = run(pc, user, csv_file(rows), images=images, dry_run=True)
+    assert preview.pictures == 2 and not pc.products.get(ref="CAR").image
+    [(line, warning)] = preview.warnings
+    assert line == 3 and "https://www.example.org/jus.jpg" in warning
+    assert "does not reach the web" in warning
+    report = run(pc, user, csv_file(rows), images=images)
+    carrots = pc.products.get(ref="CAR")
+    assert carrots.image and carrots.image.read() == _png()
+    assert pc.products.get(ref="POI").image
+    assert not pc.products.get(ref="AA-0026-1").image
+    assert report.pictures == 2
+    # The same pictures again: nothing to change.
+    again = run(pc, user, csv_file(rows), images=images)
+    assert again.pictures == 0 and again.updated == [] and again.created == []
+    # Another picture replaces it.
+    run(
+        pc,
+        user,
+        csv_file(rows),
+        images=_zip({"carottes.png": _png((0, 0, 0)), "poireaux.png": _png((0, 120, 0))}),
+    )
+    assert pc.products.get(ref="CAR").image.read() == _png((0, 0, 0))
+
+
+def test_pictures_missing_or_not_pictures_are_errors_of_their_lines(farm):
+    user, pc = farm
+    rows = [GOOD[0], GOOD[1], _with_image(GOOD[2], "carottes.png"), _with_image(GOOD[3], "x.png")]
+    errors = errors_of(pc, user, csv_file(rows))
+    assert [line for line, _m in errors] == [5, 6]
+    assert "no ZIP file of pictures was sent" in errors[0][1]
+    errors = errors_of(
+        pc, user, csv_file(rows), images=_zip({"carottes.png": b"%PDF-1.4", "x.png": _png()})
+    )
+    assert [(line, "JPEG, PNG, GIF or WebP" in m) for line, m in errors] == [(5, True)]
+    errors = errors_of(pc, user, csv_file(rows), images=_zip({"x.png": _png()}))
+    assert errors == [(5, "The picture “carottes.png” is not in the ZIP file.")]
+    errors = errors_of(pc, user, csv_file(rows), images=b"not a zip")
+    assert errors[0] == (0, "The pictures file is not a ZIP file.")
+    assert not pc.products.filter(ref="POI").exists()
+
+
+def test_the_pages_carry_the_zip_to_the_apply(
+    world, farm, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    user, pc = farm
+    client = client_for(user)
+    rows = [GOOD[0], GOOD[1], _with_image(GOOD[2], "carottes.png"), GOOD[3]]
+    url = reverse("catalogs:producer_catalog_import", args=[pc.pk])
+    refused = client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("offers.csv", csv_file(rows)),
+            "images": SimpleUploadedFile("photos.rar", b"x"),
+        },
+    )
+    assert refused.status_code == 200 and "images" in refused.context["form"].errors
+    preview = client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("offers.csv", csv_file(rows)),
+            "images": SimpleUploadedFile("photos.zip", _zip({"carottes.png": _png()})),
+        },
+    )
+    assert preview.context["report"].pictures == 1
+    assert "1 offer gets a new picture" in preview.content.decode()
+    token = preview.context["apply_form"].initial["token"]
+    apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(apply_url, {"token": token}).status_code == 302
+    assert pc.products.get(ref="CAR").image.read() == _png()
