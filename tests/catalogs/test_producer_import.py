@@ -452,7 +452,7 @@ def test_the_pages_carry_the_zip_to_the_apply(
         },
     )
     assert preview.context["report"].pictures == 1
-    assert "1 offer gets a new picture" in preview.content.decode()
+    assert "1 offre reçoit une nouvelle photo" in preview.content.decode()
     token = preview.context["apply_form"].initial["token"]
     apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
     with django_capture_on_commit_callbacks(execute=True):
