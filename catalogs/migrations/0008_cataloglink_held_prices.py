@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogs', '0007_catalog_max_quantity_per_line'),
+        ("catalogs", "0007_catalog_max_quantity_per_line"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cataloglink',
-            name='held_prices',
-            field=models.JSONField(blank=True, default=dict, verbose_name='prices kept by the group'),
+            model_name="cataloglink",
+            name="held_prices",
+            field=models.JSONField(
+                blank=True, default=dict, verbose_name="prices kept by the group"
+            ),
         ),
     ]
