@@ -348,6 +348,17 @@ def test_an_unticked_linked_catalog_keeps_its_prices_until_an_import_ticks_it(
     apply(GOOD, [])
     assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
     assert pc.products.get(ref="CAR").price == Decimal("2.11")  # the producer's own price
+    # A price the producer then sets by hand reaches everyone, holds or not.
+    apply([*GOOD[:2], cheaper[2]], [ours_link.pk])  # 2.00 for ours, theirs keeps 2.00 too
+    apply(GOOD, [ours_link.pk])
+    assert (price(ours), price(theirs)) == (Decimal("2.11"), Decimal("2.00"))
+    carrots = pc.products.get(ref="CAR")
+    carrots.price = Decimal("2.30")
+    with django_capture_on_commit_callbacks(execute=True):
+        producer_product_save(product=carrots, acting_user=user)
+    assert (price(ours), price(theirs)) == (Decimal("2.30"), Decimal("2.30"))
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {}
 
 
 # Pictures --------------------------------------------------------------------------------------
