@@ -453,10 +453,35 @@ class ProducerImportForm(ImportForm):
         required=False,
         help_text=_("Products of this catalog whose reference is not in the file become inactive."),
     )
+    images = forms.FileField(
+        label=_("Pictures (ZIP file, optional)"),
+        required=False,
+        help_text=_(
+            "The pictures the “URL Image” column names by file name (JPEG, PNG, GIF or WebP, "
+            "2 MB each; 10 MB for the ZIP file)."
+        ),
+    )
+
+    def clean_images(self):
+        upload = self.cleaned_data["images"]
+        if upload is None:
+            return upload
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The ZIP file is too big (10 MB at most)."))
+        if not upload.name.lower().endswith(".zip"):
+            raise forms.ValidationError(_("Send the pictures in a ZIP file."))
+        return upload
 
 
 class ProducerImportApplyForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The linked group catalogs ticked in the preview: they get the file's prices; the others
+    # keep theirs. Rendered by the preview's template, one checkbox per linked catalog.
+    links = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+
+    def __init__(self, *args, link_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["links"].choices = [(pk, pk) for pk in link_ids]  # type: ignore[attr-defined]
 
 
 # Producer catalogs, links, directory --------------------------------------------------------------

@@ -681,6 +681,10 @@ class CatalogLink(models.Model):
     disabled_refs = models.JSONField(
         _("references switched off by the group"), default=list, blank=True
     )
+    # Reference → price (text) the group keeps while the producer's catalog has another one: a
+    # catalog import that left this catalog unticked (``producer_imports``); the next import that
+    # ticks it gives it the file's prices again.
+    held_prices = models.JSONField(_("prices kept by the group"), default=dict, blank=True)
     needs_sync = models.BooleanField(_("waiting for a sync"), default=True)
     last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

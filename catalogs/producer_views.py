@@ -24,6 +24,7 @@ from catalogs.access import (
 )
 from catalogs.exceptions import ProductImportError
 from catalogs.models import (
+    CatalogLink,
     ProducerCatalog,
     ProducerProduct,
     Vendor,
@@ -422,12 +423,14 @@ def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> H
         },
     )
     data = upload.read()
+    images = form.cleaned_data["images"].read() if form.cleaned_data["images"] else None
     try:
         report = services.producer_catalog_import(
             producer_catalog=pc,
             data=data,
             filename=upload.name,
             acting_user=request.user,
+            images=images,
             dry_run=True,
             **options,
         )
@@ -436,7 +439,16 @@ def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> H
     token = new_token()
     cache.set(
         _import_cache_key(token),
-        {"user": request.user.pk, "pc": pc.pk, "data": data, "name": upload.name, **options},
+        {
+            "user": request.user.pk,
+            "pc": pc.pk,
+            "data": data,
+            "name": upload.name,
+            "images": images,
+            # The linked catalogs offered with a checkbox: those left unticked keep their prices.
+            "shown": [change.link.pk for change in report.linked],
+            **options,
+        },
         IMPORT_CACHE_SECONDS,
     )
     apply_form = forms.ProducerImportApplyForm(initial={"token": token})
@@ -449,7 +461,10 @@ def producer_catalog_import(request: HttpRequest, producer_catalog_id: int) -> H
 @require_POST
 def producer_catalog_import_apply(request: HttpRequest, producer_catalog_id: int) -> HttpResponse:
     pc = producer_catalog_get_for_user(request.user, producer_catalog_id)
-    form = forms.ProducerImportApplyForm(request.POST)
+    live = CatalogLink.objects.filter(producer_catalog=pc, ended_at__isnull=True)
+    form = forms.ProducerImportApplyForm(
+        request.POST, link_ids=list(live.values_list("pk", flat=True))
+    )
     key = _import_cache_key(form.data.get("token", "")) if form.is_valid() else ""
     pending = cache.get(key) if key else None
     mine = pending and pending["user"] == request.user.pk and pending["pc"] == pc.pk
@@ -467,6 +482,9 @@ def producer_catalog_import_apply(request: HttpRequest, producer_catalog_id: int
             acting_user=request.user,
             disable_missing=pending["disable_missing"],
             prices_include_vat=pending["prices_include_vat"],
+            images=pending["images"],
+            update_links=set(live.values_list("pk", flat=True))
+            - (set(pending["shown"]) - set(form.cleaned_data["links"])),
         )
     except ProductImportError as exc:  # the catalog changed since the preview
         return _import_page(request, pc, errors=exc.errors)

@@ -46,8 +46,12 @@ class AdminCorrectionForm(forms.Form):
 
 @admin.register(Operation)
 class OperationAdmin(ExportMixin, admin.ModelAdmin):
+    """Export only (decision, issue 19): the ledger is written by the payments services."""
+
     resource_classes = [OperationResource]
     export_form_class = TranslatedExportForm
+    # import-export wraps it in its own list template (the export button).
+    change_list_template = "admin/payments/operation/change_list.html"
     list_display = [
         "id",
         "date",

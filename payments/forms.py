@@ -10,12 +10,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.forms import RowIdsChoiceField
 from kernel.idempotency import OneTimeSubmissionField
 from kernel.numbers import DecimalInputField
+from members.models import Member
 from payments import providers
-from payments.models import ON_THE_SPOT_TYPES, Operation
+from payments.models import ON_THE_SPOT_TYPES, PAYMENT_TYPE_CHOICES, Operation
 
 # The largest amount typed by hand: a payment, refund or correction of a member's account.
 MAX_AMOUNT = Decimal("99999.99")
@@ -170,13 +172,36 @@ class BalanceFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Show"), required=False, choices=STATUS_CHOICES)
 
 
+class _MemberChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.user.household_name
+
+
+class _DistributionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.local_start:%d/%m/%Y %H:%M} · {obj.place.name}"
+
+
 class ExportForm(forms.Form):
+    """The ledger's filters, shared by its page and its file (``selectors.ledger_operations``)."""
+
     FORMATS = [("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
 
     start = forms.DateField(label=_("From"), widget=DateInput())
     end = forms.DateField(label=_("To"), widget=DateInput())
-    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv")
+    member = _MemberChoice(label=_("Member"), queryset=Member.objects.none(), required=False)
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All")), *Operation.Kind.choices], required=False
+    )
+    payment_type = forms.ChoiceField(
+        label=_("Payment type"), choices=[("", _("All")), *PAYMENT_TYPE_CHOICES], required=False
+    )
+    distribution = _DistributionChoice(
+        label=_("Distribution"), queryset=MultiDistrib.objects.none(), required=False
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv", required=False)
 
+    FILTERS = ("member", "kind", "payment_type", "distribution")
     MAX_DAYS = 3 * 366
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
@@ -184,6 +209,17 @@ class ExportForm(forms.Form):
         today = timezone.localdate(timezone=group.tzinfo)
         self.fields["start"].initial = today.replace(day=1)
         self.fields["end"].initial = today
+        # Former members too: their operations stay in the ledger.
+        self.fields["member"].queryset = (  # type: ignore[attr-defined]
+            Member.objects.filter(group=group)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "pk")
+        )
+        self.fields["distribution"].queryset = (  # type: ignore[attr-defined]
+            MultiDistrib.objects.filter(group=group)
+            .select_related("place", "group")
+            .order_by("-start_at")
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -194,3 +230,12 @@ class ExportForm(forms.Form):
             elif end - start > timedelta(days=self.MAX_DAYS):
                 self.add_error("end", _("Export at most three years at a time."))
         return cleaned
+
+    def filters(self) -> dict[str, Any]:
+        """The cleaned filters, as ``selectors.ledger_operations`` takes them."""
+        data = self.cleaned_data
+        return {
+            "start": data["start"],
+            "end": data["end"],
+            **{name: data.get(name) or None for name in self.FILTERS},
+        }

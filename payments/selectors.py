@@ -6,7 +6,7 @@ one aggregated query whatever the number of members. What counts is ``models.COU
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round
 
+from distributions.models import MultiDistrib
 from groups.models import Group
 from kernel.money import quantize
 from members.models import Member, active_member_q
@@ -279,12 +280,49 @@ def operations_of_group(*, group: Group) -> QuerySet[Operation]:
     return Operation.objects.filter(group=group)
 
 
-def operations_for_export(*, group: Group, start: date, end: date) -> QuerySet[Operation]:
-    """Rows dated from ``start`` to ``end`` included, oldest first."""
-    return (
-        Operation.objects.filter(group=group, date__gte=start, date__lte=end)
-        .select_related("member__user", "recorded_by", "reverses")
-        .order_by("date", "created_at", "id")
+# Who knows which operations belong to a distribution: the payments app does not look behind a
+# row's reference (a basket code), so an app that knows baskets registers
+# ``provider(multidistrib) -> QuerySet`` of the references of that distribution's orders
+# (``reports.apps``). Without a provider, the distribution filter keeps no row.
+_distribution_references: list[Callable[[MultiDistrib], QuerySet]] = []
+
+
+def register_distribution_references(
+    provider: Callable[[MultiDistrib], QuerySet],
+) -> Callable[[MultiDistrib], QuerySet]:
+    if provider not in _distribution_references:
+        _distribution_references.append(provider)
+    return provider
+
+
+def ledger_operations(
+    *,
+    group: Group,
+    start: date,
+    end: date,
+    member: Member | None = None,
+    kind: str | None = None,
+    payment_type: str | None = None,
+    distribution: MultiDistrib | None = None,
+) -> QuerySet[Operation]:
+    """The ledger's rows dated from ``start`` to ``end`` included, oldest first, filtered as the
+    ledger page asks (the same reading for its file): one member, one type of operation, one
+    payment type, the operations of one distribution's orders (their debts, payments, refunds
+    and corrections, matched by the baskets' codes)."""
+    rows = Operation.objects.filter(group=group, date__gte=start, date__lte=end)
+    if member is not None:
+        rows = rows.filter(member=member)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if payment_type:
+        rows = rows.filter(payment_type=payment_type)
+    if distribution is not None:
+        match = Q(pk__in=[])
+        for provider in _distribution_references:
+            match |= Q(reference__in=provider(distribution))
+        rows = rows.filter(match)
+    return rows.select_related("member__user", "recorded_by", "reverses").order_by(
+        "date", "created_at", "id"
     )
 
 

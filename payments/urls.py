@@ -10,6 +10,7 @@ group_patterns = [
     path("manage/payments/", views.balances, name="balances"),
     path("manage/payments/pending/", views.pending, name="pending"),
     path("manage/payments/export/", views.export, name="export"),
+    path("manage/payments/ledger/", views.ledger, name="ledger"),
     path("manage/payments/opening/", import_views.opening, name="opening"),
     path("manage/payments/opening/preview/", import_views.opening_preview, name="opening_preview"),
     path("manage/payments/opening/confirm/", import_views.opening_confirm, name="opening_confirm"),

@@ -311,20 +311,50 @@ def pending(request: HttpRequest, group_slug: str) -> HttpResponse:
     )
 
 
+def _ledger_form(request: HttpRequest) -> forms.ExportForm:
+    """The ledger's filters from the query string; the current month when none is given."""
+    group = request.group
+    form = forms.ExportForm(request.GET if "start" in request.GET else None, group=group)
+    if not form.is_bound:
+        start, end = form.fields["start"].initial, form.fields["end"].initial
+        form = forms.ExportForm({"start": start, "end": end}, group=group)
+    return form
+
+
+@group_permission_required(PAYMENTS)
+@require_GET
+def ledger(request: HttpRequest, group_slug: str) -> HttpResponse:
+    group = request.group
+    form = _ledger_form(request)
+    page = None
+    if form.is_valid():
+        rows = selectors.ledger_operations(group=group, **form.filters())
+        page = Paginator(rows, OPERATIONS_PER_PAGE * 2).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    for key in ("page", "format"):
+        query.pop(key, None)
+    return render(
+        request,
+        "payments/manage_ledger.html",
+        {"group": group, "form": form, "page": page, "query": query.urlencode()},
+        status=200 if form.is_valid() else 400,
+    )
+
+
 @group_permission_required(PAYMENTS)
 @require_GET
 def export(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = request.group
     form = forms.ExportForm(request.GET or None, group=group)
     if form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        filters = form.filters()
         return exports.export_response(
             group=group,
-            start=start,
-            end=end,
+            start=filters["start"],
+            end=filters["end"],
             fmt=form.cleaned_data["format"],
             language=translation.get_language() or "fr",
-            operations=selectors.operations_for_export(group=group, start=start, end=end),
+            operations=selectors.ledger_operations(group=group, **filters),
         )
     return render(
         request,

@@ -7,3 +7,11 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # The ledger's distribution filter: the references of a distribution's orders are its
+        # baskets' codes (payments does not know baskets; reports reads both).
+        from payments.selectors import register_distribution_references
+        from reports.selectors import basket_codes
+
+        register_distribution_references(basket_codes)

@@ -249,5 +249,35 @@ EXPORTERS: dict[str, type[ReportExporter]] = {
 }
 
 
+class CatalogStatisticsExporter(ListExporter):
+    """One catalog's statistics over a period (``selectors.catalog_statistics``), then its total."""
+
+    sheet_title = gettext_lazy("Statistics")
+    columns = (
+        gettext_lazy("Product"),
+        gettext_lazy("Reference"),
+        gettext_lazy("Quantity"),
+        gettext_lazy("Total excl. VAT"),
+        gettext_lazy("Total incl. VAT"),
+        gettext_lazy("Share of the catalog (%)"),
+        gettext_lazy("Buyers"),
+    )
+    column_widths = (36, 14, 10, 16, 16, 12, 10)
+
+    def __init__(self, catalog, start: date, end: date, *, language: str) -> None:
+        super().__init__(language=language)
+        self.catalog, self.start, self.end = catalog, start, end
+
+    def rows(self) -> Iterable[Sequence]:
+        stats = selectors.catalog_statistics(catalog=self.catalog, start=self.start, end=self.end)
+        for p in stats.products:
+            t = p.totals
+            yield [p.name, p.ref, t.quantity, t.goods_ht, t.goods, p.share, p.buyer_count]
+        t = stats.totals
+        share = Decimal("100.00") if stats.products else None
+        # No total quantity: the products' units differ.
+        yield [_("Total"), "", None, t.goods_ht, t.goods, share, stats.buyers]
+
+
 def file_name(kind: str, group: Group, start: date, end: date, extension: str) -> str:
     return f"{kind}-{slugify(group.slug)}-{start.isoformat()}-{end.isoformat()}.{extension}"

@@ -12,20 +12,14 @@ from groups.models import Group
 from payments.forms import DateInput
 
 
-class PeriodForm(forms.Form):
-    """A period (at most three years), the file's format and, for order lines, one catalog."""
+class DatesForm(forms.Form):
+    """A period (at most three years) and the file's format."""
 
     FORMATS = [("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
     MAX_DAYS = 3 * 366
 
     start = forms.DateField(label=_("From"), widget=DateInput())
     end = forms.DateField(label=_("To"), widget=DateInput())
-    catalog = forms.ModelChoiceField(
-        label=_("Catalog"),
-        queryset=Catalog.objects.none(),
-        required=False,
-        empty_label=_("All catalogs"),
-    )
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv", required=False)
 
     def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
@@ -33,7 +27,6 @@ class PeriodForm(forms.Form):
         today = timezone.localdate(timezone=group.tzinfo)
         self.fields["start"].initial = (today - timedelta(days=90)).replace(day=1)
         self.fields["end"].initial = today
-        self.fields["catalog"].queryset = Catalog.objects.filter(group=group).order_by("name")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -45,3 +38,19 @@ class PeriodForm(forms.Form):
             elif end - start > timedelta(days=self.MAX_DAYS):
                 self.add_error("end", _("Export at most three years at a time."))
         return cleaned
+
+
+class PeriodForm(DatesForm):
+    """The period report's: a period, the file's format and, optionally, one catalog."""
+
+    catalog = forms.ModelChoiceField(
+        label=_("Catalog"),
+        queryset=Catalog.objects.none(),
+        required=False,
+        empty_label=_("All catalogs"),
+    )
+    field_order = ("start", "end", "catalog", "format")
+
+    def __init__(self, *args: Any, group: Group, **kwargs: Any) -> None:
+        super().__init__(*args, group=group, **kwargs)
+        self.fields["catalog"].queryset = Catalog.objects.filter(group=group).order_by("name")  # type: ignore[attr-defined]

@@ -16,6 +16,16 @@ group_patterns = [
         for kind in exports.REPORT_KINDS
     ),
     path("manage/reports/statistics/", views.statistics, name="statistics"),
+    path(
+        "manage/reports/catalogs/<int:catalog_id>/statistics/",
+        views.catalog_statistics,
+        name="catalog_statistics",
+    ),
+    path(
+        "manage/reports/catalogs/<int:catalog_id>/statistics/file/",
+        views.catalog_statistics_file,
+        name="catalog_statistics_file",
+    ),
     path("manage/reports/archive/", views.archive_page, name="archive"),
     path("manage/reports/archive/download/", views.archive_download, name="archive_download"),
 ]

@@ -6,12 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Qu
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from groups.tenancy import group_permission_required
+from catalogs.access import catalog_get_for_manager
+from groups.tenancy import group_member_required, group_permission_required
 from reports import archive, charts, exports, selectors
-from reports.forms import PeriodForm
+from reports.forms import DatesForm, PeriodForm
 
 ADMIN = "admin"
 DOWNLOADS = (
@@ -137,3 +139,52 @@ def archive_download(request: HttpRequest, group_slug: str) -> HttpResponse:
     response = HttpResponse(archive.build_archive(group), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{archive.file_name(group)}"'
     return response
+
+
+def _statistics_form(request: HttpRequest) -> DatesForm:
+    """The period from the query string, the default one (last three months) otherwise."""
+    form = DatesForm(request.GET if "start" in request.GET else None, group=request.group)
+    if not form.is_bound:
+        initial = {name: form.fields[name].initial for name in ("start", "end")}
+        form = DatesForm(initial, group=request.group)
+    return form
+
+
+@group_member_required
+@require_GET
+def catalog_statistics(request: HttpRequest, group_slug: str, catalog_id: int) -> HttpResponse:
+    """One catalog's products over a period, for whoever manages the catalog (its coordinators
+    too), with its file in CSV and XLSX."""
+    catalog = catalog_get_for_manager(request, catalog_id)
+    form = _statistics_form(request)
+    stats = files = None
+    if form.is_valid():
+        data = form.cleaned_data
+        stats = selectors.catalog_statistics(catalog=catalog, start=data["start"], end=data["end"])
+        url = reverse("reports:catalog_statistics_file", args=[request.group.slug, catalog.pk])
+        period = f"start={data['start'].isoformat()}&end={data['end'].isoformat()}"
+        files = [(label, f"{url}?{period}&format={fmt}") for fmt, label in DatesForm.FORMATS]
+    return render(
+        request,
+        "reports/catalog_statistics.html",
+        {"group": request.group, "catalog": catalog, "form": form, "stats": stats, "files": files},
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@group_member_required
+@require_GET
+def catalog_statistics_file(
+    request: HttpRequest, group_slug: str, catalog_id: int
+) -> HttpResponseBase:
+    catalog = catalog_get_for_manager(request, catalog_id)
+    form = DatesForm(request.GET, group=request.group)
+    if not form.is_valid():
+        context = {"group": request.group, "catalog": catalog, "form": form, "stats": None}
+        return render(request, "reports/catalog_statistics.html", context, status=400)
+    start, end, fmt = (form.cleaned_data[name] for name in ("start", "end", "format"))
+    exporter = exports.CatalogStatisticsExporter(
+        catalog, start, end, language=translation.get_language() or "fr"
+    )
+    name = exports.file_name(f"statistics-{slugify(catalog.name)}", request.group, start, end, fmt)
+    return exporter.response(fmt, name)

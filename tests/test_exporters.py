@@ -1,6 +1,7 @@
 import csv
 import io
-from datetime import date
+import zipfile
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -131,6 +132,56 @@ def test_long_xlsx_leaves_in_several_chunks():
     sheet = load_workbook(io.BytesIO(b"".join(chunks)), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 20_001 and rows[-1] == ("Produit 19999", 1.25, None, 19999)
+
+
+def test_xlsx_streams_its_first_bytes_before_the_rows_are_read():
+    read = []
+
+    def rows():
+        for row in ROWS:
+            read.append(row)
+            yield row
+
+    chunks = FruitExporter(rows(), language="fr").xlsx_chunks()
+    assert next(chunks).startswith(b"PK") and read == []
+    rest = b"".join(chunks)
+    assert len(read) == 3 and rest
+
+
+def test_xlsx_cells_of_every_kind_and_a_valid_package():
+    aware = datetime(2026, 6, 1, 16, 30, tzinfo=UTC)  # 18:30 in Paris (settings' zone)
+
+    def naive(*parts):  # a spreadsheet's date and time: no zone
+        return datetime(*parts, tzinfo=UTC).replace(tzinfo=None)
+
+    rows = [
+        ["Tab\tand a bell\x07 <b>&amp;", True, aware, 7, 2.25, Decimal("3.125")],
+        [None, False, naive(2026, 1, 2, 8, 0), -1, None, Decimal("-0.50")],
+    ]
+
+    class Kinds(FruitExporter):
+        columns = ("a", "b", "c", "d", "e", "f")
+        sheet_title = "Bad [title]: a/b?"
+        column_widths = (30, 8)
+
+    content = Kinds(rows, language="en").content("xlsx")
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert names[0] == "[Content_Types].xml" and "xl/styles.xml" in names
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet.title == "Bad  title   a b "
+    assert sheet.column_dimensions["A"].width == 30
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert values[0] == [
+        "Tab\tand a bell <b>&amp;",
+        True,
+        naive(2026, 6, 1, 18, 30),
+        7,
+        2.25,
+        3.125,
+    ]
+    assert values[1] == [None, False, naive(2026, 1, 2, 8, 0), -1, None, -0.5]
+    assert sheet["C2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["F3"].number_format == "0.00"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +49,7 @@ def catalog_link_sync(*, link: CatalogLink) -> SyncReport:
     upstream = {p.ref: p for p in source.products.all()}
     local = {p.ref: p for p in catalog.products.exclude(ref="")}
     disabled = set(link.disabled_refs)
+    held = link.held_prices or {}
     to_create, to_update = [], []
     for ref, up in upstream.items():
         product = local.get(ref)
@@ -58,6 +60,8 @@ def catalog_link_sync(*, link: CatalogLink) -> SyncReport:
         for name in SYNCED_FIELDS:
             value = getattr(up, name)
             setattr(product, name, value.name if name == "image" else value)
+        if ref in held:  # kept by the group at a catalog import
+            product.price = Decimal(held[ref])
         product.active = up.active and ref not in disabled
         product.normalize()
         if new:

@@ -38,12 +38,33 @@ def producer_catalog_save(
     return producer_catalog
 
 
+def _release_held_price(product: ProducerProduct) -> None:
+    links = CatalogLink.objects.filter(
+        producer_catalog_id=product.producer_catalog_id,
+        ended_at__isnull=True,
+        held_prices__has_key=product.ref,
+    )
+    for link in links:
+        link.held_prices.pop(product.ref, None)
+        link.save(update_fields=["held_prices"])
+
+
 @transaction.atomic
 def producer_product_save(*, product: ProducerProduct, acting_user: Any) -> ProducerProduct:
-    """Save a producer's product; every linked group receives the change at the next sync."""
+    """Save a producer's product; every linked group receives the change at the next sync.
+
+    A new price reaches the groups that kept their price at a catalog import too
+    (``CatalogLink.held_prices``): the producer set this one by hand, for everyone."""
     created = product.pk is None
+    old_price = (
+        None
+        if created
+        else ProducerProduct.objects.filter(pk=product.pk).values_list("price", flat=True).first()
+    )
     product.full_clean()
     product.save()
+    if old_price is not None and old_price != product.price:
+        _release_held_price(product)
     log_action(
         action="producer_product.created" if created else "producer_product.changed",
         acting_user=acting_user,

@@ -13,26 +13,39 @@ is one ``ProducerProduct`` of the catalog, matched by its reference (``offerRef`
 ``<product ref>-<n>``): it is updated when it exists, created otherwise. Prices are excl. VAT
 unless the producer says the file's prices include it. Cells are read with the same widgets as
 the group's product import (``catalogs.resources``): units, decimals with a comma or a dot,
-yes/no, categories. Images are not downloaded (the two image columns are ignored).
+yes/no, categories.
+
+Pictures (``imageUrl``): the spec downloads the URL, and a failed download is only a warning.
+This server does not reach the web, so a URL is never fetched: it gives a warning on its line
+and the offer keeps its picture. Instead, the column may hold a file name found in a ZIP of
+pictures sent with the file (JPEG, PNG, GIF or WebP, 2 MB each): that picture becomes the
+offer's when it differs from the one it has. A file name missing from the ZIP (or without a
+ZIP), or a file that is not a picture, is an error of its line. ``imageDate`` is not needed.
 
 All or nothing: every bad line is reported with its number and reason and nothing is written.
 The preview (``dry_run``) lists the offers created, updated and disabled and, for each linked
 group catalog, the prices that will change; applying queues the sync of the linked catalogs.
 """
 
+import io
+import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from catalogs.exceptions import ProductImportError
 from catalogs.models import CatalogLink, ProducerCatalog, ProducerProduct, Product
 from catalogs.services.producer_catalogs import _queue_sync
 from kernel import money
 from kernel.audit import log_action
+from kernel.images import EXTENSIONS, FORMATS, REFUSAL
 from kernel.tables import TableError, read_table
 
 # Position → (key, label of the spec's sample file).
@@ -98,10 +111,15 @@ class PriceChange:
 class LinkedCatalogChange:
     link: CatalogLink
     prices: list[PriceChange] = field(default_factory=list)
+    # Left unticked at the import: the group keeps its current prices (``CatalogLink.held_prices``).
+    kept: bool = False
 
 
 @dataclass
 class ProducerImportReport:
+    # (line, message): pictures not taken (URLs), the import goes on.
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    pictures: int = 0  # offers whose picture comes from the ZIP
     created: list[ProducerProduct] = field(default_factory=list)
     updated: list[ProducerProduct] = field(default_factory=list)
     unchanged: int = 0
@@ -229,6 +247,7 @@ def _parse(table, prices_include_vat: bool) -> tuple[list[tuple[int, dict]], lis
                     "price": price,
                     "vat_rate": vat,
                     "active": product["active"] and values["active"],
+                    "image": cells["imageUrl"],
                 },
             )
         )
@@ -266,6 +285,91 @@ def _linked_changes(producer_catalog: ProducerCatalog, new_prices: dict) -> list
     return changes
 
 
+MAX_PICTURE_BYTES = 2 * 1024 * 1024  # as a picture sent through the product form
+MAX_PICTURES_BYTES = 50 * 1024 * 1024  # what a ZIP may unpack to, all pictures together
+
+
+class Pictures:
+    """The pictures of an import: the ZIP sent with the file, read only for the names the file
+    gives; URLs only give a warning (no network here)."""
+
+    def __init__(self, data: bytes | None, warnings: list, errors: list) -> None:
+        self.warnings, self.errors = warnings, errors
+        self.files: dict[str, zipfile.ZipInfo] = {}
+        self.archive: zipfile.ZipFile | None = None
+        self.unpacked = 0
+        if data:
+            try:
+                self.archive = zipfile.ZipFile(io.BytesIO(data))
+            except zipfile.BadZipFile:
+                errors.append((0, _("The pictures file is not a ZIP file.")))
+                return
+            for info in self.archive.infolist():
+                if not info.is_dir():
+                    self.files.setdefault(info.filename.rsplit("/", 1)[-1].casefold(), info)
+
+    def read(self, line: int, cell: str) -> tuple[str, bytes] | None:
+        if not cell:
+            return None
+        if "://" in cell or cell.lower().startswith("www."):
+            self.warnings.append(
+                (
+                    line,
+                    _(
+                        "The picture %(url)s was not downloaded: this server does not reach the "
+                        "web. Send the pictures in a ZIP file and write their file names in the "
+                        "column."
+                    )
+                    % {"url": cell},
+                )
+            )
+            return None
+        name = cell.replace("\\", "/").rsplit("/", 1)[-1]
+        info = self.files.get(name.casefold())
+        if info is None or self.archive is None:
+            message = (
+                _("The picture “%(name)s” is not in the ZIP file.")
+                if self.archive is not None
+                else _("The picture “%(name)s” is named, but no ZIP file of pictures was sent.")
+            )
+            self.errors.append((line, message % {"name": name}))
+            return None
+        self.unpacked += info.file_size
+        if info.file_size > MAX_PICTURE_BYTES or self.unpacked > MAX_PICTURES_BYTES:
+            self.errors.append(
+                (line, _("The picture “%(name)s” is too big (2 MB at most).") % {"name": name})
+            )
+            return None
+        content = self.archive.read(info)
+        if not _is_picture(name, content):
+            self.errors.append((line, f"{name} : {REFUSAL}"))
+            return None
+        return name, content
+
+
+def _is_picture(name: str, content: bytes) -> bool:
+    if name.rsplit(".", 1)[-1].lower() not in EXTENSIONS:
+        return False
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return image.format in FORMATS
+    except Exception:  # Pillow raises many kinds of errors on a broken file
+        return False
+
+
+def _same_picture(product: ProducerProduct, content: bytes) -> bool:
+    if not product.image:
+        return False
+    try:
+        if product.image.size != len(content):
+            return False
+        with product.image.open("rb") as stored:
+            return stored.read() == content
+    except OSError:  # the stored file is gone
+        return False
+
+
 def producer_catalog_import(
     *,
     producer_catalog: ProducerCatalog,
@@ -274,10 +378,16 @@ def producer_catalog_import(
     acting_user: Any,
     disable_missing: bool = False,
     prices_include_vat: bool = False,
+    update_links: Collection[int] | None = None,
+    images: bytes | None = None,
     dry_run: bool = False,
 ) -> ProducerImportReport:
     """Upsert the offers of the file into ``producer_catalog`` by reference (all or nothing).
 
+    ``images``: a ZIP of the pictures the ``imageUrl`` column names by file name.
+    ``update_links``: the ids of the linked group catalogs that get the file's prices (``None``:
+    every one); the others keep their current price for each product whose price changes (held
+    on the link, see ``_hold_prices``), and get the other changes (names, new products…).
     Raises ``ProductImportError`` with every bad line; with ``dry_run`` nothing is written and
     the report is the preview.
     """
@@ -285,6 +395,8 @@ def producer_catalog_import(
     offers, errors, products = _parse(table, prices_include_vat)
     existing = {p.ref: p for p in producer_catalog.products.all()}
     report = ProducerImportReport()
+    pictures = Pictures(images, report.warnings, errors)
+    new_pictures: dict[str, tuple[str, bytes]] = {}  # offer reference → (file name, content)
     for line, values in offers:
         product = existing.get(values["ref"])
         new = product is None
@@ -304,9 +416,12 @@ def producer_catalog_import(
         except ValidationError as exc:
             errors.extend(_validation_errors(line, exc))
             continue
+        picture = pictures.read(line, values["image"])
+        if picture is not None and not _same_picture(product, picture[1]):
+            new_pictures[values["ref"]] = picture
         if new:
             report.created.append(product)
-        elif before != {f: getattr(product, f) for f in FIELDS}:
+        elif before != {f: getattr(product, f) for f in FIELDS} or values["ref"] in new_pictures:
             report.updated.append(product)
         else:
             report.unchanged += 1
@@ -319,13 +434,22 @@ def producer_catalog_import(
         for product in report.disabled:
             product.active = False
     report.products = products
+    report.pictures = len(new_pictures)
     report.linked = _linked_changes(producer_catalog, {v["ref"]: v["price"] for _line, v in offers})
+    for change in report.linked:
+        change.kept = update_links is not None and change.link.pk not in update_links
     if dry_run:
         return report
     with transaction.atomic():
+        for product in report.created + report.updated:
+            if product.ref in new_pictures:
+                name, content = new_pictures[product.ref]
+                product.image.save(name, ContentFile(content), save=False)
         ProducerProduct.objects.bulk_create(report.created, batch_size=500)
         changed = report.updated + report.disabled
-        ProducerProduct.objects.bulk_update(changed, FIELDS, batch_size=500)
+        fields = [*FIELDS, "image"] if new_pictures else FIELDS
+        ProducerProduct.objects.bulk_update(changed, fields, batch_size=500)
+        held = _hold_prices(report.linked, in_file)
         log_action(
             action="producer_catalog.imported",
             acting_user=acting_user,
@@ -334,7 +458,29 @@ def producer_catalog_import(
             created=len(report.created),
             updated=len(report.updated),
             disabled=len(report.disabled),
+            pictures=len(new_pictures),
+            kept_prices=[c.link.catalog_id for c in report.linked if c.kept],
         )
-        if report.created or changed:
+        if report.created or changed or held:
             _queue_sync(producer_catalog)
     return report
+
+
+def _hold_prices(linked: list[LinkedCatalogChange], in_file: set[str]) -> list[CatalogLink]:
+    """A catalog left unticked keeps, for each product whose price changes, the price it has
+    now (an earlier hold stays); a ticked one drops its holds on the file's references and takes
+    the file's prices. Returns the links whose holds changed."""
+    changed = []
+    for change in linked:
+        link = change.link
+        held = dict(link.held_prices or {})
+        if change.kept:
+            for price in change.prices:
+                held.setdefault(price.ref, str(price.old))
+        else:
+            held = {ref: price for ref, price in held.items() if ref not in in_file}
+        if held != (link.held_prices or {}):
+            link.held_prices = held
+            changed.append(link)
+    CatalogLink.objects.bulk_update(changed, ["held_prices"])
+    return changed

@@ -106,3 +106,63 @@ def test_period_report_archive_and_import_on_another_instance(
     page.goto(base + "/g/la-cagette/manage/payments/")
     assert _balances(page) == before
     page.screenshot(path=screens / "reports-balances-after-import.png", full_page=True)
+
+
+def test_catalog_statistics_for_its_coordinator_and_the_filtered_ledger(
+    live_server, page, screens, world, tmp_path
+):
+    """A member who coordinates one catalog reads its statistics and downloads them; the admin
+    filters the ledger by distribution and member and downloads what the page shows."""
+    import csv
+
+    from members.models import Member
+
+    base = live_server.url
+    world.group.payment_types = ["cash", "cheque", "transfer", "card_terminal"]
+    world.group.save()
+    day = build_day(world)
+    day.vegetables.coordinators.add(Member.objects.get(group=world.group, user=world.member))
+    today = timezone.localdate()
+    start, end = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=30)).isoformat()
+
+    _login(page, base, world.member.email)
+    page.goto(f"{base}/g/la-cagette/manage/catalogs/{day.vegetables.pk}/")
+    page.click("a:text('Statistiques du catalogue')")
+    page.fill("input[name=start]", start)
+    page.fill("input[name=end]", end)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("main table tfoot")
+    rows = [_text(row) for row in page.locator("main table tbody tr").all()]
+    assert rows[0].startswith("Carottes") and "8,23 €" in rows[0] and "57,63" in rows[0]
+    assert "14,28 €" in _text(page.locator("main table tfoot"))
+    page.screenshot(path=screens / "reports-catalog-statistics.png", full_page=True)
+    with page.expect_download() as download:
+        page.click("main a:text('Télécharger Excel (XLSX)')")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    sheet = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert sheet[0][-1] == "Acheteurs" and sheet[-1][4] == 14.28
+    # Not the other catalog: it is not theirs.
+    response = page.goto(f"{base}/g/la-cagette/manage/reports/catalogs/{day.bread.pk}/statistics/")
+    assert response.status == 403
+
+    page.goto(base + "/accounts/logout/")
+    page.click("main form button[type=submit]")
+    _login(page, base, world.admin.email)
+    page.goto(base + "/g/la-cagette/manage/payments/")
+    page.click("main a:text('Le journal des opérations')")
+    page.fill("input[name=start]", (today - timedelta(days=1)).isoformat())
+    page.fill("input[name=end]", today.isoformat())
+    page.select_option("select[name=distribution]", str(day.md.pk))
+    page.select_option("select[name=member]", str(day.members["admin"].pk))
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("main table tbody tr")
+    shown = [_text(row) for row in page.locator("main table tbody tr").all()]
+    assert len(shown) == 2 and all("ADMIN Alice" in row for row in shown)  # debt, cheque intention
+    page.screenshot(path=screens / "reports-ledger-filtered.png", full_page=True)
+    with page.expect_download() as download:
+        page.click("main a:text('Télécharger (CSV)')")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    lines = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert len(lines) == 3 and sorted(line[6] for line in lines[1:]) == ["-5,71", "5,71"]

@@ -228,8 +228,10 @@ def test_pages_preview_then_apply_once(world, farm, client_for, django_capture_o
     assert "2,40" in preview.content.decode() and pc.products.count() == 2
     token = preview.context["apply_form"].initial["token"]
     apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+    link = CatalogLink.objects.get(catalog=catalog)
+    assert f'name="links" value="{link.pk}" checked' in preview.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(apply_url, {"token": token})
+        done = client.post(apply_url, {"token": token, "links": [link.pk]})
     assert done.status_code == 302 and pc.products.count() == 5
     assert not pc.products.get(ref="OLD").active
     assert Product.objects.get(catalog=catalog, ref="CAR").price == Decimal("2.11")
@@ -290,3 +292,180 @@ def test_the_preview_page_lists_at_most_200_offers_per_kind(farm, client_for):
     html = response.content.decode()
     assert "L199-1 —" in html and "L200-1 —" not in html and "… et 50 de plus" in html
     assert html.count("<li>L") == 200
+
+
+def test_an_unticked_linked_catalog_keeps_its_prices_until_an_import_ticks_it(
+    world, farm, client_for, django_capture_on_commit_callbacks
+):
+    user, pc = farm
+    ours = catalog_link_create(producer_catalog=pc, group=world.group, acting_user=world.admin)
+    theirs = catalog_link_create(
+        producer_catalog=pc, group=world.other_group, acting_user=world.outsider
+    )
+    ours_link, theirs_link = (CatalogLink.objects.get(catalog=c) for c in (ours, theirs))
+    client = client_for(user)
+    apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+
+    def apply(rows, links):
+        preview = upload(client, pc, csv_file(rows))
+        assert {c.link.pk for c in preview.context["report"].linked} == {
+            ours_link.pk,
+            theirs_link.pk,
+        }
+        token = preview.context["apply_form"].initial["token"]
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(apply_url, {"token": token, "links": links}).status_code == 302
+
+    def price(catalog, ref="CAR"):
+        return Product.objects.get(catalog=catalog, ref=ref).price
+
+    apply(GOOD, [ours_link.pk])  # the other group's catalog left unticked
+    assert (price(ours), price(theirs)) == (Decimal("2.11"), Decimal("2.40"))
+    # New products and other changes reach both; only the changed price is held.
+    assert price(theirs, "AA-0026-1") == Decimal("1.21")
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {"CAR": "2.40"} and not theirs_link.needs_sync
+    # A later edit by the producer syncs again: the hold stays.
+    from catalogs.services import producer_product_save
+
+    carrots = pc.products.get(ref="CAR")
+    carrots.name = "Carottes nouvelles"
+    with django_capture_on_commit_callbacks(execute=True):
+        producer_product_save(product=carrots, acting_user=user)
+    assert price(theirs) == Decimal("2.40")
+    assert Product.objects.get(catalog=theirs, ref="CAR").name == "Carottes nouvelles"
+    # A new import ticking it gives it the file's prices and drops the hold.
+    cheaper = [
+        GOOD[0],
+        GOOD[1],
+        ["Carottes", "CAR", "", "kg", "1", "", "", "", "CAR", "1", "1.9", "5.5", ""],
+    ]
+    apply(cheaper, [ours_link.pk, theirs_link.pk])
+    assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {}
+    # Nothing ticked: both keep their prices.
+    apply(GOOD, [])
+    assert (price(ours), price(theirs)) == (Decimal("2.00"), Decimal("2.00"))
+    assert pc.products.get(ref="CAR").price == Decimal("2.11")  # the producer's own price
+    # A price the producer then sets by hand reaches everyone, holds or not.
+    apply([*GOOD[:2], cheaper[2]], [ours_link.pk])  # 2.00 for ours, theirs keeps 2.00 too
+    apply(GOOD, [ours_link.pk])
+    assert (price(ours), price(theirs)) == (Decimal("2.11"), Decimal("2.00"))
+    carrots = pc.products.get(ref="CAR")
+    carrots.price = Decimal("2.30")
+    with django_capture_on_commit_callbacks(execute=True):
+        producer_product_save(product=carrots, acting_user=user)
+    assert (price(ours), price(theirs)) == (Decimal("2.30"), Decimal("2.30"))
+    theirs_link.refresh_from_db()
+    assert theirs_link.held_prices == {}
+
+
+# Pictures --------------------------------------------------------------------------------------
+
+
+def _png(color=(200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def _zip(files: dict) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _with_image(row, cell):
+    return [*row, cell, ""]
+
+
+def test_a_picture_url_is_only_a_warning_and_a_zip_gives_the_pictures(farm, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user, pc = farm
+    rows = [
+        _with_image(GOOD[0], "https://www.example.org/jus.jpg"),
+        GOOD[1],
+        _with_image(GOOD[2], "photos/Carottes.PNG"),
+        _with_image(GOOD[3], "poireaux.png"),
+    ]
+    images = _zip({"photos/carottes.png": _png(), "poireaux.png": _png((0, 120, 0))})
+    preview = run(pc, user, csv_file(rows), images=images, dry_run=True)
+    assert preview.pictures == 2 and not pc.products.get(ref="CAR").image
+    [(line, warning)] = preview.warnings
+    assert line == 3 and "https://www.example.org/jus.jpg" in warning
+    assert "does not reach the web" in warning
+    report = run(pc, user, csv_file(rows), images=images)
+    carrots = pc.products.get(ref="CAR")
+    assert carrots.image and carrots.image.read() == _png()
+    assert pc.products.get(ref="POI").image
+    assert not pc.products.get(ref="AA-0026-1").image
+    assert report.pictures == 2
+    # The same pictures again: nothing to change.
+    again = run(pc, user, csv_file(rows), images=images)
+    assert again.pictures == 0 and again.updated == [] and again.created == []
+    # Another picture replaces it.
+    run(
+        pc,
+        user,
+        csv_file(rows),
+        images=_zip({"carottes.png": _png((0, 0, 0)), "poireaux.png": _png((0, 120, 0))}),
+    )
+    assert pc.products.get(ref="CAR").image.read() == _png((0, 0, 0))
+
+
+def test_pictures_missing_or_not_pictures_are_errors_of_their_lines(farm):
+    user, pc = farm
+    rows = [GOOD[0], GOOD[1], _with_image(GOOD[2], "carottes.png"), _with_image(GOOD[3], "x.png")]
+    errors = errors_of(pc, user, csv_file(rows))
+    assert [line for line, _m in errors] == [5, 6]
+    assert "no ZIP file of pictures was sent" in errors[0][1]
+    errors = errors_of(
+        pc, user, csv_file(rows), images=_zip({"carottes.png": b"%PDF-1.4", "x.png": _png()})
+    )
+    assert [(line, "JPEG, PNG, GIF or WebP" in m) for line, m in errors] == [(5, True)]
+    errors = errors_of(pc, user, csv_file(rows), images=_zip({"x.png": _png()}))
+    assert errors == [(5, "The picture “carottes.png” is not in the ZIP file.")]
+    errors = errors_of(pc, user, csv_file(rows), images=b"not a zip")
+    assert errors[0] == (0, "The pictures file is not a ZIP file.")
+    assert not pc.products.filter(ref="POI").exists()
+
+
+def test_the_pages_carry_the_zip_to_the_apply(
+    world, farm, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    user, pc = farm
+    client = client_for(user)
+    rows = [GOOD[0], GOOD[1], _with_image(GOOD[2], "carottes.png"), GOOD[3]]
+    url = reverse("catalogs:producer_catalog_import", args=[pc.pk])
+    refused = client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("offers.csv", csv_file(rows)),
+            "images": SimpleUploadedFile("photos.rar", b"x"),
+        },
+    )
+    assert refused.status_code == 200 and "images" in refused.context["form"].errors
+    preview = client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("offers.csv", csv_file(rows)),
+            "images": SimpleUploadedFile("photos.zip", _zip({"carottes.png": _png()})),
+        },
+    )
+    assert preview.context["report"].pictures == 1
+    assert "1 offre reçoit une nouvelle photo" in preview.content.decode()
+    token = preview.context["apply_form"].initial["token"]
+    apply_url = reverse("catalogs:producer_catalog_import_apply", args=[pc.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(apply_url, {"token": token}).status_code == 302
+    assert pc.products.get(ref="CAR").image.read() == _png()
