@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kernel.exporters import ListExporter
 
@@ -19,7 +19,7 @@ class CardProofExporter(ListExporter):
         gettext_lazy("Date"),
         gettext_lazy("Type"),
         gettext_lazy("Member"),
-        gettext_lazy("Order"),
+        pgettext_lazy("noun", "Order"),
         gettext_lazy("Stripe id"),
         gettext_lazy("Amount"),
         gettext_lazy("Platform fee"),

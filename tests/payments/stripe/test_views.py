@@ -167,6 +167,9 @@ def test_wallet_refund_payout_and_proof(card, client_for):
     assert proof.status_code == 200 and proof["Content-Type"].startswith("text/csv")
     body = proof.content.decode("utf-8-sig")
     assert checkout.payment_intent in body and "-3,50" in body
+    # The header names the order (a noun), not the shop's "Commander" button.
+    header = body.splitlines()[0]
+    assert "Commande" in header.split(";") and "Commander" not in header
 
 
 def test_webhook_refuses_get_and_garbage(client):
