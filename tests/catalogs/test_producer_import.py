@@ -325,6 +325,9 @@ def test_an_unticked_linked_catalog_keeps_its_prices_until_an_import_ticks_it(
     assert price(theirs, "AA-0026-1") == Decimal("1.21")
     theirs_link.refresh_from_db()
     assert theirs_link.held_prices == {"CAR": "2.40"} and not theirs_link.needs_sync
+    # The producer's catalog page says so, next to that group.
+    detail = client.get(reverse("catalogs:producer_catalog", args=[pc.pk])).content.decode()
+    assert "garde son ancien prix pour 1 produit" in detail
     # A later edit by the producer syncs again: the hold stays.
     from catalogs.services import producer_product_save
 
