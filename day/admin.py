@@ -6,6 +6,8 @@ from django.contrib import admin
 
 from day.models import (
     BasketAbsence,
+    BasketValidation,
+    CashFloat,
     DayCorrection,
     DayMailSent,
     DistributionMove,
@@ -78,3 +80,24 @@ class DayCorrectionAdmin(ReadOnlyAdmin):
     search_fields = ["product_name", "group__name", "group__slug"]
     list_select_related = ["multidistrib__place", "multidistrib__group", "created_by"]
     date_hierarchy = "created_at"
+
+
+@admin.register(BasketValidation)
+class BasketValidationAdmin(ReadOnlyAdmin):
+    """A basket validated on its own before its distribution (undone through the day page)."""
+
+    list_display = ["basket", "validated_by", "validated_at"]
+    list_filter = ["validated_at"]
+    search_fields = ["basket__code", "group__name", "group__slug", "basket__member__user__email"]
+    list_select_related = ["basket", "validated_by"]
+    date_hierarchy = "validated_at"
+
+
+@admin.register(CashFloat)
+class CashFloatAdmin(ReadOnlyAdmin):
+    """The till's opening float typed on a distribution's cash report."""
+
+    list_display = ["multidistrib", "amount", "updated_by", "updated_at"]
+    list_filter = ["updated_at"]
+    search_fields = ["group__name", "group__slug"]
+    list_select_related = ["multidistrib__place", "multidistrib__group", "updated_by"]

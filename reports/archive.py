@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalogs.models import Catalog, Product, Vendor
-from day.models import BasketAbsence, DistributionValidation
+from day.models import BasketAbsence, BasketValidation, CashFloat, DistributionValidation
 from distributions.models import (
     DeliveryRequest,
     Distribution,
@@ -67,7 +67,7 @@ from payments import selectors as payment_selectors
 from payments.models import Operation
 
 FORMAT = "cagette-group-archive"
-VERSION = 2  # 2: membership fees
+VERSION = 3  # 2: membership fees; 3: cancelled distributions, baskets validated alone, cash floats
 IMPORT_ACTION = "group.imported"
 BATCH = 2000
 
@@ -135,6 +135,12 @@ TABLES: tuple[Table, ...] = (
         lambda g: DistributionValidation.objects.filter(group=g),
     ),
     Table("absences", BasketAbsence, lambda g: BasketAbsence.objects.filter(group=g)),
+    Table(
+        "basket_validations",
+        BasketValidation,
+        lambda g: BasketValidation.objects.filter(group=g),
+    ),
+    Table("cash_floats", CashFloat, lambda g: CashFloat.objects.filter(group=g)),
 )
 TABLE_NAMES = ("users", *(t.name for t in TABLES))
 

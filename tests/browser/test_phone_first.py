@@ -20,7 +20,9 @@ ADMIN = "admin@demo.cagette.localhost"
 MEMBER = "membre@demo.cagette.localhost"
 MAX_PAGES = 90
 # Links that are files, not pages, or that would change the session.
-SKIP = re.compile(r"\.(csv|xlsx|pdf|ics)$|/(csv|xlsx|pdf|download|export|print)/|/logout/|/admin/")
+SKIP = re.compile(
+    r"\.(csv|xlsx|pdf|ics)$|/(csv|xlsx|pdf|download|export|print|file)/|/logout/|/admin/"
+)
 # Words of English sentences that no French page should show (the data of the demo is French).
 ENGLISH = re.compile(
     r"\b(the|and|your|with|this field|please|enter a|cancel|save|delete|orders close|"

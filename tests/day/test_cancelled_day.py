@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from day import tools, validation
 from distributions import selectors as distribution_selectors
@@ -23,12 +24,13 @@ def cancelled_day(world, past_day):
 
 def test_a_cancelled_distribution_is_not_to_validate(world, cancelled_day):
     assert distribution_selectors.distributions_to_validate(group=world.group) == []
-    reasons = validation.validation_refusals(group=world.group, md=cancelled_day.md)
+    with translation.override("en"):
+        reasons = validation.validation_refusals(group=world.group, md=cancelled_day.md)
     assert reasons == ["This distribution is cancelled: there is nothing to validate."]
 
 
 def test_the_day_tools_refuse_a_cancelled_distribution(world, cancelled_day):
-    with pytest.raises(validation.DayError, match="cancelled"):
+    with translation.override("en"), pytest.raises(validation.DayError, match="cancelled"):
         tools.price_change(
             group=world.group,
             md=cancelled_day.md,
