@@ -4,6 +4,13 @@
    "Add" buttons post like the others; a section continuing the previous one is merged into it. */
 (function () {
   "use strict";
+  // The current category's link, scrolled into view in its row (phones show a few at a time).
+  var current = document.querySelector(".shop-cats [aria-current]");
+  if (current && current.parentNode.previousElementSibling) {
+    var row = current.closest("ul");
+    row.scrollLeft = current.offsetLeft - row.offsetLeft - 16;
+  }
+
   var form = document.getElementById("shop-form");
   if (!form || !window.fetch || !window.IntersectionObserver) { return; }
   var loading = false;
