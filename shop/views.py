@@ -128,7 +128,7 @@ def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
         "prev_url": _page_url(request, page=page.page - 1) if page.page > 1 else "",
         "next_url": _page_url(request, page=page.page + 1) if page.page < page.pages else "",
     }
-    if request.GET.get("chunk") and page.page > 1:
+    if request.GET.get("chunk"):
         return render(request, "orders/_shop_chunk.html", context)
     category = values["category_id"]
     context["categories"] = [

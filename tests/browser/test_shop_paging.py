@@ -170,3 +170,11 @@ def test_the_big_shop_on_a_phone_with_and_without_javascript(
     marc = Basket.objects.get(member__user__email="marc@halle.example", multidistrib=md)
     assert marc.lines.get().product_id == int(pk)
     bare.close()
+
+    # On a desktop the categories wrap less and the cards sit three abreast; nothing overflows.
+    wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    page = wide.new_page()
+    page.goto(shop)
+    assert _cards(page) == PAGE_SIZE and _width(page) <= 1280
+    page.screenshot(path=screens / "shop-big-desktop.png")
+    wide.close()
