@@ -103,6 +103,10 @@ def test_the_big_shop_on_a_phone_with_and_without_javascript(
     page.mouse.wheel(0, 200_000)
     page.locator("article.product").nth(2 * PAGE_SIZE).wait_for(state="attached")
     assert page.url == shop and _width(page) <= PHONE["width"]
+    # A chunk continuing a section is merged into it: no repeated heading.
+    titles = page.locator(".shop-section h2").all_inner_texts()
+    producers = page.locator("h3.producer").all_inner_texts()
+    assert len(titles) == len(set(titles)) and len(producers) == len(set(producers))
     page.screenshot(path=screens / "shop-big-scrolled.png")
     # Ordering from a loaded chunk: back on that chunk's page, at the product, in the cart.
     card = page.locator("article.product").nth(PAGE_SIZE + 3)
