@@ -61,11 +61,11 @@ messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=staticfiles --ignore=tests --no-obsolete
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Every script runs even when one misses a budget (all figures printed); the status says if any did.
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
-	$(BIN)/python scripts/bench_day.py
-	$(BIN)/python scripts/bench_members.py
-	$(BIN)/python scripts/bench_reports.py
+	@status=0; for script in bench bench_day bench_members bench_reports; do \
+		echo "== scripts/$$script.py"; $(BIN)/python scripts/$$script.py || status=1; \
+	done; exit $$status
 
 worker: $(STAMP)
 	$(BIN)/celery -A cagette worker -l info

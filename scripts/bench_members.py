@@ -1,5 +1,6 @@
-"""Member import budget (issue 14): 10,000 rows previewed and imported in ≤ 30 s, then the
-set-password mails rendered (the task the import queues). Run from the project root:
+"""Import budgets (design §9): 10,000 members previewed and imported in ≤ 30 s, then the
+set-password mails rendered (the task the import queues); 5,000 products imported into a
+catalog in ≤ 15 s, then updated. Run from the project root:
 
     python scripts/bench_members.py            # SQLite in a temporary directory
     DATABASE_URL=postgres://... python scripts/bench_members.py
@@ -71,7 +72,50 @@ def main() -> int:
         f"{imported:.1f} s (budget {BUDGET:.0f} s); {members:,} members; then "
         f"{len(mail.outbox):,} set-password mails rendered by the task in {mailed:.1f} s"
     )
-    return 0 if imported <= BUDGET else 1
+    products_ok = _products(group, admin)
+    return 0 if imported <= BUDGET and products_ok else 1
+
+
+PRODUCT_ROWS, PRODUCT_BUDGET = 5000, 15.0
+PRODUCT_HEADER = "productName;price;ref;desc;qt;unit;organic;variableWeight;vat;stock;category"
+
+
+def _products(group, admin) -> bool:
+    """5,000 products imported into a new catalog, then the same file again (all updated)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalogs.models import Catalog, Vendor
+    from catalogs.services import product_import
+
+    vendor = Vendor.objects.create(name="Producteur du banc", city="Lyon", postcode="69001")
+    today = timezone.localdate()
+    catalog = Catalog.objects.create(
+        group=group,
+        vendor=vendor,
+        name="Catalogue du banc",
+        start_date=today,
+        end_date=today + timedelta(days=300),
+    )
+    lines = [PRODUCT_HEADER] + [
+        f"Produit {i};{i % 50 + 1},{i % 100:02d};REF-{i};Description {i};1;kg;{i % 2};0;5,5;"
+        f"{i % 30};carottes"
+        for i in range(PRODUCT_ROWS)
+    ]
+    data = "\n".join(lines).encode()
+    times = []
+    for content in (data, data.replace(b";5,5;", b";20;")):
+        start = time.perf_counter()
+        report = product_import(
+            catalog=catalog, data=content, filename="products.csv", acting_user=admin
+        )
+        times.append(time.perf_counter() - start)
+    print(
+        f"Product import, {PRODUCT_ROWS:,} rows: created in {times[0]:.1f} s, all updated in "
+        f"{times[1]:.1f} s (budget {PRODUCT_BUDGET:.0f} s); {report.updated:,} updated"
+    )
+    return max(times) <= PRODUCT_BUDGET
 
 
 def _place() -> dict:

@@ -104,59 +104,94 @@ def _shop_url(group: Group, md: MultiDistrib) -> str:
 @group_public
 @require_GET
 def shop(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse:
-    """Every product members can order for this distribution, by category and producer."""
+    """The shop's first screen (the categories with their counts, the first products), or a
+    category, a search, a further page (``?page=``): plain links, no JavaScript needed to order.
+    ``?chunk=1`` answers only the products and the link to the next ones, which
+    ``static/js/shop.js`` fetches on scroll."""
     group = request.group
     md = md_get(group=group, md_id=md_id)
     now = timezone.now()
     _merge_session(request, md)
     distributions = order_selectors.shop_distributions(md, now)
-    searching = bool(request.GET.get("q", "").strip())
-    products = order_selectors.shop_products(
-        distributions=distributions, with_description=searching
-    )
-    choices = selectors.shop_filters(distributions, products)
-    form = forms.ShopFilterForm(request.GET or None, **choices)
-    shown = selectors.filter_products(products, **form.values())
-    shop_html.prepare(shown, group, md)
+    form = forms.ShopFilterForm(request.GET or None, **selectors.shop_filters(distributions))
+    values = form.values()
+    number = parse_id(request.GET.get("page")) or 1
+    page = selectors.shop_page(distributions=distributions, page=number, **values)
     cart, order = order_selectors.member_baskets(md=md, member=request.member)
     rows = _cart_rows(request, md, cart)
-    in_cart = {row.product.pk: row for row in rows}
-    fills = order_selectors.wholesale_fills(md=md, products=shown)
-    for product in shown:
-        product.cart_row = in_cart.get(product.pk)
-        product.fill = fills.get(product.pk)
-    sections = selectors.shop_sections(shown)
-    labels = shop_html.Labels.current()
-    for section in sections:
-        section.producers = [
-            (vendor, shop_html.product_cards(items, labels)) for vendor, items in section.producers
-        ]
+    context = {
+        "group": group,
+        "md": md,
+        "page": page,
+        "sections": _sections(md, page.products, rows),
+        "page_url": _page_url(request, page=page.page),
+        "prev_url": _page_url(request, page=page.page - 1) if page.page > 1 else "",
+        "next_url": _page_url(request, page=page.page + 1) if page.page < page.pages else "",
+    }
+    if request.GET.get("chunk"):
+        return render(request, "orders/_shop_chunk.html", context)
+    category = values["category_id"]
+    context["categories"] = [
+        (c, _page_url(request, category=c.id), c.id == category) for c in page.categories
+    ]
     return render(
         request,
         "orders/shop.html",
         {
-            "group": group,
-            "md": md,
+            **context,
             "state": md.state(now),
             "window": md.order_window(),
             "distributions": distributions,
-            "sections": sections,
-            "count": len(shown),
-            "total_count": len(products),
             "form": form,
+            "all_url": _page_url(request, category=None),
             "producer_options": shop_html.options(
-                form.fields["producer"].choices, form.values()["vendor_id"]
+                form.fields["producer"].choices, values["vendor_id"]
             ),
             "category_options": shop_html.options(
-                form.fields["category"].choices, form.values()["category_id"]
+                [("", form.fields["category"].choices[0][1])]
+                + [(c.id, f"{c.name} ({c.count})") for c in page.categories],
+                category,
             ),
-            "filtered": any(form.values().values()),
+            "filtered": values != forms.ShopFilterForm().values(),
             "rows": rows,
             "cart_total": _cart_total(rows, group.currency),
             "order": order,
             "closing": sorted({d.orders_close_at for d in distributions}),
         },
     )
+
+
+def _sections(md: MultiDistrib, products: list, rows: list[CartRow]) -> list:
+    """The page's product cards, by category and producer: what is in the cart, the filling
+    of wholesale units."""
+    shop_html.prepare(products, md.group, md)
+    in_cart = {row.product.pk: row for row in rows}
+    fills = order_selectors.wholesale_fills(md=md, products=products)
+    for product in products:
+        product.cart_row = in_cart.get(product.pk)
+        product.fill = fills.get(product.pk)
+    sections = selectors.shop_sections(products)
+    labels = shop_html.Labels.current()
+    for section in sections:
+        section.producers = [
+            (vendor, shop_html.product_cards(items, labels)) for vendor, items in section.producers
+        ]
+    return sections
+
+
+def _page_url(request: HttpRequest, **changes: Any) -> str:
+    """This page's address with some query values changed (None: left out); a new category
+    starts at its first page."""
+    query = request.GET.copy()
+    query.pop("chunk", None)
+    if "category" in changes:
+        query.pop("page", None)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None and not (key == "page" and value == 1):
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"{request.path}?{encoded}" if encoded else request.path
 
 
 @group_public
