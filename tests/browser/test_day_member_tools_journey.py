@@ -68,7 +68,7 @@ def test_admin_weighs_in_the_order_entry_deletes_a_payment_validates_a_basket_an
     assert (line.actual_weight, line.total) == (D("1.8"), D("18.00"))
     assert _debt(group, dupont) == D("28.60")
     page.goto(base + entry)
-    assert page.input_value(f"#mw{roast.pk}") == "1.8"
+    assert page.input_value(f"#mw{roast.pk}") == "1,8"
     assert "28,60" in _text(page.locator("main"))
     page.screenshot(path=screens / "daytwo-order-entry-weighed.png", full_page=True)
     problems["entry"] = axe_violations(page)

@@ -62,7 +62,7 @@ def test_an_admin_enters_a_weighed_product_as_a_measured_amount(world, day, squa
     assert LogEntry.objects.filter(action="orders.weights_set").count() == 1
     # The page shows the weight in the product's unit.
     page = client.get(page_url).content.decode()
-    assert f'name="w-{squash.pk}" inputmode="decimal" size="6" value="1.8"' in page
+    assert f'name="w-{squash.pk}" inputmode="decimal" size="6" value="1,8"' in page  # French decimals
     # Weighed again lighter: 1.2 kg → 12.00; emptied: back to the quantity ordered (1.2 x 15).
     client.post(save_url, {f"w-{squash.pk}": "1.2", f"q-{squash.pk}": "1.2"})
     line.refresh_from_db()
