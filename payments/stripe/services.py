@@ -711,7 +711,7 @@ def _retry_at(attempts: int, now: Any = None) -> Any:
     return (now or timezone.now()) + timedelta(hours=2 ** (attempts - 1))
 
 
-def _refund_send(row: CardRefund, *, acting_user: Any) -> CardRefund:
+def _refund_send(row: CardRefund, *, acting_user: Any, now: Any = None) -> CardRefund:
     checkout = row.checkout
     try:
         refund = call(
@@ -731,7 +731,7 @@ def _refund_send(row: CardRefund, *, acting_user: Any) -> CardRefund:
         CardRefund.objects.filter(pk=row.pk, refund_id__isnull=True).update(
             status=CardRefund.Status.FAILED,
             failure=str(exc.message),
-            next_retry_at=_retry_at(row.attempts),
+            next_retry_at=_retry_at(row.attempts, now),
         )
         row.refresh_from_db()
         return row
@@ -914,7 +914,7 @@ def refunds_retry(*, now: Any = None) -> list[str]:
         row = _refund_claim(row_id, now)
         if row is None:
             continue
-        done = _refund_send(row, acting_user=None)
+        done = _refund_send(row, acting_user=None, now=now)
         lines.append(f"refund {done.pk} attempt {done.attempts}: {done.status}")
         if done.status == CardRefund.Status.FAILED and done.next_retry_at is None:
             lines.append(f"refund {done.pk} given up after {done.attempts} attempts")
