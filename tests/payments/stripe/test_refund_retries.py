@@ -160,6 +160,6 @@ def test_a_retry_never_refunds_what_was_refunded_another_way(
     assert services.refunds_retry(now=row.next_retry_at + timedelta(minutes=1)) == []
     row.refresh_from_db()
     assert (row.status, row.next_retry_at) == ("failed", None)
-    assert "nothing is left to refund" in row.failure
+    assert "il ne reste rien à rembourser" in row.failure
     assert len(card.fake.refunds) == 1
     assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
