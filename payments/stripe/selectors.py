@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
@@ -103,9 +103,17 @@ def refunds_for(*, group: Group, member: Any, reference: str = "") -> list[CardR
 
 
 def refunds_of_distribution(*, group: Group, md: MultiDistrib) -> list[CardRefund]:
-    """The card refunds of a distribution's orders, newest first (the day's validation page)."""
+    """The card refunds of a distribution's orders, newest first (the day's validation page):
+    those of the card payments taken for it, and those of card money moved to its orders with
+    postponed lines (a refund of moved money is listed where its order is, not where it was
+    paid)."""
+    moved_here = CardMoneyMove.objects.filter(group=group, multidistrib=md).values("to_reference")
     return list(
-        CardRefund.objects.filter(group=group, checkout__multidistrib=md)
+        CardRefund.objects.filter(group=group)
+        .filter(
+            Q(checkout__multidistrib=md, reference=F("checkout__basket_code"))
+            | Q(reference__in=moved_here)
+        )
         .select_related("checkout__member__user")
         .order_by("-created_at", "-pk")[:200]
     )

@@ -109,6 +109,9 @@ def test_not_delivered_at_the_new_date_refunds_the_original_card_once(
     assert _counted(card, code) == D("0.00")
     assert _counted(card, there.code) == D("0.00")
     assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
+    # The day's page lists the refund at the new date, where its order is, not at the first.
+    assert stripe_selectors.refunds_of_distribution(group=card.group, md=next_date) == [refund]
+    assert stripe_selectors.refunds_of_distribution(group=card.group, md=card.shop.md) == []
     # Left to refund: old order 3.50 (its bread), new order 6.30 - 2.80 = 3.50.
     assert stripe_selectors.refundable_by_card(
         group=card.group, member=card.member, reference=there.code

@@ -163,3 +163,76 @@ def test_a_retry_never_refunds_what_was_refunded_another_way(
     assert "il ne reste rien à rembourser" in row.failure
     assert len(card.fake.refunds) == 1
     assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
+
+
+def test_an_attempt_whose_answer_was_lost_is_sent_again_with_the_same_key(
+    card, django_capture_on_commit_callbacks
+):
+    """The retry reached Stripe (the refund is made) but its answer was lost (a crash): the
+    row stays pending without a Stripe id. After its lease it is sent again with the same
+    idempotency key: Stripe answers the same refund; one refund, one ledger row."""
+    import stripe
+
+    checkout, row = _refused_refund(card, django_capture_on_commit_callbacks)
+    now = row.next_retry_at + timedelta(minutes=1)
+    claimed = services._refund_claim(row.pk, now)
+    assert (claimed.status, claimed.attempts) == ("pending", 2)
+    stripe.StripeClient(
+        "sk_test_fake", base_addresses={"api": card.fake.base_url}
+    ).v1.refunds.create(
+        params={"payment_intent": checkout.payment_intent, "amount": 350},
+        options={"idempotency_key": f"refund-{row.pk}-2"},
+    )  # what the lost attempt did
+    assert services.refunds_retry(now=now + timedelta(minutes=30)) == []  # within the lease
+    assert services.refunds_retry(now=now + timedelta(hours=1, minutes=1)) == [
+        f"refund {row.pk} attempt 2: succeeded"
+    ]
+    assert len(card.fake.refunds) == 1
+    assert _refund_keys(card)[-2:] == [f"refund-{row.pk}-2", f"refund-{row.pk}-2"]
+    row.refresh_from_db()
+    assert row.refund_id == next(iter(card.fake.refunds))
+    assert Operation.objects.filter(kind="refund").count() == 1
+    assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_refund_once(card, requires_postgres):
+    """Two reconciliations retry the same refused refund at once (PostgreSQL, threads): the
+    row is claimed once under the locks; one Stripe refund, one ledger row."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    checkout = card.start({"bread": "1"})
+    deliver(card.fake, card.pay(checkout))
+    card.fake.fail(400, "Refund refused by the bank.")
+    tools.product_not_delivered(
+        group=card.group, md=card.shop.md, product=card.shop["bread"], acting_user=card.world.admin
+    )  # transaction=True: the refund runs at once (autocommit), and is refused
+    row = CardRefund.objects.get()
+    assert row.status == "failed"
+    now = row.next_retry_at + timedelta(minutes=1)
+    barrier = threading.Barrier(3)
+    errors, lines = [], []
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            barrier.wait(timeout=20)
+            lines.extend(services.refunds_retry(now=now))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert lines == [f"refund {row.pk} attempt 2: succeeded"]
+    assert len(card.fake.refunds) == 1
+    assert Operation.objects.filter(kind="refund").count() == 1
+    assert payment_selectors.balance_for_member(group=card.group, member=card.member) == 0
