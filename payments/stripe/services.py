@@ -1081,7 +1081,7 @@ def card_checkouts_follow(
     """Orders paid by card were moved to another distribution (postponing, issue 13): their
     card payments now count in that distribution's takings, refunds and payout. Those of a
     distribution whose payout was already requested stay where the money was paid out.
-    Returns how many moved. The call point for ``day.postpone`` (not wired yet)."""
+    Returns how many moved; ``day.postpone`` calls it for the orders moved whole."""
     paid_out = DistributionPayout.objects.filter(
         group=group, status__in=["pending", "paid"]
     ).values("multidistrib_id")
