@@ -96,8 +96,8 @@ def cancel_multidistrib(multidistrib: Any, acting_user: Any, reason: str) -> lis
     notices = []
     for canceller in _md_cancellers:
         notice = canceller(multidistrib, acting_user, reason)
-        if notice:
-            notices.append(str(notice))
+        if isinstance(notice, str) and notice:  # other return values are not notices
+            notices.append(notice)
     return notices
 
 

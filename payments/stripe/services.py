@@ -23,7 +23,7 @@ from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
@@ -1067,9 +1067,12 @@ def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> str | 
 
     transaction.on_commit(after)
     if in_worker:
-        return _(
+        return ngettext(
+            "The card refunds of %(count)s order are on their way: they are made in the "
+            "background in the next minutes and listed on the online payment page.",
             "The card refunds of %(count)s orders are on their way: they are made in the "
-            "background in the next minutes and listed on the online payment page."
+            "background in the next minutes and listed on the online payment page.",
+            len(references),
         ) % {"count": len(references)}
     return None
 
