@@ -346,6 +346,11 @@ STRIPE_PAGE_HOSTS = (
     if STRIPE_API_BASE
     else ["https://checkout.stripe.com", "https://connect.stripe.com"]
 )
+# Cancelling a distribution: up to this many card-paid orders are refunded in the request,
+# more in the worker. A refund Stripe refused is tried again by the hourly reconciliation,
+# after 1, 2, 4… hours, at most STRIPE_REFUND_MAX_ATTEMPTS times in all.
+STRIPE_INLINE_REFUNDS_MAX = env_int("STRIPE_INLINE_REFUNDS_MAX", 20)
+STRIPE_REFUND_MAX_ATTEMPTS = env_int("STRIPE_REFUND_MAX_ATTEMPTS", 5)
 
 GROUP_PURGE_AFTER_DAYS = 30
 

@@ -396,6 +396,7 @@ def distribution_postpone(
             to_reference=into.code,
             reason=_("Lines postponed to %(target)s") % {"target": target},
             acting_user=acting_user,
+            multidistrib=target,
         ):
             basket_debt_sync(basket=into, acting_user=acting_user)
         Basket.objects.filter(pk=basket.pk).update(updated_at=now)

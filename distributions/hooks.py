@@ -22,7 +22,8 @@ taken there), None otherwise.
 Cancelling a whole distribution (issue 17): ``register_md_canceller(fn)``, ``fn(multidistrib,
 acting_user, reason)``, called inside ``md_cancel``'s transaction with the distribution's row
 locked, before it is marked cancelled (``orders`` cancels every order and mails the members,
-``payments`` refunds the card payments once the cancellation is committed);
+``payments`` refunds the card payments once the cancellation is committed); a canceller may
+return a notice for the admin (shown on the result page), or None;
 ``register_cancel_summary(fn)``, ``fn(multidistrib) -> list[CancelSection]``, what the
 confirmation page shows (the orders, the card payments to refund, the members to tell).
 
@@ -41,7 +42,7 @@ _order_cancellers: list[Callable[[Any, Any], None]] = []
 _customer_providers: list[Callable[[Any], set[int]]] = []
 _open_orders_checks: list[Callable[[Any], Any]] = []
 _deletion_checks: list[Callable[[Any], str | None]] = []
-_md_cancellers: list[Callable[[Any, Any, str], None]] = []
+_md_cancellers: list[Callable[[Any, Any, str], str | None]] = []
 _cancel_summaries: list[Callable[[Any], list["CancelSection"]]] = []
 
 
@@ -81,7 +82,7 @@ def register_deletion_check(fn: Callable[[Any], str | None]) -> Callable:
     return _register(_deletion_checks, fn)
 
 
-def register_md_canceller(fn: Callable[[Any, Any, str], None]) -> Callable:
+def register_md_canceller(fn: Callable[[Any, Any, str], str | None]) -> Callable:
     return _register(_md_cancellers, fn)
 
 
@@ -89,9 +90,15 @@ def register_cancel_summary(fn: Callable[[Any], list[CancelSection]]) -> Callabl
     return _register(_cancel_summaries, fn)
 
 
-def cancel_multidistrib(multidistrib: Any, acting_user: Any, reason: str) -> None:
+def cancel_multidistrib(multidistrib: Any, acting_user: Any, reason: str) -> list[str]:
+    """Run the cancellers; what they return (a notice for the admin, or None) is gathered for
+    the result page (e.g. "the card refunds are on their way")."""
+    notices = []
     for canceller in _md_cancellers:
-        canceller(multidistrib, acting_user, reason)
+        notice = canceller(multidistrib, acting_user, reason)
+        if isinstance(notice, str) and notice:  # other return values are not notices
+            notices.append(notice)
+    return notices
 
 
 def cancel_summary(multidistrib: Any) -> list[CancelSection]:

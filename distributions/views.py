@@ -161,7 +161,9 @@ def md_cancel(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
     form = forms.CancelForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.md_cancel(md=md, acting_user=request.user, reason=form.cleaned_data["reason"])
+            done = services.md_cancel(
+                md=md, acting_user=request.user, reason=form.cleaned_data["reason"]
+            )
         except services.AlreadyCancelledError as exc:
             messages.info(request, " ".join(exc.messages))
             return _to_detail(request, md)
@@ -169,6 +171,8 @@ def md_cancel(request: HttpRequest, group_slug: str, md_id: int) -> HttpResponse
             _error(request, exc)
             return _to_detail(request, md)
         messages.success(request, _("The distribution is cancelled; the members are told."))
+        for notice in getattr(done, "cancel_notices", []):
+            messages.info(request, notice)
         return _to_detail(request, md)
     context = {
         "group": request.group,

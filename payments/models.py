@@ -329,6 +329,7 @@ COUNTED = Q(is_money=False) | Q(state=Operation.State.CONFIRMED)
 # Online payment (issue 17): its models live in ``payments.stripe.models``.
 from payments.stripe.models import (  # noqa: E402, F401
     CardCheckout,
+    CardMoneyMove,
     CardRefund,
     DistributionPayout,
     GroupStripeAccount,

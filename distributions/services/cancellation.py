@@ -36,7 +36,7 @@ def md_cancel(*, md: MultiDistrib, acting_user: Any, reason: str = "") -> MultiD
     if md.validated_at is not None:
         raise ValidationError(_("This distribution is validated: it can no longer be cancelled."))
     reason = (reason or "").strip()[:REASON_MAX]
-    hooks.cancel_multidistrib(md, acting_user, reason)
+    notices = hooks.cancel_multidistrib(md, acting_user, reason)
     md.cancelled_at = timezone.now()
     md.cancel_reason = reason
     md.save(update_fields=["cancelled_at", "cancel_reason"])
@@ -49,4 +49,5 @@ def md_cancel(*, md: MultiDistrib, acting_user: Any, reason: str = "") -> MultiD
         place=md.place.name,
         reason=reason,
     )
+    md.cancel_notices = notices  # type: ignore[attr-defined]  # for the result page
     return md

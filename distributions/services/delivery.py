@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from distributions.cycles import aware
 from distributions.models import DeliveryRequest, MultiDistrib, SlotRequest, State
+from distributions.services.closed import refuse_if_closed
 from kernel.audit import log_action
 from kernel.money import quantize
 from members.models import Member, User
@@ -29,8 +30,7 @@ def delivery_configure(
 ) -> MultiDistrib:
     """Offer (or stop offering) delivery at this distribution, with a fee and a window."""
     md = MultiDistrib.objects.select_for_update().select_related("group", "place").get(pk=md.pk)
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    refuse_if_closed(md)
     asked = DeliveryRequest.objects.filter(multidistrib=md).count()
     if not enabled and asked:
         raise ValidationError(
@@ -140,8 +140,7 @@ def delivery_request_cancel(
     now = now or timezone.now()
     md = request.multidistrib
     by_self = getattr(acting_user, "pk", None) == request.user_id
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    refuse_if_closed(md)
     if by_self and md.state(now) != State.OPEN:
         raise ValidationError(_("Orders are closed: ask the group's team to change your delivery."))
     log_action(

@@ -13,14 +13,15 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from distributions.models import Duty, DutyNeed, MultiDistrib, VolunteerRole
+from distributions.services.closed import refuse_if_closed
 from kernel.audit import log_action
 from kernel.mail import send_email_to_user
 from members.models import Member, User, active_member_q
 
 
 def _refuse_if_validated(md: MultiDistrib) -> None:
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    """Validated or cancelled: the volunteers' board no longer changes."""
+    refuse_if_closed(md)
 
 
 # Roles ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from distributions import hooks, slots
 from distributions.cycles import aware
 from distributions.models import MultiDistrib, SlotRequest, State, TimeSlot
+from distributions.services.closed import refuse_if_cancelled, refuse_if_closed
 from groups.models import live_group_q
 from kernel.audit import log_action
 from kernel.mail import send_email_to_user
@@ -65,6 +66,7 @@ def slots_configure(
     """
     now = now or timezone.now()
     md = _lock(md)
+    refuse_if_cancelled(md)
     if md.validated_at is not None or md.state(now) in (State.CLOSED, State.DISTRIBUTED):
         raise ValidationError(_("Orders have closed: time slots can no longer be set up."))
     if md.slots_resolved_at is not None:
@@ -149,6 +151,7 @@ def regenerate_slots(*, md: MultiDistrib, old_start: datetime) -> None:
 def slots_disable(*, md: MultiDistrib, acting_user: Any) -> MultiDistrib:
     """Turn time slots off, dropping the members' choices; not once slots are assigned."""
     md = _lock(md)
+    refuse_if_closed(md)
     if md.slots_resolved_at is not None:
         raise ValidationError(
             _("The slots are already assigned: cancel the assignment before turning them off.")
@@ -218,8 +221,7 @@ def slots_resolve(
     md = _lock(md)
     if not md.slots_enabled:
         raise ValidationError(_("This distribution has no time slots."))
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    refuse_if_closed(md)
     time_slots = list(md.slots.all())
     requests = list(
         SlotRequest.objects.filter(multidistrib=md)
@@ -309,8 +311,7 @@ def slots_resolve(
 def slots_unresolve(*, md: MultiDistrib, acting_user: Any) -> MultiDistrib:
     """Cancel the assignment: every given slot is cleared (spec §9 "unresolve")."""
     md = _lock(md)
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    refuse_if_closed(md)
     SlotRequest.objects.filter(multidistrib=md, slots__isnull=True).delete()
     SlotRequest.objects.filter(multidistrib=md).update(assigned_slot=None, assigned_manually=False)
     md.slots_resolved_at = None
@@ -324,8 +325,7 @@ def slot_assign(*, md: MultiDistrib, user: User, slot: TimeSlot | None, acting_u
     """An admin sets (or clears, with None) a member's slot. Returns True when the slot is now
     over its capacity (allowed: the admin decides, the page warns)."""
     md = _lock(md)
-    if md.validated_at is not None:
-        raise ValidationError(_("This distribution is validated: it can no longer be changed."))
+    refuse_if_closed(md)
     if slot is not None and slot.multidistrib_id != md.pk:
         raise ValidationError(_("Choose one of this distribution's slots."))
     if not Member.objects.of_user(group=md.group, user=user).exists():

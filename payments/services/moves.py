@@ -9,7 +9,10 @@ figures (paid, due, credit) are exact, and nothing is counted twice.
 
 The amount is what the old order's card payments paid beyond its debt now
 (``payments.stripe.services.overpaid_by_card``), at most what the new order still owes; read
-under the member's lock. Calling it again moves nothing more.
+under the member's lock. Calling it again moves nothing more. Each card payment's share is
+recorded (``CardMoneyMove``, with the new order's distribution ``multidistrib``): the amount
+refundable by card from each order follows, and a refund from the new order goes back to the
+original PaymentIntent.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.db.models import Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from groups.models import Group
+from groups.models import Group, PaymentType
 from members.models import Member
 from payments.models import COUNTED, Operation
 from payments.services.base import (
@@ -56,9 +59,12 @@ def card_money_follow(
     to_reference: str,
     reason: str,
     acting_user: Any,
+    multidistrib: Any = None,
 ) -> Decimal:
     """Move to ``to_reference`` the card money of ``from_reference`` its debt no longer needs
     (see the module's docstring). Returns the amount moved (0: nothing to move)."""
+    from payments.stripe.models import CardMoneyMove
+    from payments.stripe.selectors import card_parts
     from payments.stripe.services import overpaid_by_card
 
     if from_reference == to_reference:
@@ -69,19 +75,25 @@ def card_money_follow(
     amount = min(surplus, owed)
     if amount <= 0:
         return ZERO
-    card = (
-        Operation.objects.filter(
-            group=group,
-            member=member,
-            reference=from_reference,
-            kind=Kind.PAYMENT,
-            remote_id__isnull=False,
-        )
-        .order_by("pk")
-        .first()
-    )
-    if card is None:
+    # Which card payments the money comes from (largest left first): a later refund from the
+    # new order goes back to them (``payments.stripe.selectors.card_parts``).
+    parts = card_parts(group=group, member=member, reference=from_reference, for_update=True)
+    if not parts:
         return ZERO
+    remaining = amount
+    for part in parts:
+        share = min(remaining, part.left)
+        if share <= 0:
+            break
+        CardMoneyMove.objects.create(
+            group=group,
+            checkout=part.checkout,
+            from_reference=from_reference,
+            to_reference=to_reference,
+            multidistrib=multidistrib,
+            amount=share,
+        )
+        remaining -= share
     common = {
         "group": group,
         "member": member,
@@ -89,7 +101,7 @@ def card_money_follow(
         "currency": group.currency,
         "date": group_today(group),
         "is_money": True,
-        "payment_type": card.payment_type,
+        "payment_type": PaymentType.ONLINE,
         "state": State.CONFIRMED,
         "reason": reason[:255],
         "recorded_by": acting_user if getattr(acting_user, "pk", None) else None,

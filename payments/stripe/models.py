@@ -218,7 +218,14 @@ class CardRefund(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # The order whose ledger the refund is written to: the payment's own order, or the one
+    # its money moved to when lines were postponed (``CardMoneyMove``).
+    reference = models.CharField(_("order"), max_length=64, blank=True, db_index=True)
     failure = models.TextField(_("failure"), blank=True)
+    # A refund Stripe refused is tried again (``services.refunds_retry``) with a back-off,
+    # a bounded number of times; each attempt has its own idempotency key.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    next_retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     operation = models.OneToOneField(
         "payments.Operation",
         on_delete=models.PROTECT,
@@ -250,9 +257,49 @@ class CardRefund(models.Model):
     def __str__(self) -> str:
         return self.refund_id or f"refund {self.pk}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.reference and self.checkout_id:  # by default, the payment's own order
+            self.reference = self.checkout.basket_code
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def net(self) -> Decimal:
         return self.amount - self.fee
+
+
+class CardMoneyMove(models.Model):
+    """Part of a card payment that now pays another order: lines postponed and merged into the
+    member's order at another date took their card money along (``payments.services.moves``).
+    The payment itself (its order, its PaymentIntent) is unchanged; what can be refunded by
+    card from each order is read through these rows."""
+
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, related_name="+", verbose_name=_("group")
+    )
+    checkout = models.ForeignKey(
+        CardCheckout, on_delete=models.PROTECT, related_name="moves", verbose_name=_("payment")
+    )
+    from_reference = models.CharField(_("from order"), max_length=64, db_index=True)
+    to_reference = models.CharField(_("to order"), max_length=64, db_index=True)
+    multidistrib = models.ForeignKey(
+        "distributions.MultiDistrib",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("distribution"),
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("card money moved")
+        verbose_name_plural = _("card money moved")
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="cardmove_amount")]
+
+    def __str__(self) -> str:
+        return f"{self.from_reference} → {self.to_reference}: {self.amount}"
 
 
 class StripeEvent(models.Model):

@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
 from payments.stripe import client
 from payments.stripe.models import (
     CardCheckout,
+    CardMoneyMove,
     CardRefund,
     DistributionPayout,
     GroupStripeAccount,
@@ -41,38 +42,78 @@ def card_offered(group: Group) -> bool:
     return PaymentType.ONLINE in (group.payment_types or []) and card_available(group)
 
 
-def refundable_by_card(*, group: Group, member: Any, reference: str) -> Decimal:
-    """What is left to refund on the card payments of an order (failed refunds do not count)."""
-    paid = (
-        CardCheckout.objects.filter(
-            group=group, member=member, basket_code=reference, state=CardCheckout.State.FULFILLED
-        ).aggregate(total=Sum("amount"))["total"]
-        or ZERO
-    )
-    refunded = (
-        CardRefund.objects.filter(
-            group=group,
-            checkout__member=member,
-            checkout__basket_code=reference,
+@dataclass
+class CardPart:
+    """One card payment's money on an order: ``paid`` (its own order's payment, plus what
+    moved in, less what moved out) and ``left`` (``paid`` less the refunds made from that order,
+    failed ones aside)."""
+
+    checkout: CardCheckout
+    paid: Decimal
+    left: Decimal
+
+
+def card_parts(
+    *, group: Group, member: Any, reference: str, for_update: bool = False
+) -> list[CardPart]:
+    """The card payments whose money sits on the order ``reference`` (its own, and those whose
+    money followed postponed lines onto it, ``CardMoneyMove``), largest left first. Three
+    queries; ``for_update`` locks the payments' rows."""
+    moves = list(
+        CardMoneyMove.objects.filter(group=group, checkout__member=member).filter(
+            Q(from_reference=reference) | Q(to_reference=reference)
         )
-        .exclude(status=CardRefund.Status.FAILED)
-        .aggregate(total=Sum("amount"))["total"]
-        or ZERO
     )
-    return paid - refunded
+    checkouts = CardCheckout.objects.filter(
+        group=group, member=member, state=CardCheckout.State.FULFILLED
+    ).filter(Q(basket_code=reference) | Q(pk__in={m.checkout_id for m in moves}))
+    if for_update:
+        checkouts = checkouts.select_for_update()
+    refunded: dict[int, Decimal] = {}
+    for checkout_id, amount in (
+        CardRefund.objects.filter(group=group, checkout__member=member, reference=reference)
+        .exclude(status=CardRefund.Status.FAILED)
+        .values_list("checkout_id", "amount")
+    ):
+        refunded[checkout_id] = refunded.get(checkout_id, ZERO) + amount
+    parts = []
+    for checkout in checkouts.select_related("account", "multidistrib").order_by("pk"):
+        paid = checkout.amount if checkout.basket_code == reference else ZERO
+        for move in moves:
+            if move.checkout_id == checkout.pk:
+                paid += move.amount if move.to_reference == reference else ZERO
+                paid -= move.amount if move.from_reference == reference else ZERO
+        parts.append(CardPart(checkout, paid, paid - refunded.get(checkout.pk, ZERO)))
+    parts.sort(key=lambda part: (-part.left, part.checkout.pk))
+    return parts
+
+
+def refundable_by_card(*, group: Group, member: Any, reference: str) -> Decimal:
+    """What is left to refund by card on an order: its card payments and the card money that
+    moved onto it, less what moved away and what was refunded (failed refunds do not count)."""
+    parts = card_parts(group=group, member=member, reference=reference)
+    return sum((max(ZERO, part.left) for part in parts), ZERO)
 
 
 def refunds_for(*, group: Group, member: Any, reference: str = "") -> list[CardRefund]:
     queryset = CardRefund.objects.filter(group=group, checkout__member=member)
     if reference:
-        queryset = queryset.filter(checkout__basket_code=reference)
+        queryset = queryset.filter(reference=reference)
     return list(queryset.select_related("checkout")[:50])
 
 
 def refunds_of_distribution(*, group: Group, md: MultiDistrib) -> list[CardRefund]:
-    """The card refunds of a distribution's orders, newest first (the day's validation page)."""
+    """The card refunds of a distribution's orders, newest first (the day's validation page):
+    those of the card payments taken for it, and those of card money moved to its orders with
+    postponed lines (a refund of moved money is listed where its order is, not where it was
+    paid)."""
+    moved_here = CardMoneyMove.objects.filter(group=group, multidistrib=md).values("to_reference")
     return list(
-        CardRefund.objects.filter(group=group, checkout__multidistrib=md)
+        CardRefund.objects.filter(group=group)
+        .filter(
+            Q(checkout__multidistrib=md, reference=F("checkout__basket_code"))
+            | Q(reference__in=moved_here)
+        )
         .select_related("checkout__member__user")
         .order_by("-created_at", "-pk")[:200]
     )
@@ -81,7 +122,7 @@ def refunds_of_distribution(*, group: Group, md: MultiDistrib) -> list[CardRefun
 def refunded_by_card(*, group: Group, references: list[str]) -> bool:
     """Whether any of these orders was refunded by card (failed refunds aside)."""
     return (
-        CardRefund.objects.filter(group=group, checkout__basket_code__in=references)
+        CardRefund.objects.filter(group=group, reference__in=references)
         .exclude(status=CardRefund.Status.FAILED)
         .exists()
     )
@@ -234,7 +275,7 @@ def proof_rows(*, group: Group, md: MultiDistrib) -> list[dict[str, Any]]:
                 "date": refund.created_at,
                 "kind": "refund",
                 "member": refund.checkout.member.user.get_full_name(),
-                "reference": refund.checkout.basket_code,
+                "reference": refund.reference,
                 "stripe": refund.refund_id or "",
                 "amount": -refund.amount,
                 "fee": -refund.fee,

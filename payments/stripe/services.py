@@ -23,7 +23,7 @@ from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
@@ -42,6 +42,7 @@ from payments.stripe import client, hooks, selectors
 from payments.stripe.client import StripeCallError, call
 from payments.stripe.models import (
     CardCheckout,
+    CardMoneyMove,
     CardRefund,
     DistributionPayout,
     GroupStripeAccount,
@@ -595,25 +596,20 @@ def refund_amount(
             amount = min(amount, _overpaid_locked(group=group, member=member, reference=reference))
             if amount <= 0:
                 return RefundResult()
-        checkouts = list(
-            CardCheckout.objects.select_for_update()
-            .filter(
-                group=group,
-                member=member,
-                basket_code=reference,
-                state=CardCheckout.State.FULFILLED,
-            )
-            .select_related("account", "multidistrib")
-            .order_by("-amount", "pk")
-        )
-        left: list[tuple[CardCheckout, Decimal, Decimal]] = []
-        for checkout in checkouts:
+        # The order's card money (its own payments and what moved onto it), largest left
+        # first; the fee left is the payment's whole (a payment may refund several orders).
+        left: list[tuple[CardCheckout, Decimal, Decimal, Decimal]] = []
+        for part in selectors.card_parts(
+            group=group, member=member, reference=reference, for_update=True
+        ):
+            checkout = part.checkout
             done = [r for r in checkout.refunds.all() if r.status != CardRefund.Status.FAILED]
-            amount_left = checkout.amount - sum((r.amount for r in done), Decimal("0.00"))
+            whole_left = checkout.amount - sum((r.amount for r in done), Decimal("0.00"))
             fee_left = checkout.fee - sum((r.fee for r in done), Decimal("0.00"))
+            amount_left = min(part.left, whole_left)
             if amount_left > 0:
-                left.append((checkout, amount_left, fee_left))
-        available = sum((a for _c, a, _f in left), Decimal("0.00"))
+                left.append((checkout, amount_left, whole_left, fee_left))
+        available = sum((row[1] for row in left), Decimal("0.00"))
         if amount > available:
             raise PaymentError(
                 {
@@ -627,15 +623,16 @@ def refund_amount(
             )
         left.sort(key=lambda row: (-row[1], row[0].pk))
         remaining = amount
-        for checkout, amount_left, fee_left in left:
+        for checkout, amount_left, whole_left, fee_left in left:
             if remaining <= 0:
                 break
             part = min(remaining, amount_left)
-            fee = fee_left if part == amount_left else min(checkout.account.fee(part), fee_left)
+            fee = fee_left if part == whole_left else min(checkout.account.fee(part), fee_left)
             rows.append(
                 CardRefund.objects.create(
                     group=group,
                     checkout=checkout,
+                    reference=reference,
                     amount=part,
                     fee=fee,
                     reason=reason[:255],
@@ -669,7 +666,7 @@ def _overpaid_locked(*, group: Group, member: Member, reference: str) -> Decimal
         CardRefund.objects.filter(
             group=group,
             checkout__member=member,
-            checkout__basket_code=reference,
+            reference=reference,
             operation__isnull=True,
         )
         .exclude(status=CardRefund.Status.FAILED)
@@ -700,7 +697,21 @@ def refund_overpaid(
     )
 
 
-def _refund_send(row: CardRefund, *, acting_user: Any) -> CardRefund:
+def _refund_key(row: CardRefund) -> str:
+    """The idempotency key of a refund's attempt: the same attempt sent again (a lost answer,
+    a crash) is answered with the same refund; a new attempt after Stripe refused gets a new
+    key (Stripe keeps the refusal under the old one)."""
+    return f"refund-{row.pk}" if row.attempts <= 1 else f"refund-{row.pk}-{row.attempts}"
+
+
+def _retry_at(attempts: int, now: Any = None) -> Any:
+    """After a refused attempt: 1, 2, 4… hours later, none after the last allowed attempt."""
+    if attempts >= settings.STRIPE_REFUND_MAX_ATTEMPTS:
+        return None
+    return (now or timezone.now()) + timedelta(hours=2 ** (attempts - 1))
+
+
+def _refund_send(row: CardRefund, *, acting_user: Any, now: Any = None) -> CardRefund:
     checkout = row.checkout
     try:
         refund = call(
@@ -714,11 +725,13 @@ def _refund_send(row: CardRefund, *, acting_user: Any) -> CardRefund:
                 "reverse_transfer": True,
                 "metadata": {"refund_row": str(row.pk), "group_id": str(row.group_id)},
             },
-            options={"idempotency_key": f"refund-{row.pk}"},
+            options={"idempotency_key": _refund_key(row)},
         )
     except StripeCallError as exc:
         CardRefund.objects.filter(pk=row.pk, refund_id__isnull=True).update(
-            status=CardRefund.Status.FAILED, failure=str(exc.message)
+            status=CardRefund.Status.FAILED,
+            failure=str(exc.message),
+            next_retry_at=_retry_at(row.attempts, now),
         )
         row.refresh_from_db()
         return row
@@ -767,6 +780,7 @@ def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> Ca
         status = data.get("status") or "pending"
         if row.refund_id is None:
             row.refund_id = data["id"]
+            row.next_retry_at = None
         if row.operation_id is None and status != "failed":
             member = lock_member(row.group, row.checkout.member)
             operation = new_operation(
@@ -783,7 +797,7 @@ def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> Ca
                 )[:128],
                 state=Operation.State.CONFIRMED,
                 payment_type=PaymentType.ONLINE,
-                reference=row.checkout.basket_code,
+                reference=row.reference or row.checkout.basket_code,
                 remote_id=data["id"],
                 reason=row.reason,
                 recorded_by=acting_user
@@ -837,6 +851,76 @@ def _refund_status(row: CardRefund, status: str, failure: str) -> None:
         row.status = CardRefund.Status.PENDING
 
 
+def _refund_claim(row_id: int, now: Any) -> CardRefund | None:
+    """Under the member's lock: a refused refund still due becomes the next attempt (a new
+    idempotency key), capped at what the order still paid too much by card; a refund whose
+    attempt's answer was lost (pending, no Stripe id, its lease past) is sent again with the
+    same key. None: nothing to send (given up when nothing is left to refund)."""
+    with transaction.atomic():
+        first = CardRefund.objects.select_related("checkout__member", "group").get(pk=row_id)
+        lock_member(first.group, first.checkout.member)
+        row = (
+            CardRefund.objects.select_for_update()
+            .select_related("checkout__account", "group")
+            .get(pk=row_id)
+        )
+        if row.refund_id or row.next_retry_at is None or row.next_retry_at > now:
+            return None
+        if row.status == CardRefund.Status.FAILED:
+            part = next(
+                (
+                    p
+                    for p in selectors.card_parts(
+                        group=row.group, member=row.checkout.member, reference=row.reference
+                    )
+                    if p.checkout.pk == row.checkout_id
+                ),
+                None,
+            )
+            overpaid = _overpaid_locked(
+                group=row.group, member=row.checkout.member, reference=row.reference
+            )
+            amount = min(row.amount, part.left if part else Decimal("0.00"), overpaid)
+            if amount <= 0:
+                row.next_retry_at = None
+                row.failure = _("Not tried again: nothing is left to refund on this order.")
+                row.save(update_fields=["next_retry_at", "failure"])
+                return None
+            if amount < row.amount:
+                row.fee = min(row.checkout.account.fee(amount), row.fee)
+                row.amount = amount
+            row.attempts += 1
+            row.status = CardRefund.Status.PENDING
+            row.failure = ""
+        # A lease: if this attempt's answer is lost, the same attempt is sent again later.
+        row.next_retry_at = now + timedelta(hours=1)
+        row.save()
+        return row
+
+
+def refunds_retry(*, now: Any = None) -> list[str]:
+    """Refunds Stripe refused, tried again once their back-off is over (the hourly
+    reconciliation). A retry never refunds twice: a row is claimed under locks, each attempt
+    has its own idempotency key, and the amount is read again (what was refunded another
+    way since is not refunded again). Returns a line per attempt."""
+    now = now or timezone.now()
+    lines = []
+    due = CardRefund.objects.filter(
+        refund_id__isnull=True,
+        status__in=[CardRefund.Status.FAILED, CardRefund.Status.PENDING],
+        next_retry_at__lte=now,
+    ).values_list("pk", flat=True)
+    for row_id in list(due):
+        row = _refund_claim(row_id, now)
+        if row is None:
+            continue
+        done = _refund_send(row, acting_user=None, now=now)
+        lines.append(f"refund {done.pk} attempt {done.attempts}: {done.status}")
+        if done.status == CardRefund.Status.FAILED and done.next_retry_at is None:
+            lines.append(f"refund {done.pk} given up after {done.attempts} attempts")
+    return lines
+
+
 def refunds_sync(*, refunds: list[dict[str, Any]]) -> int:
     """Refunds as Stripe reports them (``charge.refunded``, ``refund.updated``): ours get their
     status; one made on Stripe's side (its dashboard) is recorded with its ledger row."""
@@ -871,6 +955,7 @@ def _refund_from_stripe(data: dict[str, Any]) -> CardRefund | None:
     return CardRefund.objects.create(
         group_id=checkout.group_id,
         checkout=checkout,
+        reference=checkout.basket_code,
         amount=amount,
         fee=min(checkout.account.fee(amount), checkout.fee),
         reason=_platform_label(gettext_noop("Refunded on Stripe")),
@@ -880,16 +965,20 @@ def _refund_from_stripe(data: dict[str, Any]) -> CardRefund | None:
 def refund_all(
     *, group: Group, references: list[str], acting_user: Any, reason: str
 ) -> RefundResult:
-    """Refund in full every card payment of these orders (a distribution cancelled)."""
+    """Refund in full the card money of these orders (a distribution cancelled): their own
+    card payments and the card money that moved onto them, less what moved away. Run again,
+    it refunds nothing more (what is left is read under the member's lock)."""
     result = RefundResult()
-    pairs = (
+    pairs = set(
         CardCheckout.objects.filter(
             group=group, basket_code__in=references, state=CardCheckout.State.FULFILLED
+        ).values_list("member_id", "basket_code")
+    ) | set(
+        CardMoneyMove.objects.filter(group=group, to_reference__in=references).values_list(
+            "checkout__member_id", "to_reference"
         )
-        .values_list("member_id", "basket_code")
-        .distinct()
     )
-    for member_id, reference in pairs:
+    for member_id, reference in sorted(pairs):
         member = Member.objects.get(pk=member_id)
         left = selectors.refundable_by_card(group=group, member=member, reference=reference)
         if left > 0:
@@ -909,19 +998,46 @@ def refund_all(
     return result
 
 
-def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> None:
-    """``distributions.hooks`` canceller: a whole distribution is being cancelled (inside its
-    transaction, its row locked, so this runs once per distribution). Once committed, every
-    card payment taken for it is refunded in full (``refund_all``) and the payment pages still
-    open are closed (a session paid meanwhile is settled, and its order, refused, refunded)."""
-    group = md.group
-    references = sorted(
+def md_card_references(md: MultiDistrib) -> list[str]:
+    """The orders of a distribution that hold card money: paid by card there, or holding card
+    money moved there with postponed lines."""
+    return sorted(
         set(
             CardCheckout.objects.filter(
-                group=group, multidistrib=md, state=CardCheckout.State.FULFILLED
+                group=md.group, multidistrib=md, state=CardCheckout.State.FULFILLED
             ).values_list("basket_code", flat=True)
         )
+        | set(
+            CardMoneyMove.objects.filter(group=md.group, multidistrib=md).values_list(
+                "to_reference", flat=True
+            )
+        )
     )
+
+
+def md_refunds_run(*, md: MultiDistrib, acting_user: Any) -> RefundResult:
+    """A cancelled distribution's card refunds (in the request, or in the worker for a big
+    one, ``payments.tasks.stripe_md_refunds``): everything left on its orders' card money is
+    refunded in full; a second run refunds nothing more."""
+    if md.cancelled_at is None:
+        return RefundResult()
+    return refund_all(
+        group=md.group,
+        references=md_card_references(md),
+        acting_user=acting_user,
+        reason=_platform_label(gettext_noop("Distribution cancelled")),
+    )
+
+
+def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> str | None:
+    """``distributions.hooks`` canceller: a whole distribution is being cancelled (inside its
+    transaction, its row locked, so this runs once per distribution). Once committed, the
+    payment pages still open are closed (a session paid meanwhile is settled, and its order,
+    refused, refunded), then every card payment taken for it is refunded in full: in the
+    request for a few orders, in the worker beyond ``STRIPE_INLINE_REFUNDS_MAX`` (the notice
+    returned tells the admin they are on their way)."""
+    group = md.group
+    references = md_card_references(md)
     open_ids = list(
         CardCheckout.objects.filter(
             group=group,
@@ -930,8 +1046,9 @@ def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> None:
         ).values_list("pk", flat=True)
     )
     if not references and not open_ids:
-        return
-    label = _platform_label(gettext_noop("Distribution cancelled"))
+        return None
+    in_worker = len(references) > settings.STRIPE_INLINE_REFUNDS_MAX
+    user_id = acting_user.pk if getattr(acting_user, "is_authenticated", False) else None
 
     def after() -> None:
         for checkout in CardCheckout.objects.filter(pk__in=open_ids).select_related("group"):
@@ -941,9 +1058,23 @@ def md_cancel_refunds(md: MultiDistrib, acting_user: Any, reason: str) -> None:
                 log.exception(
                     "Could not close checkout %s of a cancelled distribution", checkout.pk
                 )
-        refund_all(group=group, references=references, acting_user=acting_user, reason=label)
+        if in_worker:
+            from payments.tasks import stripe_md_refunds
+
+            stripe_md_refunds.delay(md_id=md.pk, acting_user_id=user_id)
+        else:
+            md_refunds_run(md=MultiDistrib.objects.get(pk=md.pk), acting_user=acting_user)
 
     transaction.on_commit(after)
+    if in_worker:
+        return ngettext(
+            "The card refunds of %(count)s order are on their way: they are made in the "
+            "background in the next minutes and listed on the online payment page.",
+            "The card refunds of %(count)s orders are on their way: they are made in the "
+            "background in the next minutes and listed on the online payment page.",
+            len(references),
+        ) % {"count": len(references)}
+    return None
 
 
 @transaction.atomic
@@ -953,7 +1084,7 @@ def card_checkouts_follow(
     """Orders paid by card were moved to another distribution (postponing, issue 13): their
     card payments now count in that distribution's takings, refunds and payout. Those of a
     distribution whose payout was already requested stay where the money was paid out.
-    Returns how many moved. The call point for ``day.postpone`` (not wired yet)."""
+    Returns how many moved; ``day.postpone`` calls it for the orders moved whole."""
     paid_out = DistributionPayout.objects.filter(
         group=group, status__in=["pending", "paid"]
     ).values("multidistrib_id")
@@ -1087,12 +1218,14 @@ class ReconcileReport:
     fixed: list[str] = field(default_factory=list)
     released: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return (
             [f"fixed: {s}" for s in self.fixed]
             + [f"released: {s}" for s in self.released]
             + [f"mismatch: {s}" for s in self.mismatches]
+            + [f"refund retried: {s}" for s in self.refunds]
         )
 
 
@@ -1148,6 +1281,8 @@ def reconcile(*, hours: int = 48, now: Any = None, notify: bool = True) -> Recon
             report.released.append(f"checkout {checkout.pk}")
         elif settled and settled.state == CardCheckout.State.FULFILLED:
             report.fixed.append(f"checkout {checkout.pk}: order {settled.basket_code}")
+    report.refunds = refunds_retry(now=now)
+    report.mismatches += [line for line in report.refunds if "given up" in line]
     if notify and report.mismatches:
         mail_admins(
             "Stripe reconciliation: mismatches",

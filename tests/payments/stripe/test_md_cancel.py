@@ -220,3 +220,54 @@ def test_two_concurrent_confirmations_refund_once(card, requires_postgres):
     assert Operation.objects.filter(kind="refund").count() == 1
     assert Basket.objects.get().state == "cancelled"
     assert OutboxMail.objects.filter(kind="distribution_cancelled").count() == 1
+
+
+# --- many orders: the refunds run in the worker (cardfix item 4) -----------------------------
+
+
+def test_many_card_orders_are_refunded_by_the_worker_once(
+    card, client_for, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """Two orders paid by card (7.70 and 3.50) with at most one refunded in the request: the
+    confirmation commits, queues one task and says the refunds are on their way; the task
+    refunds both in full (fees given back), and run again refunds nothing more."""
+    import dataclasses
+
+    from payments import tasks
+
+    settings.STRIPE_INLINE_REFUNDS_MAX = 1
+    first = _paid_by_card(card, {"eggs": "2", "bread": "1"})
+    other = dataclasses.replace(card, member=new_member(card.group, first_name="Brice"))
+    second = _paid_by_card(other, {"bread": "1"})
+    queued = []
+    monkeypatch.setattr(tasks.stripe_md_refunds, "delay", lambda **kw: queued.append(kw))
+    url = reverse("distributions:manage_cancel", args=[card.group.slug, card.shop.md.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client_for(card.world.admin).post(url, {"reason": "Flooded"}, follow=True)
+    assert "Les remboursements par carte de 2 commandes sont en cours" in page.content.decode()
+    assert queued == [{"md_id": card.shop.md.pk, "acting_user_id": card.world.admin.pk}]
+    assert not CardRefund.objects.exists() and not card.fake.refunds  # not in the request
+    for _run in range(2):  # the worker, then a replay of the same task
+        assert tasks.stripe_md_refunds(**queued[0]) in (
+            "2 refunds, 0 failed",
+            "0 refunds, 0 failed",
+        )
+    refunds = {r.reference: (r.amount, r.fee, r.status) for r in CardRefund.objects.all()}
+    assert refunds == {
+        first.basket_code: (D("7.70"), first.fee, "succeeded"),
+        second.basket_code: (D("3.50"), second.fee, "succeeded"),
+    }
+    assert len(card.fake.refunds) == 2
+    for member in (card.member, other.member):
+        assert payment_selectors.balance_for_member(group=card.group, member=member) == 0
+
+
+def test_few_card_orders_are_refunded_in_the_request_without_a_notice(
+    card, client_for, django_capture_on_commit_callbacks
+):
+    _paid_by_card(card, {"bread": "1"})
+    url = reverse("distributions:manage_cancel", args=[card.group.slug, card.shop.md.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client_for(card.world.admin).post(url, {"reason": "Flooded"}, follow=True)
+    assert "en cours" not in page.content.decode()
+    assert CardRefund.objects.get().status == "succeeded"
