@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from payments.stripe.models import (
     CardCheckout,
+    CardMoneyMove,
     CardRefund,
     DistributionPayout,
     GroupStripeAccount,
@@ -80,6 +81,16 @@ class CardRefundAdmin(_ReadOnly):
     list_filter = ("status",)
     search_fields = ("refund_id",)
     list_select_related = ("group", "checkout")
+
+
+@admin.register(CardMoneyMove)
+class CardMoneyMoveAdmin(_ReadOnly):
+    """Card money that followed postponed lines to another order (refundable from there)."""
+
+    list_display = ("__str__", "group", "checkout", "multidistrib", "amount", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("from_reference", "to_reference", "checkout__payment_intent")
+    list_select_related = ("group", "checkout", "multidistrib")
 
 
 @admin.register(DistributionPayout)
