@@ -93,13 +93,15 @@ def send_email(
     attachments: list[dict[str, str]] | None = None,
     from_name: str = "",
     unsubscribe_url: str = "",
+    deliver_now: bool = False,
 ) -> None:
     """Render now, in ``language`` (default: French), and write it to the outbox, which sends it
     after commit (``kernel.outbox``).
 
     ``key`` makes the mail once-only (a second call with the same key writes nothing);
     ``attachments`` are rows of ``kernel.outbox.store_attachments``; ``unsubscribe_url`` fills the
-    ``List-Unsubscribe`` header and the footer's preferences link.
+    ``List-Unsubscribe`` header and the footer's preferences link; ``deliver_now`` (a worker's
+    task): sent by the caller after commit, not by another task (``kernel.outbox.outbox_add``).
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -130,7 +132,8 @@ def send_email(
                 key=key,
                 tag=tag,
             )
-        ]
+        ],
+        deliver_now=deliver_now,
     )
 
 
@@ -154,6 +157,7 @@ def send_email_to_user(
     key: str | None = None,
     tag: str = "",
     flag: str = "",
+    deliver_now: bool = False,
 ) -> None:
     """A mail to a person (both addresses of the household), in their language, with the footer
     links to their preferences and (about a group) to leave it.
@@ -175,4 +179,5 @@ def send_email_to_user(
         key=key,
         tag=tag,
         unsubscribe_url=preferences_url(user) if getattr(user, "pk", None) else "",
+        deliver_now=deliver_now,
     )

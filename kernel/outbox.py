@@ -88,10 +88,14 @@ def store_attachments(attachments: Iterable[Attachment]) -> list[dict[str, str]]
     return stored
 
 
-def outbox_add(drafts: Sequence[Draft]) -> list[int]:
+def outbox_add(drafts: Sequence[Draft], *, deliver_now: bool = False) -> list[int]:
     """Write the mails (skipping keys already written) and deliver them after commit.
 
     Returns the ids written. Call inside the transaction of the change the mail tells about.
+    ``deliver_now``: a worker's task that renders one person's mail sends it itself after the
+    commit rather than queueing ``outbox_deliver`` (one task per mail, not two); the rows are
+    claimed the same way, so a mail is still sent once, and a worker stopped before sending
+    leaves them queued for ``outbox_due``.
     """
     keys = [d.key for d in drafts if d.key]
     existing = set(
@@ -135,7 +139,10 @@ def outbox_add(drafts: Sequence[Draft]) -> list[int]:
                 continue
             created.append(row)
     ids = [row.pk for row in created]
-    transaction.on_commit(lambda: queue_delivery(ids))
+    if deliver_now and len(ids) <= BATCH_SIZE:
+        transaction.on_commit(lambda: outbox_deliver_ids(ids))
+    else:
+        transaction.on_commit(lambda: queue_delivery(ids))
     return ids
 
 

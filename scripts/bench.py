@@ -37,7 +37,8 @@ sold, 0 errors, ≥ 100 orders/s. The exit status is 1 when a budget is missed.
 Options through the environment: ``BENCH_WORKERS`` (gunicorn processes, default 4),
 ``BENCH_THREADS`` (threads per process, default 2), ``BENCH_RUNS`` (shop requests per size,
 default 40), ``BENCH_BUYERS`` (default 200), ``BENCH_STOCK`` (default 50), ``BENCH_REDIS``
-(default ``redis://127.0.0.1:6379/14``).
+(default ``redis://127.0.0.1:6379/14``), ``BENCH_ONLY=checkout`` (seed and measure the checkout
+only, to compare its CPU per checkout between two commits in a few minutes).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ STOCK = int(os.environ.get("BENCH_STOCK", "50"))
 # checkout (connections open, code paths loaded) before the measure, as in a running server.
 WARMUP = 2 * WORKERS * THREADS
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")
+ONLY = os.environ.get("BENCH_ONLY", "")
+if ONLY not in ("", "checkout"):
+    raise SystemExit(f"BENCH_ONLY={ONLY!r}: only 'checkout' is known")
 
 SETTINGS = '''"""Settings for scripts/bench.py: production-like (DEBUG off), its own database."""
 import os
@@ -255,10 +259,14 @@ def seed() -> dict:
             acting_user=admin,
         )
 
-    small = md_for(places[0], _catalogs(group, 20, 10, 0))
-    large = md_for(places[1], _catalogs(group, 20, 1000, 1000))
-    huge_place = Place.objects.create(group=group, name="Lieu 3", postcode="13200", city="Arles")
-    huge = md_for(huge_place, _catalogs(group, 20, 10000, 10000))
+    shops = {}
+    if ONLY != "checkout":
+        shops["small"] = md_for(places[0], _catalogs(group, 20, 10, 0)).pk
+        shops["large"] = md_for(places[1], _catalogs(group, 20, 1000, 1000)).pk
+        huge_place = Place.objects.create(
+            group=group, name="Lieu 3", postcode="13200", city="Arles"
+        )
+        shops["huge"] = md_for(huge_place, _catalogs(group, 20, 10000, 10000)).pk
     checkout_catalogs = _catalogs(group, 1, 0, 5000)
     target = Product.objects.create(
         group=group,
@@ -306,9 +314,7 @@ def seed() -> dict:
     store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
     store.create()
     return {
-        "small": small.pk,
-        "large": large.pk,
-        "huge": huge.pk,
+        **shops,
         "checkout": checkout_md.pk,
         "product": target.pk,
         "sessions": sessions[:BUYERS],
@@ -600,6 +606,36 @@ def _start_gunicorn(env: dict[str, str], workdir: Path) -> subprocess.Popen:
     raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
 
 
+def shop_measures(data: dict) -> list[str]:
+    """The shop pages of design §9 (in process, over HTTP, bytes); the budgets missed."""
+    failures = []
+    print(f"\nShop page ({RUNS} requests each, in process then over HTTP)")
+    print(
+        "  page                         products  queries  median ms  p95 ms"
+        "  | HTTP median ms  p95 ms  | KiB  gzipped KiB"
+    )
+    results = {}
+    for label, url, budget_ms, budget_kib in shop_pages(data):
+        queries, median, p95, shown = shop_in_process(data, url)
+        http_median, http_p95 = shop_over_http(data, url)
+        plain, packed = shop_bytes(data, url)
+        results[label] = queries
+        print(
+            f"  {label:<28} {shown:>8}  {queries:>7}  {median:>9.1f}  {p95:>6.1f}"
+            f"  | {http_median:>14.1f}  {http_p95:>6.1f}  | {plain / 1024:>4.0f}"
+            f"  {packed / 1024:>11.1f}"
+        )
+        if budget_kib and packed > budget_kib * 1024:
+            failures.append(f"{label}: {packed / 1024:.0f} KiB gzipped (budget {budget_kib} KiB)")
+        if queries > 12:
+            failures.append(f"{label}: {queries} queries (budget 12)")
+        if budget_ms and median > budget_ms:
+            failures.append(f"{label}: median {median:.0f} ms (budget {budget_ms} ms)")
+    if len({results[label] for label in ("10 products", "1,000 products")}) != 1:
+        failures.append("shop page: the number of queries grows with the products")
+    return failures
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="cagette-bench-"))
     (workdir / "bench_settings.py").write_text(SETTINGS, encoding="utf-8")
@@ -617,34 +653,10 @@ def main() -> int:
     worker = _start_worker(env, workdir)
 
     failures = []
-    print(f"\nShop page ({RUNS} requests each, in process then over HTTP)")
-    print(
-        "  page                         products  queries  median ms  p95 ms"
-        "  | HTTP median ms  p95 ms  | KiB  gzipped KiB"
-    )
     server = _start_gunicorn(env, workdir)
     try:
-        results = {}
-        for label, url, budget_ms, budget_kib in shop_pages(data):
-            queries, median, p95, shown = shop_in_process(data, url)
-            http_median, http_p95 = shop_over_http(data, url)
-            plain, packed = shop_bytes(data, url)
-            results[label] = queries
-            print(
-                f"  {label:<28} {shown:>8}  {queries:>7}  {median:>9.1f}  {p95:>6.1f}"
-                f"  | {http_median:>14.1f}  {http_p95:>6.1f}  | {plain / 1024:>4.0f}"
-                f"  {packed / 1024:>11.1f}"
-            )
-            if budget_kib and packed > budget_kib * 1024:
-                failures.append(
-                    f"{label}: {packed / 1024:.0f} KiB gzipped (budget {budget_kib} KiB)"
-                )
-            if queries > 12:
-                failures.append(f"{label}: {queries} queries (budget 12)")
-            if budget_ms and median > budget_ms:
-                failures.append(f"{label}: median {median:.0f} ms (budget {budget_ms} ms)")
-        if len({results[label] for label in ("10 products", "1,000 products")}) != 1:
-            failures.append("shop page: the number of queries grows with the products")
+        if ONLY != "checkout":
+            failures += shop_measures(data)
 
         print(
             f"\nCheckout: {BUYERS} buyers at once, {STOCK} units left "

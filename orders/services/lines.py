@@ -148,22 +148,33 @@ def _set_wholesale_claims(
 def _assign_number(basket: Basket) -> None:
     """The basket's number in its distribution, taken last so the counter's lock is brief.
 
-    One ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35) increments and reads the counter;
-    the counter row is created the first time.
+    On PostgreSQL one statement increments the counter and writes the number on the basket (an
+    ``UPDATE … RETURNING`` in a ``WITH``: one round trip of the checkout's 30 fewer); elsewhere
+    one ``UPDATE … RETURNING`` (SQLite ≥ 3.35) then the basket's ``UPDATE``. The counter row is
+    created the first time.
     """
     if basket.number is not None:
         return
     table = BasketCounter._meta.db_table
     sql = f"UPDATE {table} SET last = last + 1 WHERE multidistrib_id = %s RETURNING last"  # noqa: S608
+    params: list[Any] = [basket.multidistrib_id]
+    written = connection.vendor == "postgresql"
+    if written:
+        sql = (
+            f"WITH counter AS ({sql}) UPDATE {Basket._meta.db_table} SET number = counter.last "  # noqa: S608
+            "FROM counter WHERE id = %s RETURNING counter.last"
+        )
+        params.append(basket.pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [basket.multidistrib_id])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
         if row is None:
             BasketCounter.objects.get_or_create(multidistrib_id=basket.multidistrib_id)
-            cursor.execute(sql, [basket.multidistrib_id])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
     basket.number = row[0]
-    Basket.objects.filter(pk=basket.pk).update(number=basket.number)
+    if not written:
+        Basket.objects.filter(pk=basket.pk).update(number=basket.number)
 
 
 def _touch(basket: Basket, now: datetime, *fields: str) -> None:

@@ -70,6 +70,14 @@ def _send_basket_email(name: str, basket: Basket, **extra: Any) -> None:
 
 
 def basket_email_deliver(name: str, basket: Basket, **extra: Any) -> None:
+    """Render the basket's e-mail and send it at once (``orders.tasks.basket_email_send``, in
+    a worker): through the outbox, without a second task."""
     context = _basket_email_context(basket)
     context.update(extra)
-    send_email_to_user(name=name, user=basket.member.user, group=basket.group, context=context)
+    send_email_to_user(
+        name=name,
+        user=basket.member.user,
+        group=basket.group,
+        context=context,
+        deliver_now=True,
+    )

@@ -283,6 +283,27 @@ def test_confirmation_email_is_in_the_members_language(
     assert "€3.50" in message.body
 
 
+def test_confirmation_email_is_sent_by_its_own_task_once_without_a_second_task(
+    world, shop, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The worker that renders the confirmation sends it (no ``outbox_deliver`` queued for
+    it); the outbox row is marked sent, so a later sweep or a second delivery sends nothing."""
+    from kernel import outbox
+    from kernel.models import OutboxMail
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(outbox, "queue_delivery", lambda ids: queued.append(list(ids)))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        basket = order(shop.md, member_of(world), {shop["bread"]: "1"}).basket
+    assert queued == []
+    assert len(mail.outbox) == 1 and basket.code in mail.outbox[0].subject
+    row = OutboxMail.objects.get(kind="order_confirmed")
+    assert row.status == OutboxMail.Status.SENT
+    assert outbox.outbox_deliver_ids([row.pk]) == 0
+    assert len(mail.outbox) == 1
+
+
 def test_moneypot_group_refuses_an_order_the_balance_cannot_pay_and_keeps_the_stock(world, shop):
     group = world.group
     group.payment_types = ["moneypot"]
