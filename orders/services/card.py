@@ -142,23 +142,35 @@ def card_checkout_start(
             )
     except _ShortError as exc:
         return CardStart(issues=[exc.issue])
-    for old in previous:
-        if old.session_id:
-            try:
-                stripe_services.checkout_cancel(checkout=old)
-            except Exception:  # the new payment goes on; the reconciliation tidies up
-                log.warning("Could not close the earlier session of checkout %s", old.pk)
-    kwargs = {"group_slug": group.slug, "checkout_id": checkout.pk}
-    success = site_url + reverse("payments:card_return", kwargs=kwargs)
-    cancel = site_url + reverse("payments:card_cancel", kwargs=kwargs)
-    url = stripe_services.checkout_session_open(
-        checkout=checkout,
-        success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=cancel,
-        description=_("Order of %(date)s, %(group)s")
+    url = _session_open(
+        checkout,
+        [old for old in previous if old.session_id],  # their stock is already given back
+        site_url,
+        _("Order of %(date)s, %(group)s")
         % {"date": md.date.strftime("%d/%m/%Y"), "group": group.name},
     )
     return CardStart(pay_url=url, checkout=checkout)
+
+
+def _session_open(
+    checkout: CardCheckout, previous: list[CardCheckout], site_url: str, description: str
+) -> str:
+    """Close the member's earlier payment pages (``previous``), then open the Checkout
+    Session of ``checkout`` (after the commit that holds it) and return its address."""
+    for old in previous:
+        try:
+            stripe_services.checkout_cancel(checkout=old)
+        except Exception:  # the new payment goes on; the reconciliation tidies up
+            log.warning("Could not close the earlier session of checkout %s", old.pk)
+    kwargs = {"group_slug": checkout.group.slug, "checkout_id": checkout.pk}
+    success = site_url + reverse("payments:card_return", kwargs=kwargs)
+    cancel = site_url + reverse("payments:card_cancel", kwargs=kwargs)
+    return stripe_services.checkout_session_open(
+        checkout=checkout,
+        success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=cancel,
+        description=description,
+    )
 
 
 def card_rest_start(*, basket: Basket, acting_user: Any, site_url: str) -> CardStart:
@@ -190,19 +202,11 @@ def card_rest_start(*, basket: Basket, acting_user: Any, site_url: str) -> CardS
         checkout = stripe_services.rest_checkout_begin(
             group=group, member=member, md=md, reference=order.code, acting_user=acting_user
         )
-    for old in previous:
-        try:
-            stripe_services.checkout_cancel(checkout=old)
-        except Exception:  # the new payment goes on; the reconciliation tidies up
-            log.warning("Could not close the earlier session of checkout %s", old.pk)
-    kwargs = {"group_slug": group.slug, "checkout_id": checkout.pk}
-    success = site_url + reverse("payments:card_return", kwargs=kwargs)
-    cancel = site_url + reverse("payments:card_cancel", kwargs=kwargs)
-    url = stripe_services.checkout_session_open(
-        checkout=checkout,
-        success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=cancel,
-        description=_("Rest of the order %(code)s of %(date)s, %(group)s")
+    url = _session_open(
+        checkout,
+        previous,
+        site_url,
+        _("Rest of the order %(code)s of %(date)s, %(group)s")
         % {"code": order.code, "date": md.date.strftime("%d/%m/%Y"), "group": group.name},
     )
     return CardStart(pay_url=url, checkout=checkout)
