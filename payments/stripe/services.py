@@ -770,8 +770,12 @@ def _fee_refund(row: CardRefund) -> None:
 
 def _refund_attach(row_id: int, data: dict[str, Any], *, acting_user: Any) -> CardRefund:
     """Our refund row gets its Stripe refund and its ledger row, once (the API's answer and
-    the ``charge.refunded`` webhook may both bring it)."""
+    the ``charge.refunded`` webhook may both bring it). The member's lock is taken before the
+    row's, in the order ``_refund_claim`` takes them: a retry claiming the row while this one
+    attaches it would otherwise deadlock."""
     with transaction.atomic():
+        first = CardRefund.objects.select_related("checkout__member", "group").get(pk=row_id)
+        lock_member(first.group, first.checkout.member)
         row = (
             CardRefund.objects.select_for_update()
             .select_related("checkout__multidistrib", "group")
