@@ -11,7 +11,9 @@ from django.utils import timezone, translation
 
 from kernel.audit import log_action
 from kernel.mail import platform_from, preferences_url, recipients_for, render_email
+from kernel.models import OutboxMail
 from kernel.outbox import Attachment, Draft, outbox_add, store_attachments
+from members.models import User
 from messaging import audiences
 from messaging.models import Message
 from messaging.sanitize import html_to_text, message_html
@@ -181,8 +183,6 @@ def message_write(*, message_id: int) -> int:
     mail has its once-only key (``message:<id>:user:<user id>``): a task delivered twice, or
     run again after dying, writes no mail twice.
     """
-    from members.models import User
-
     written = 0
     while True:
         with transaction.atomic():
@@ -209,8 +209,6 @@ def message_write(*, message_id: int) -> int:
 
 
 def _finish(message: Message) -> None:
-    from kernel.models import OutboxMail
-
     addresses = (
         OutboxMail.objects.filter(tag=message.tag).order_by("pk").values_list("to", flat=True)
     )

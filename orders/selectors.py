@@ -11,11 +11,12 @@ from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalogs.models import MAX_QUANTITY_PER_LINE, Catalog, Product
 from catalogs.services import catalog_order_blockers
+from distributions.hooks import CancelSection
 from distributions.models import Distribution, MultiDistrib, State
 from groups.models import Group, PaymentType, live_group_q
 from kernel import money
@@ -589,10 +590,6 @@ def payment_instructions(basket: Basket, total: Decimal) -> str:
 def md_cancel_summary(md: MultiDistrib) -> list[Any]:
     """``distributions.hooks`` summary for cancelling ``md``: its confirmed orders (member,
     code, total, payment) and the members who will be e-mailed; two queries."""
-    from django.utils import translation
-
-    from distributions.hooks import CancelSection
-
     baskets = list(
         Basket.objects.filter(multidistrib=md, state=Basket.State.CONFIRMED)
         .select_related("member__user", "group")

@@ -9,9 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from distributions.hooks import CancelSection
 from distributions.models import MultiDistrib
 from groups.models import Group, PaymentType
+from kernel.money import format_money
+from payments.models import COUNTED, Operation
 from payments.stripe import client
 from payments.stripe.models import (
     CardCheckout,
@@ -238,7 +243,6 @@ def distribution_has_card_payments(md_ids: list[int]) -> set[int]:
 
 def deletion_refusal(md: MultiDistrib) -> str | None:
     """A distribution that took card payments keeps them: it cannot be deleted."""
-    from django.utils.translation import gettext as _
 
     if (
         distribution_has_card_payments([md.pk])
@@ -289,11 +293,6 @@ def proof_rows(*, group: Group, md: MultiDistrib) -> list[dict[str, Any]]:
 def cancel_summary(md: MultiDistrib) -> list[Any]:
     """``distributions.hooks`` summary: the card payments a cancellation of ``md`` refunds
     (what is left to refund on each, failed refunds not counted), in two queries."""
-    from django.utils import translation
-    from django.utils.translation import gettext as _
-
-    from distributions.hooks import CancelSection
-    from kernel.money import format_money
 
     language = translation.get_language() or "fr"
 
@@ -341,7 +340,6 @@ def card_rest_due(*, group: Group, member: Any, reference: str) -> Decimal:
     """What an order paid by card (at least one card payment settled for it) still owes: the
     opposite of the sum of its ledger rows that count (debt, payments, refunds), 0 when it
     owes nothing or was never paid by card ("pay the rest by card", two queries)."""
-    from payments.models import COUNTED, Operation
 
     paid_by_card = CardCheckout.objects.filter(
         group=group, member=member, basket_code=reference, state=CardCheckout.State.FULFILLED
